@@ -1,0 +1,73 @@
+"""Values that every document reader returns: the kind of a document and the fields read from it.
+
+These are the shapes shared by all readers in `parsers/` (xlsx, docx, pdf, images, OCR) and by
+the `intake parse --json` output. Field keys are the canonical keys of the registration-form
+spec; a field that was not read is absent, never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class DocumentKind(StrEnum):
+    """What a document is, in the outcome vocabulary of the spec."""
+
+    REGISTRATION_FORM = "registration_form"
+    ID_CARD_FRONT = "id_card_front"
+    ID_CARD_BACK = "id_card_back"
+    BUSINESS_LICENCE = "business_licence"
+    ORG_CODE_CERTIFICATE = "org_code_certificate"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """One run of text on a page with its box (pixels or PDF points) and engine confidence."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class FieldReading:
+    """One field's value as read, with a confidence in [0, 1]."""
+
+    value: str
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """One document found in a file (a page of a PDF, a member of an archive, a sheet...).
+
+    `file` names the part, e.g. ``scan.pdf#page=2`` or ``files.zip/id.jpg``. `unreadable` holds a
+    specific reason (``encrypted``, ``damaged``, ``too_many_pixels``, ``timeout``...) when nothing
+    could be read; then `kind` is ``other`` and `fields` is empty.
+    """
+
+    file: str
+    kind: DocumentKind
+    engine: str | None = None
+    fields: dict[str, FieldReading] = field(default_factory=dict)
+    accounts: tuple[dict[str, FieldReading], ...] = ()
+    unreadable: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        """The object of `intake parse --json` for this document."""
+        out: dict[str, object] = {"file": self.file, "kind": self.kind.value, "engine": self.engine}
+        out["fields"] = {k: v.value for k, v in self.fields.items()}
+        out["accounts"] = [{k: v.value for k, v in acc.items()} for acc in self.accounts]
+        confidence = {k: round(v.confidence, 3) for k, v in self.fields.items()}
+        out["confidence"] = confidence
+        if self.unreadable:
+            out["unreadable"] = self.unreadable
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
