@@ -1,0 +1,184 @@
+"""The ledger: storing a fetched mail exactly once, and knowing which UIDs are already stored.
+
+`store_fetched` is the first thing that happens to a mail: its raw bytes go to a content-addressed
+file, then one transaction records the mail (or finds it already recorded, by content hash or by
+Message-ID with the same body) and the place it was seen. Running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.errors import TransientError
+from intake.store.database import Store, StoreConflict
+from intake.store.files import FileStore, sha256_hex
+from intake.store.tables import MailboxEntry, Message, MessageState
+
+RAW_KIND = "raw"
+RAW_SUFFIX = ".eml"
+_MESSAGE_ID_RE = re.compile(rb"^Message-ID:[ \t]*(.*?)[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a mail was seen: the ledger key."""
+
+    office: str
+    folder: str
+    uidvalidity: int
+    uid: int
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    """What `store_fetched` did: stored a new mail, or recognised one it had."""
+
+    message_pk: int
+    new: bool
+
+
+def split_header(raw: bytes) -> tuple[bytes, bytes]:
+    """The header block and the body of a raw mail (either line ending)."""
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        head, found, body = raw.partition(separator)
+        if found:
+            return head, body
+    return raw, b""
+
+
+def header_message_id(raw: bytes) -> str | None:
+    """The Message-ID of a raw mail, without angle brackets, or None."""
+    head, _ = split_header(raw)
+    found = _MESSAGE_ID_RE.search(head)
+    if not found:
+        return None
+    value = found.group(1).decode("ascii", "replace").strip().strip("<>").strip()
+    return value[:998] or None
+
+
+def known_uids(session: Session, office: str, folder: str, uidvalidity: int) -> set[int]:
+    """UIDs of this folder and UIDVALIDITY that the ledger already has."""
+    rows = session.execute(
+        select(MailboxEntry.uid).where(
+            MailboxEntry.office == office,
+            MailboxEntry.folder == folder,
+            MailboxEntry.uidvalidity == uidvalidity,
+        )
+    )
+    return {int(uid) for (uid,) in rows}
+
+
+def has_other_uidvalidity(session: Session, office: str, folder: str, uidvalidity: int) -> bool:
+    """Whether the ledger holds entries of this folder under another UIDVALIDITY (a reset)."""
+    row = session.execute(
+        select(MailboxEntry.id)
+        .where(
+            MailboxEntry.office == office,
+            MailboxEntry.folder == folder,
+            MailboxEntry.uidvalidity != uidvalidity,
+        )
+        .limit(1)
+    ).first()
+    return row is not None
+
+
+def find_by_message_id(session: Session, message_id: str, size: int) -> int | None:
+    """A stored mail with this Message-ID and exactly this size, for re-scans without fetching."""
+    row = session.execute(
+        select(Message.id).where(Message.message_id == message_id, Message.size == size).limit(1)
+    ).first()
+    return int(row[0]) if row else None
+
+
+def record_place(session: Session, place: Place, message_pk: int, now: datetime) -> None:
+    """Add a ledger entry for a mail already stored (idempotent)."""
+    exists = session.execute(
+        select(MailboxEntry.id).where(
+            MailboxEntry.office == place.office,
+            MailboxEntry.folder == place.folder,
+            MailboxEntry.uidvalidity == place.uidvalidity,
+            MailboxEntry.uid == place.uid,
+        )
+    ).first()
+    if exists is None:
+        session.add(
+            MailboxEntry(
+                office=place.office,
+                folder=place.folder,
+                uidvalidity=place.uidvalidity,
+                uid=place.uid,
+                message_pk=message_pk,
+                seen_at=now,
+            )
+        )
+
+
+def _existing_message(
+    session: Session, digest: str, message_id: str | None, body_digest: str
+) -> int | None:
+    row = session.execute(select(Message.id).where(Message.sha256 == digest)).first()
+    if row:
+        return int(row[0])
+    if message_id:
+        row = session.execute(
+            select(Message.id)
+            .where(Message.message_id == message_id, Message.body_sha256 == body_digest)
+            .limit(1)
+        ).first()
+        if row:
+            return int(row[0])
+    return None
+
+
+def store_fetched(
+    store: Store, files: FileStore, place: Place, raw: bytes, now: datetime
+) -> StoreOutcome:
+    """Store one fetched mail durably and record where it was seen; committed on return."""
+    digest = sha256_hex(raw)
+    _, body = split_header(raw)
+    body_digest = sha256_hex(body)
+    message_id = header_message_id(raw)
+    with store.session() as session:
+        existing = _existing_message(session, digest, message_id, body_digest)
+        if existing is not None:
+            record_place(session, place, existing, now)
+            return StoreOutcome(existing, new=False)
+    files.put(RAW_KIND, raw, RAW_SUFFIX)
+    try:
+        with store.session() as session:
+            message = Message(
+                sha256=digest,
+                body_sha256=body_digest,
+                message_id=message_id,
+                size=len(raw),
+                office=place.office,
+                folder=place.folder,
+                stored_at=now,
+                state=MessageState.STORED,
+                attempts=0,
+            )
+            session.add(message)
+            session.flush()
+            record_place(session, place, message.id, now)
+            return StoreOutcome(message.id, new=True)
+    except StoreConflict:
+        return _after_race(store, place, digest, message_id, body_digest, now)
+
+
+def _after_race(
+    store: Store, place: Place, digest: str, message_id: str | None, body_digest: str, now: datetime
+) -> StoreOutcome:
+    """Another process stored the same mail between our look and our insert: point at theirs."""
+    with store.session() as session:
+        existing = _existing_message(session, digest, message_id, body_digest)
+        if existing is None:
+            raise TransientError(
+                "mail vanished after a unique-key conflict; retried at the next poll"
+            )
+        record_place(session, place, existing, now)
+        return StoreOutcome(existing, new=False)

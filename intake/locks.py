@@ -1,0 +1,54 @@
+"""One lock per office mailbox, so two polls of the same mailbox never overlap.
+
+A file lock (`flock`) under the files folder serves every process on one host. With PostgreSQL,
+a session-level advisory lock is taken as well, so workers on several hosts sharing the
+database also exclude each other. Both are released by the operating system or the server when a
+process dies, so a killed worker never leaves a stale lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+LOCK_NAMESPACE = 0x58_54_49_4E  # "XTIN": keeps our advisory keys apart from other users'
+
+
+@contextmanager
+def mailbox_lock(lock_dir: Path, office_code: str, engine: Engine | None = None) -> Iterator[bool]:
+    """Try to take the office's lock without waiting; yields whether it was taken."""
+    lock_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(lock_dir / f"{office_code}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        if engine is None or engine.dialect.name != "postgresql":
+            yield True
+            return
+        key = zlib.crc32(office_code.encode()) & 0x7FFFFFFF
+        with engine.connect() as connection:
+            taken = bool(
+                connection.execute(
+                    text("SELECT pg_try_advisory_lock(:ns, :key)"),
+                    {"ns": LOCK_NAMESPACE, "key": key},
+                ).scalar()
+            )
+            try:
+                yield taken
+            finally:
+                if taken:
+                    connection.execute(
+                        text("SELECT pg_advisory_unlock(:ns, :key)"),
+                        {"ns": LOCK_NAMESPACE, "key": key},
+                    )
+    finally:
+        os.close(fd)

@@ -1,0 +1,273 @@
+"""The IMAP adapter, on imap-tools, written for NetEase (Coremail) servers.
+
+It logs in without selecting a folder, sends the RFC 2971 `ID` command (163.com and 126.com
+refuse SELECT with "Unsafe Login" without it), then opens folders read-only (EXAMINE) and fetches
+with `BODY.PEEK[]`, so nothing on the server changes. Every failure leaves this module as a
+`MailboxPermanentError` or `MailboxTransientError` carrying a `MailboxProblem`.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import re
+import socket
+import ssl
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import TypeVar
+
+from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools.errors import ImapToolsError, UnexpectedCommandStatusError
+from imap_tools.mailbox import BaseMailBox
+
+from intake.mailbox.base import (
+    FetchedMail,
+    HeaderSummary,
+    MailboxPermanentError,
+    MailboxProblem,
+    MailboxTransientError,
+)
+from intake.settings import Endpoint, Security
+
+ID_ARGUMENT = '("name" "xt-intake" "version" "0.1.0" "vendor" "Xingtai new-media intake")'
+FETCH_BATCH_BYTES = 16 * 1024 * 1024
+FETCH_BATCH_COUNT = 50
+SIZE_QUERY_CHUNK = 500
+
+_UID_RE = re.compile(rb"UID (\d+)")
+_SIZE_RE = re.compile(rb"RFC822\.SIZE (\d+)")
+_MESSAGE_ID_RE = re.compile(rb"^Message-ID:\s*(.*?)\s*$", re.IGNORECASE | re.MULTILINE)
+T = TypeVar("T")
+
+
+def ssl_context(endpoint: Endpoint) -> ssl.SSLContext:
+    """A verifying TLS context, trusting `ca_file` too when the config names one."""
+    context = ssl.create_default_context()
+    if endpoint.ca_file:
+        context.load_verify_locations(cafile=endpoint.ca_file)
+    return context
+
+
+def classify_imap_failure(text: str, during: str) -> MailboxProblem:
+    """The problem behind a NO/BAD answer, from the server's words (Coremail's included)."""
+    lowered = text.lower()
+    if "unsafe login" in lowered:
+        return MailboxProblem.UNSAFE_LOGIN
+    if any(
+        w in lowered
+        for w in ("not enabled", "not open", "disabled", "no permission", "未开通", "未开启")
+    ):
+        return MailboxProblem.NOT_ENABLED
+    if during == "login":
+        return MailboxProblem.WRONG_PASSWORD
+    if during == "select" and any(
+        w in lowered
+        for w in ("nonexistent", "not exist", "doesn't exist", "no such", "unknown mailbox")
+    ):
+        return MailboxProblem.FOLDER_MISSING
+    return MailboxProblem.PROTOCOL
+
+
+@contextmanager
+def translated_errors(during: str) -> Iterator[None]:
+    """Turn imaplib, imap-tools, socket and ssl exceptions into our typed mailbox errors."""
+    try:
+        yield
+    except (MailboxPermanentError, MailboxTransientError):
+        raise
+    except imaplib.IMAP4.abort as exc:
+        raise MailboxTransientError(MailboxProblem.DROPPED, f"{during}: {exc}") from exc
+    except TimeoutError as exc:
+        raise MailboxTransientError(
+            MailboxProblem.TIMEOUT, f"{during}: {exc or 'timed out'}"
+        ) from exc
+    except ssl.SSLError as exc:
+        raise MailboxPermanentError(MailboxProblem.TLS_FAILURE, f"{during}: {exc}") from exc
+    except (ConnectionError, EOFError) as exc:
+        if during == "connect":
+            raise MailboxTransientError(MailboxProblem.UNREACHABLE, f"{during}: {exc}") from exc
+        raise MailboxTransientError(
+            MailboxProblem.DROPPED, f"{during}: {exc or type(exc).__name__}"
+        ) from exc
+    except socket.gaierror as exc:
+        raise MailboxTransientError(MailboxProblem.UNREACHABLE, f"{during}: {exc}") from exc
+    except OSError as exc:
+        raise MailboxTransientError(MailboxProblem.UNREACHABLE, f"{during}: {exc}") from exc
+    except (UnexpectedCommandStatusError, imaplib.IMAP4.error, ImapToolsError) as exc:
+        text = _server_words(exc)
+        problem = classify_imap_failure(text, during)
+        error_type = (
+            MailboxTransientError if problem is MailboxProblem.PROTOCOL else MailboxPermanentError
+        )
+        raise error_type(problem, f"{during}: {text[:300]}") from exc
+
+
+def _server_words(exc: Exception) -> str:
+    """What the server said, decoded, rather than a repr of byte strings."""
+    result = getattr(exc, "command_result", None)
+    if not result:
+        return str(exc)
+    status, data = result[0], result[1] if len(result) > 1 else []
+    parts = [
+        item.decode("utf-8", "replace") if isinstance(item, bytes) else str(item)
+        for item in (data if isinstance(data, list) else [data])
+    ]
+    return f"{status} " + " ".join(parts)
+
+
+def _connect(endpoint: Endpoint) -> BaseMailBox:
+    timeout = endpoint.timeout_seconds
+    if endpoint.security is Security.SSL:
+        return MailBox(
+            endpoint.host, endpoint.port, timeout=timeout, ssl_context=ssl_context(endpoint)
+        )
+    if endpoint.security is Security.STARTTLS:
+        return MailBoxStartTls(
+            endpoint.host, endpoint.port, timeout=timeout, ssl_context=ssl_context(endpoint)
+        )
+    return MailBoxUnencrypted(endpoint.host, endpoint.port, timeout=timeout)
+
+
+def send_id(client: imaplib.IMAP4) -> None:
+    """Send the RFC 2971 ID command, registered for every state so imaplib never refuses it."""
+    imaplib.Commands.setdefault("ID", ("NONAUTH", "AUTH", "SELECTED"))
+    typ, data = client._simple_command("ID", ID_ARGUMENT)
+    client._untagged_response(typ, data, "ID")
+    if typ != "OK":
+        raise MailboxPermanentError(MailboxProblem.UNSAFE_LOGIN, f"ID refused: {data!r}")
+
+
+class ImapSession:
+    """A logged-in IMAP connection to one mailbox."""
+
+    def __init__(self, endpoint: Endpoint, user: str, password: str) -> None:
+        self._selected: str | None = None
+        with translated_errors("connect"):
+            self._box = _connect(endpoint)
+        try:
+            with translated_errors("login"):
+                self._box.login(user, password, initial_folder=None)
+            with translated_errors("id"):
+                send_id(self._box.client)
+        except BaseException:
+            self.close()
+            raise
+
+    def _call(self, during: str, action: Callable[[], T]) -> T:
+        with translated_errors(during):
+            return action()
+
+    def list_folders(self) -> list[str]:
+        return self._call("list", lambda: [f.name for f in self._box.folder.list()])
+
+    def junk_folders(self) -> list[str]:
+        folders = self._call("list", lambda: self._box.folder.list())
+        return [f.name for f in folders if any(flag.lower() == "\\junk" for flag in f.flags)]
+
+    def select(self, folder: str) -> int:
+        if folder.upper() != "INBOX" and folder not in self.list_folders():
+            raise MailboxPermanentError(
+                MailboxProblem.FOLDER_MISSING, f"select: no folder {folder!r}"
+            )
+        with translated_errors("select"):
+            self._box.folder.set(folder, readonly=True)
+            self._selected = folder
+            values = self._box.client.untagged_responses.get("UIDVALIDITY")
+            if values and isinstance(values[0], bytes):
+                return int(values[0])
+            status = self._box.folder.status(folder, ["UIDVALIDITY"])
+            return int(status["UIDVALIDITY"])
+
+    def uids(self) -> list[int]:
+        return self._call("search", lambda: [int(u) for u in self._box.uids("ALL")])
+
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        result: dict[int, int] = {}
+        for start in range(0, len(uids), SIZE_QUERY_CHUNK):
+            chunk = uids[start : start + SIZE_QUERY_CHUNK]
+            for head, _body in self._fetch_items(chunk, "(UID RFC822.SIZE)"):
+                uid, size = _UID_RE.search(head), _SIZE_RE.search(head)
+                if uid and size:
+                    result[int(uid.group(1))] = int(size.group(1))
+        return result
+
+    def headers(self, uids: Sequence[int]) -> list[HeaderSummary]:
+        result: list[HeaderSummary] = []
+        for start in range(0, len(uids), SIZE_QUERY_CHUNK):
+            chunk = uids[start : start + SIZE_QUERY_CHUNK]
+            query = "(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"
+            for head, body in self._fetch_items(chunk, query):
+                uid, size = _UID_RE.search(head), _SIZE_RE.search(head)
+                if not (uid and size):
+                    continue
+                found = _MESSAGE_ID_RE.search(body or b"")
+                message_id = (
+                    found.group(1).decode("ascii", "replace").strip("<>") if found else None
+                )
+                result.append(
+                    HeaderSummary(int(uid.group(1)), message_id or None, int(size.group(1)))
+                )
+        return result
+
+    def fetch(self, uids: Sequence[int]) -> Iterator[FetchedMail]:
+        sizes = self.sizes(uids)
+        for batch in _batches(uids, sizes):
+            for head, body in self._fetch_items(batch, "(UID RFC822.SIZE BODY.PEEK[])"):
+                uid = _UID_RE.search(head)
+                if uid and body is not None:
+                    yield FetchedMail(int(uid.group(1)), body)
+
+    def _fetch_items(self, uids: Sequence[int], query: str) -> list[tuple[bytes, bytes | None]]:
+        if not uids:
+            return []
+        with translated_errors("fetch"):
+            typ, data = self._box.client.uid("FETCH", ",".join(str(u) for u in uids), query)
+        if typ != "OK":
+            raise MailboxTransientError(MailboxProblem.PROTOCOL, f"fetch: {typ} {data!r}"[:300])
+        items: list[tuple[bytes, bytes | None]] = []
+        for item in data:
+            if isinstance(item, tuple):
+                items.append((item[0], item[1]))
+            elif isinstance(item, bytes) and _UID_RE.search(item):
+                items.append((item, None))
+        return items
+
+    def close(self) -> None:
+        box = getattr(self, "_box", None)
+        if box is None:
+            return
+        try:
+            if self._selected is not None:
+                box.client.close()
+            box.client.logout()
+        except Exception:
+            with suppress(Exception):
+                box.client.shutdown()
+
+
+def _batches(uids: Sequence[int], sizes: dict[int, int]) -> Iterator[list[int]]:
+    """UIDs in ascending batches of bounded count and bytes, so memory stays flat."""
+    batch: list[int] = []
+    total = 0
+    for uid in sorted(uids):
+        size = sizes.get(uid, 0)
+        if batch and (len(batch) >= FETCH_BATCH_COUNT or total + size > FETCH_BATCH_BYTES):
+            yield batch
+            batch, total = [], 0
+        batch.append(uid)
+        total += size
+    if batch:
+        yield batch
+
+
+class ImapAdapter:
+    """Opens IMAP sessions for offices, given each office's endpoint and authorization code."""
+
+    def __init__(self, endpoints: dict[str, tuple[Endpoint, str, str | None]]) -> None:
+        self._endpoints = endpoints
+
+    def open(self, office_code: str) -> ImapSession:
+        endpoint, user, password = self._endpoints[office_code]
+        if not password:
+            raise MailboxPermanentError(MailboxProblem.NO_PASSWORD, f"office {office_code}")
+        return ImapSession(endpoint, user, password)

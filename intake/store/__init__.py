@@ -1,0 +1,1 @@
+"""The store: SQL tables (SQLAlchemy 2, Alembic migrations) and content-addressed files."""

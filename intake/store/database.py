@@ -1,0 +1,112 @@
+"""The SQL adapter: engine creation (SQLite in WAL mode, or PostgreSQL), migrations, sessions.
+
+Nothing above this module sees SQLAlchemy's exceptions: `session_scope` turns connection loss,
+lock time-outs and serialization failures into `TransientError`, and other database errors into
+`PermanentError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from intake.errors import PermanentError, TransientError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the configured URL; SQLite files get WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[1] if ":///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except OperationalError as exc:
+        raise TransientError(f"database unreachable while migrating: {_short(exc)}") from exc
+    except SQLAlchemyError as exc:
+        raise PermanentError(f"database migration failed: {_short(exc)}") from exc
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database:
+        db = Path(engine.url.database)
+        for candidate in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            if candidate.exists():
+                candidate.chmod(0o600)
+
+
+class StoreConflict(TransientError):
+    """A unique key was taken by someone else in the meantime: look again and retry."""
+
+
+class Store:
+    """The database of one deployment: an engine and a session factory."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Open the database at `url` and migrate it to the newest schema."""
+        engine = make_engine(url)
+        migrate(engine)
+        return cls(engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success and rolled back on error, errors typed."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            raise StoreConflict(f"database: {_short(exc)}") from exc
+        except (OperationalError, DBAPIError) as exc:
+            session.rollback()
+            if isinstance(exc, OperationalError) or exc.connection_invalidated:
+                raise TransientError(f"database: {_short(exc)}") from exc
+            raise PermanentError(f"database: {_short(exc)}") from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        """Release every connection."""
+        self.engine.dispose()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0][:300] if text else type(exc).__name__

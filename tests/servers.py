@@ -1,0 +1,263 @@
+"""Real mail servers on loopback for the integration tests: Dovecot (IMAP) and aiosmtpd (SMTP).
+
+Each server is started in its own temporary folder on free ports and stopped afterwards. Dovecot
+runs with a generated config, plain-text passwords in a passwd file, Maildir storage, and a
+self-signed certificate for the TLS listener.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 10.0) -> None:
+    """Block until something accepts connections on the port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def self_signed_cert(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1/localhost and its key, written as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    import ipaddress
+
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    key_path.chmod(0o600)
+    return cert_path, key_path
+
+
+@dataclass
+class Dovecot:
+    """A running Dovecot: its ports, its folder, and the users it knows."""
+
+    folder: Path
+    port: int
+    tls_port: int
+    cert: Path
+    process: subprocess.Popen[bytes]
+    users: dict[str, str]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+    def restart(self) -> None:
+        """Stop and start again on the same ports and mail (for server-fault tests)."""
+        self.stop()
+        self.process = _spawn(self.folder)
+        wait_for_port(self.port)
+
+
+def _spawn(folder: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(folder / "dovecot.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=open(folder / "stderr.log", "ab"),  # noqa: SIM115 - the child owns it
+    )
+
+
+def start_dovecot(users: dict[str, str]) -> Dovecot:
+    """Start Dovecot in a new folder under /tmp with these users (address -> password).
+
+    The folder is not under pytest's private tmp_path: Dovecot's unprivileged processes must be
+    able to reach it.
+    """
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="intake-dovecot-", dir="/tmp"))
+    folder.chmod(0o755)
+    mail_user = pwd.getpwnam("dovecot")
+    for sub in ("run", "state", "mail"):
+        (folder / sub).mkdir(exist_ok=True)
+    os.chown(folder / "mail", mail_user.pw_uid, mail_user.pw_gid)
+    cert, key = self_signed_cert(folder)
+    (folder / "passwd").write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in users.items()))
+    port, tls_port = free_port(), free_port()
+    (folder / "dovecot.conf").write_text(
+        f"""
+protocols = imap
+listen = 127.0.0.1
+base_dir = {folder}/run
+state_dir = {folder}/state
+log_path = {folder}/dovecot.log
+info_log_path = {folder}/dovecot.log
+ssl = yes
+ssl_cert = <{cert}
+ssl_key = <{key}
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+mail_uid = {mail_user.pw_uid}
+mail_gid = {mail_user.pw_gid}
+mail_location = maildir:{folder}/mail/%u
+default_login_user = dovenull
+default_internal_user = dovecot
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {folder}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={mail_user.pw_uid} gid={mail_user.pw_gid} home={folder}/mail/%u
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Junk {{
+    special_use = \\Junk
+  }}
+}}
+service imap-login {{
+  inet_listener imap {{
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = {tls_port}
+    ssl = yes
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service imap-login {{
+  chroot =
+}}
+"""
+    )
+    process = _spawn(folder)
+    try:
+        wait_for_port(port)
+        wait_for_port(tls_port)
+    except RuntimeError:
+        process.kill()
+        log = (folder / "stderr.log").read_text(errors="replace") + (
+            (folder / "dovecot.log").read_text(errors="replace") if (folder / "dovecot.log").exists() else ""
+        )
+        raise RuntimeError(f"Dovecot did not start:\n{log}") from None
+    return Dovecot(folder, port, tls_port, cert, process, dict(users))
+
+
+class CuttingProxy:
+    """A TCP proxy on loopback that forwards to a server and cuts the connection after N bytes
+    from the server (to test a connection dropped in the middle of a fetch)."""
+
+    def __init__(self, target_port: int, cut_after: int) -> None:
+        import threading
+
+        self.target_port = target_port
+        self.cut_after = cut_after
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = int(self.listener.getsockname()[1])
+        self.cuts = 0
+        self._stop = False
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        import threading
+
+        while not self._stop:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._pipe_pair, args=(client,), daemon=True).start()
+
+    def _pipe_pair(self, client: socket.socket) -> None:
+        import threading
+
+        server = socket.create_connection(("127.0.0.1", self.target_port))
+
+        def upstream() -> None:
+            try:
+                while data := client.recv(65536):
+                    server.sendall(data)
+            except OSError:
+                pass
+
+        threading.Thread(target=upstream, daemon=True).start()
+        sent = 0
+        try:
+            while data := server.recv(65536):
+                if self.cut_after and sent + len(data) > self.cut_after:
+                    client.sendall(data[: max(0, self.cut_after - sent)])
+                    self.cuts += 1
+                    break
+                client.sendall(data)
+                sent += len(data)
+        except OSError:
+            pass
+        for sock in (client, server):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self.listener.close()
