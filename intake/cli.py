@@ -1,0 +1,265 @@
+"""The `intake` command: one entry point, a subcommand per job (see README and interfaces.md).
+
+Exit status 0 on success; otherwise non-zero with a one-line reason on standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from intake import logs
+from intake.errors import IntakeError
+from intake.settings import Settings, Severity, config_path, load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (also used by the console script)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logs.configure(
+        verbose=getattr(args, "verbose", False), as_json=getattr(args, "log_json", False)
+    )
+    try:
+        return int(args.handler(args))
+    except IntakeError as exc:
+        print(f"intake: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("intake: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", help="config file (default: $INTAKE_CONFIG or config/intake.toml)"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    common.add_argument("--log-json", action="store_true", help="log as JSON lines")
+    parser = argparse.ArgumentParser(
+        prog="intake", description="Xingtai new-media account filings by email"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo", parents=[common], help="the bundled samples through the whole pipeline"
+    )
+    demo.add_argument(
+        "--out",
+        default="demo-out",
+        help="folder for the store, files and output (default: demo-out)",
+    )
+    demo.set_defaults(handler=_demo)
+
+    run = sub.add_parser("run", parents=[common], help="poll every enabled mailbox on its schedule")
+    run.add_argument(
+        "--once", action="store_true", help="one pass over every enabled mailbox, then exit"
+    )
+    run.set_defaults(handler=_run)
+
+    status = sub.add_parser(
+        "status", parents=[common], help="per office: last poll, stored, waiting, quarantined"
+    )
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_status)
+
+    parse = sub.add_parser(
+        "parse", parents=[common], help="read documents offline and print what was read"
+    )
+    parse.add_argument("files", nargs="+", metavar="FILE")
+    parse.add_argument("--json", action="store_true")
+    parse.add_argument(
+        "--engine",
+        choices=("rapidocr", "tesseract"),
+        default="rapidocr",
+        help="OCR engine for scans",
+    )
+    parse.set_defaults(handler=_parse)
+
+    config = sub.add_parser("config", help="configuration commands")
+    config_sub = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
+    check = config_sub.add_parser("check", parents=[common], help="validate the config file")
+    check.add_argument(
+        "--connect", action="store_true", help="log in to every mailbox (IMAP with ID, SMTP)"
+    )
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=_config_check)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(config_path(args.config, os.environ))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from intake.service import open_deployment, run_once
+    from intake.worker import StopFlag, run_forever
+
+    settings = _settings(args)
+    _warn_disabled(settings)
+    if not settings.enabled_offices:
+        print(
+            "intake: no office is enabled and free of config errors (see: intake config check)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    deployment = open_deployment(settings, ocr=_ocr_factory("rapidocr"))
+    try:
+        if args.once:
+            report = run_once(deployment, StopFlag())
+            for poll in report.polls:
+                print(poll.summary())
+            p = report.pipeline
+            print(
+                f"pipeline: {p.advanced} steps done, {p.failed} failed, {p.quarantined} quarantined"
+            )
+            failed = [poll for poll in report.polls if not poll.ok and not poll.skipped]
+            return EXIT_FAILED if failed and len(failed) == len(report.polls) else EXIT_OK
+        run_forever(deployment)
+        return EXIT_OK
+    finally:
+        deployment.close()
+
+
+def _warn_disabled(settings: Settings) -> None:
+    for problem in settings.problems:
+        if problem.severity is Severity.ERROR:
+            print(f"intake: office {problem.office} disabled: {problem}", file=sys.stderr)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from intake.status import as_json, as_table, office_statuses
+    from intake.store.database import Store
+
+    settings = _settings(args)
+    store = Store.open(settings.storage.database)
+    try:
+        rows = office_statuses(settings, store)
+    finally:
+        store.close()
+    print(json.dumps(as_json(rows), ensure_ascii=False, indent=1) if args.json else as_table(rows))
+    return EXIT_OK
+
+
+def _ocr_factory(name: str) -> Callable[[], object | None]:
+    """A lazy OCR engine: made on first use, once per process (models load once)."""
+    engine: list[object] = []
+
+    def get() -> object | None:
+        if not engine:
+            from parsers.ocr import make_engine
+
+            engine.append(make_engine(name))
+        return engine[0]
+
+    return get
+
+
+def _parse(args: argparse.Namespace) -> int:
+    from parsers.reader import read_document
+
+    get_engine = _ocr_factory(args.engine)
+    results: list[dict[str, object]] = []
+    status = EXIT_OK
+    for name in args.files:
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"intake: {name}: {exc.strerror or exc}", file=sys.stderr)
+            status = EXIT_FAILED
+            continue
+        for document in read_document(path.name, data, ocr=get_engine()):  # type: ignore[arg-type]
+            item = document.to_json()
+            if str(path.parent) != ".":
+                item["file"] = str(path.parent / document.file)
+            results.append(item)
+            if not args.json:
+                reason = f" (unreadable: {document.unreadable})" if document.unreadable else ""
+                print(f"{item['file']}: {document.kind.value}{reason}")
+                for key, reading in document.fields.items():
+                    print(f"  {key}: {reading.value}  [{reading.confidence:.2f}]")
+                for index, account in enumerate(document.accounts, start=1):
+                    print(
+                        f"  account {index}: "
+                        + ", ".join(f"{k}={v.value}" for k, v in account.items())
+                    )
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=1))
+    return status
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    from intake.connect_check import probe_office
+
+    settings = _settings(args)
+    errors = [p for p in settings.problems if p.severity is Severity.ERROR]
+    warnings = [p for p in settings.problems if p.severity is Severity.WARNING]
+    probes = []
+    if args.connect:
+        probes = [
+            r for office in settings.enabled_offices for r in probe_office(office, os.environ)
+        ]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "file": str(settings.path),
+                    "offices": len(settings.offices),
+                    "enabled": [o.code for o in settings.enabled_offices],
+                    "problems": [
+                        {
+                            "line": p.line,
+                            "key": p.key,
+                            "office": p.office,
+                            "severity": p.severity.value,
+                            "message": p.message,
+                            "fix": p.fix,
+                        }
+                        for p in settings.problems
+                    ],
+                    "connect": [
+                        {
+                            "office": r.office,
+                            "service": r.service,
+                            "ok": r.ok,
+                            "problem": r.problem.value if r.problem else None,
+                            "message": r.message,
+                        }
+                        for r in probes
+                    ],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+    else:
+        for problem in errors + warnings:
+            print(f"{problem.severity.value}: {problem}")
+        disabled = sorted({p.office for p in errors if p.office})
+        print(
+            f"{settings.path}: {len(settings.offices)} offices, {len(settings.enabled_offices)} enabled"
+            + (f", disabled by errors: {', '.join(disabled)}" if disabled else "")
+            + f"; {len(errors)} errors, {len(warnings)} warnings"
+        )
+        for result in probes:
+            print(result.line())
+    failed = bool(errors) or any(not r.ok for r in probes)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from intake.demo import run_demo
+
+    return int(run_demo(Path(args.out)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,255 @@
+"""The pipeline: each stored message moves through its steps, and a restart resumes it.
+
+A message's state says which step comes next (stored → read → parsed → decided → replied). Each
+step runs in its own transaction, so a crash between steps loses nothing and repeats nothing that
+was committed. A step that raises is recorded on the message with its attempt count; after
+`MAX_ATTEMPTS` failures the message is quarantined (kept, shown to a person, not retried) and the
+rest of the mailbox goes on. A transient error (database or disk unavailable) stops the round
+without counting against the message: the next round retries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.clock import Clock
+from intake.errors import TransientError
+from intake.ledger import RAW_KIND, RAW_SUFFIX
+from intake.reading import MailReading, ReadLimits, read_message
+from intake.store.database import Store
+from intake.store.files import FileStore
+from intake.store.tables import Attachment, Document, Message, MessageState
+from parsers.model import ParsedDocument
+from parsers.reader import ParseLimits, read_document
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+ATTACHMENT_KIND = "att"
+CONTAINER_TYPES = frozenset(
+    {
+        "application/zip",
+        "application/x-7z-compressed",
+        "application/vnd.rar",
+        "application/x-rar-compressed",
+        "message/rfc822",
+    }
+)
+
+
+class OcrEngineLike(Protocol):
+    """What the parse step hands to the document readers (see `parsers.reader`)."""
+
+    name: str
+
+
+@dataclass
+class PipelineContext:
+    """Everything the steps need, handed in (no globals): store, files, clock, limits, OCR."""
+
+    store: Store
+    files: FileStore
+    clock: Clock
+    read_limits: ReadLimits = field(default_factory=ReadLimits)
+    parse_limits: ParseLimits = field(default_factory=ParseLimits)
+    ocr: Callable[[], object | None] = lambda: None
+
+
+Step = Callable[[PipelineContext, Session, Message], MessageState]
+
+
+@dataclass
+class RoundReport:
+    """What one round of the pipeline did."""
+
+    advanced: int = 0
+    failed: int = 0
+    quarantined: int = 0
+    interrupted: str | None = None
+
+
+def read_step(ctx: PipelineContext, db: Session, message: Message) -> MessageState:
+    """Raw bytes → envelope and attachments (files stored, rows written)."""
+    raw = ctx.files.read(RAW_KIND, message.sha256, RAW_SUFFIX)
+    reading = read_message(raw, ctx.read_limits)
+    _write_envelope(message, reading)
+    existing = {
+        a.ordinal
+        for a in db.execute(select(Attachment).where(Attachment.message_pk == message.id)).scalars()
+    }
+    for ordinal, attachment in enumerate(reading.attachments):
+        if ordinal in existing:
+            continue
+        ctx.files.put(ATTACHMENT_KIND, attachment.data)
+        db.add(
+            Attachment(
+                message_pk=message.id,
+                ordinal=ordinal,
+                name=attachment.name,
+                declared_type=attachment.declared_type,
+                sniffed_type=attachment.sniffed_type,
+                size=attachment.size,
+                sha256=attachment.sha256,
+                origin=attachment.origin.value,
+                container=attachment.container,
+                problem=attachment.problem,
+            )
+        )
+    return MessageState.READ
+
+
+def _write_envelope(message: Message, reading: MailReading) -> None:
+    envelope = reading.envelope
+    message.from_addr = envelope.from_.addr if envelope.from_ else None
+    message.subject = envelope.subject
+    message.sent_at = envelope.date
+    message.in_reply_to = envelope.in_reply_to
+    message.references = list(envelope.references)
+    recipients = [a.addr for a in (*envelope.to, *envelope.cc)] + list(envelope.delivered_to)
+    message.recipients = list(dict.fromkeys(r.lower() for r in recipients if r))
+    message.auto_reply = envelope.auto_reply.value if envelope.auto_reply else None
+    message.is_bounce = envelope.is_bounce
+    message.bounced_recipients = list(envelope.bounced_recipients)
+    message.body_text = reading.text[:100_000]
+    message.large_links = [
+        {
+            "provider": link.provider,
+            "file_name": link.file_name,
+            "url": link.url,
+            "size_text": link.size_text,
+            "expires_text": link.expires_text,
+        }
+        for link in reading.large_links
+    ]
+    message.defects = list(reading.defects)
+
+
+def parse_step(ctx: PipelineContext, db: Session, message: Message) -> MessageState:
+    """Attachments → documents (kind, fields, confidences), one per page or archive member."""
+    attachments = db.execute(
+        select(Attachment).where(Attachment.message_pk == message.id).order_by(Attachment.ordinal)
+    ).scalars()
+    for attachment in attachments:
+        if attachment.problem or attachment.sniffed_type in CONTAINER_TYPES:
+            continue
+        done = db.execute(
+            select(Document.id).where(Document.attachment_pk == attachment.id).limit(1)
+        ).first()
+        if done:
+            continue
+        data = ctx.files.read(ATTACHMENT_KIND, attachment.sha256)
+        engine = ctx.ocr()
+        for parsed in read_document(attachment.name, data, ctx.parse_limits, engine):  # type: ignore[arg-type]
+            db.add(_document_row(attachment.id, parsed))
+    return MessageState.PARSED
+
+
+def _document_row(attachment_pk: int, parsed: ParsedDocument) -> Document:
+    return Document(
+        attachment_pk=attachment_pk,
+        part=parsed.file,
+        kind=parsed.kind.value,
+        engine=parsed.engine,
+        fields={k: v.value for k, v in parsed.fields.items()},
+        accounts=[{k: v.value for k, v in account.items()} for account in parsed.accounts],
+        confidence={k: round(v.confidence, 3) for k, v in parsed.fields.items()},
+        unreadable=parsed.unreadable,
+        superseded=False,
+    )
+
+
+DEFAULT_STEPS: dict[MessageState, Step] = {
+    MessageState.STORED: read_step,
+    MessageState.READ: parse_step,
+}
+
+
+def pending_ids(
+    store: Store, steps: dict[MessageState, Step], office: str | None = None
+) -> list[int]:
+    """Messages waiting for a step, oldest first."""
+    with store.session() as db:
+        query = (
+            select(Message.id)
+            .where(Message.state.in_([s.value for s in steps]))
+            .order_by(Message.id)
+        )
+        if office is not None:
+            query = query.where(Message.office == office)
+        return [int(i) for i in db.execute(query).scalars()]
+
+
+def run_round(
+    ctx: PipelineContext,
+    steps: dict[MessageState, Step] | None = None,
+    office: str | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> RoundReport:
+    """Move every waiting message as far as the steps go; stops between messages when asked."""
+    table = DEFAULT_STEPS if steps is None else steps
+    report = RoundReport()
+    try:
+        for message_pk in pending_ids(ctx.store, table, office):
+            if should_stop():
+                report.interrupted = "stop requested"
+                break
+            _advance(ctx, table, message_pk, report)
+    except TransientError as exc:
+        report.interrupted = str(exc)
+        log.warning("pipeline round interrupted, retried next round: %s", exc)
+    return report
+
+
+def _advance(
+    ctx: PipelineContext, steps: dict[MessageState, Step], message_pk: int, report: RoundReport
+) -> None:
+    while True:
+        with ctx.store.session() as db:
+            message = db.get(Message, message_pk)
+            if message is None or MessageState(message.state) not in steps:
+                return
+            state = MessageState(message.state)
+        try:
+            with ctx.store.session() as db:
+                message = db.get(Message, message_pk)
+                assert message is not None
+                message.state = steps[state](ctx, db, message).value
+                message.last_error = None
+            report.advanced += 1
+        except TransientError:
+            raise
+        except Exception as exc:
+            _record_failure(ctx, message_pk, state, exc, report)
+            return
+
+
+def _record_failure(
+    ctx: PipelineContext, message_pk: int, state: MessageState, exc: Exception, report: RoundReport
+) -> None:
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    detail = f"{state.value} step: {type(exc).__name__}: {exc}"[:900]
+    if where is not None:
+        detail += f" (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
+    with ctx.store.session() as db:
+        message = db.get(Message, message_pk)
+        if message is None:
+            return
+        message.attempts = (message.attempts or 0) + 1
+        message.last_error = detail
+        if message.attempts >= MAX_ATTEMPTS:
+            message.state = MessageState.QUARANTINED.value
+            message.quarantined_at = ctx.clock()
+            report.quarantined += 1
+            log.error(
+                "message %s quarantined after %d attempts: %s", message_pk, message.attempts, detail
+            )
+        else:
+            report.failed += 1
+            log.warning("message %s failed (attempt %d): %s", message_pk, message.attempts, detail)

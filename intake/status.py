@@ -1,0 +1,85 @@
+"""`intake status`: per office, the last poll and what the store holds."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import func, select
+
+from intake.clock import local_text
+from intake.settings import Settings
+from intake.store.database import Store
+from intake.store.tables import Message, MessageState, PollState
+
+WAITING_STATES = (MessageState.STORED, MessageState.READ, MessageState.PARSED)
+
+
+@dataclass(frozen=True)
+class OfficeStatus:
+    """One row of `intake status`."""
+
+    office: str
+    name: str
+    enabled: bool
+    last_poll: str
+    last_result: str
+    last_error: str | None
+    stored: int
+    waiting: int
+    quarantined: int
+
+
+def office_statuses(settings: Settings, store: Store) -> list[OfficeStatus]:
+    """The status of every configured office."""
+    with store.session() as db:
+        polls = {
+            p.office: p
+            for p in db.execute(select(PollState).where(PollState.folder == "*")).scalars()
+        }
+        counts: dict[tuple[str, str], int] = {
+            (office, state): int(n)
+            for office, state, n in db.execute(
+                select(Message.office, Message.state, func.count()).group_by(
+                    Message.office, Message.state
+                )
+            )
+        }
+    rows = []
+    for office in settings.offices:
+        poll = polls.get(office.code)
+        by_state = {state: n for (code, state), n in counts.items() if code == office.code}
+        rows.append(
+            OfficeStatus(
+                office=office.code,
+                name=office.name,
+                enabled=office.enabled,
+                last_poll=local_text(poll.last_finished_at) if poll else "never",
+                last_result=(poll.last_result or "-") if poll else "-",
+                last_error=poll.last_error if poll else None,
+                stored=sum(by_state.values()),
+                waiting=sum(by_state.get(s.value, 0) for s in WAITING_STATES),
+                quarantined=by_state.get(MessageState.QUARANTINED.value, 0),
+            )
+        )
+    return rows
+
+
+def as_json(rows: list[OfficeStatus]) -> list[dict[str, object]]:
+    """The `--json` form."""
+    return [asdict(r) for r in rows]
+
+
+def as_table(rows: list[OfficeStatus]) -> str:
+    """The human form: one line per office, then the errors in full."""
+    lines = [
+        f"{'office':<7} {'last poll (Asia/Shanghai)':<26} {'result':<8} {'stored':>6} {'waiting':>7} {'quarantined':>11}"
+    ]
+    for r in rows:
+        name = r.office + ("" if r.enabled else " (disabled)")
+        lines.append(
+            f"{name:<7} {r.last_poll:<26} {r.last_result:<8} {r.stored:>6} {r.waiting:>7} {r.quarantined:>11}"
+        )
+    errors = [f"  {r.office} {r.name}: {r.last_error}" for r in rows if r.last_error]
+    if errors:
+        lines += ["", "last errors:", *errors]
+    return "\n".join(lines)

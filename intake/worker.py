@@ -1,0 +1,115 @@
+"""The scheduled worker (`intake run`): APScheduler polls each office on its own timer.
+
+Each office has one interval job: at most one instance at a time, missed runs coalesced into one,
+started at once. SIGTERM and Ctrl-C set a stop flag that the fetcher and the pipeline check
+between messages, so the message in hand is finished and the worker then exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerThreads
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from intake.service import Deployment, poll_one, process
+from intake.settings import OfficeSettings
+
+log = logging.getLogger(__name__)
+
+
+class StopFlag:
+    """Set by a signal or by a caller; checked between messages."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def __call__(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        return self._event.wait(seconds)
+
+
+def office_job(
+    deployment: Deployment, office: OfficeSettings, stop: StopFlag
+) -> Callable[[], None]:
+    """The job of one office: poll its mailbox, then move its mails through the pipeline."""
+
+    def job() -> None:
+        if stop():
+            return
+        poll_one(deployment, office, stop)
+        report = process(deployment, stop, office=office.code)
+        if report.advanced or report.failed or report.quarantined:
+            log.info(
+                "pipeline %s: %d steps done, %d failed, %d quarantined",
+                office.code,
+                report.advanced,
+                report.failed,
+                report.quarantined,
+            )
+
+    return job
+
+
+def build_scheduler(deployment: Deployment, stop: StopFlag) -> BackgroundScheduler:
+    """A scheduler with one polling job per enabled office."""
+    schedule = deployment.settings.schedule
+    scheduler = BackgroundScheduler(
+        timezone=schedule.timezone,
+        executors={"default": SchedulerThreads(4)},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": schedule.poll_every_minutes * 60,
+        },
+    )
+    now = deployment.clock()
+    for index, office in enumerate(deployment.settings.enabled_offices):
+        scheduler.add_job(
+            office_job(deployment, office, stop),
+            "interval",
+            minutes=schedule.poll_every_minutes,
+            id=f"poll-{office.code}",
+            name=f"poll {office.code} {office.name}",
+            next_run_time=now + timedelta(seconds=2 * index),
+        )
+    return scheduler
+
+
+def run_forever(deployment: Deployment, stop: StopFlag | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or `stop` is set); finish the message in hand, then return."""
+    flag = stop or StopFlag()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info(
+            "signal %s received: finishing the message in hand, then stopping",
+            signal.Signals(signum).name,
+        )
+        flag.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    scheduler = build_scheduler(deployment, flag)
+    scheduler.start()
+    log.info(
+        "worker started: %d offices, every %d minutes",
+        len(deployment.settings.enabled_offices),
+        deployment.settings.schedule.poll_every_minutes,
+    )
+    try:
+        while not flag.wait(1.0):
+            pass
+    finally:
+        scheduler.shutdown(wait=True)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        log.info("worker stopped")

@@ -1,0 +1,189 @@
+"""The pass of the worker on local folder mailboxes and real SQLite/PostgreSQL stores:
+stored, read, parsed; resumed after a stop; a poison message quarantined, the rest going on."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from intake.pipeline import DEFAULT_STEPS, PipelineContext, read_step, run_round
+from intake.service import Deployment, open_deployment, run_once
+from intake.settings import Settings, load_settings
+from intake.status import office_statuses
+from intake.store.tables import Attachment, Document, Message, MessageState
+from tests import factories
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def form_xlsx() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    rows = [
+        ["邢台市新媒体账号登记备案表"],
+        ["主体类型", "个人"],
+        ["姓名", "张喆"],
+        ["身份证号码", "11010519491231002X"],
+        ["所属县（市、区）", "沙河市"],
+        ["联系电话", "13803190000"],
+        ["平台", "账号名称", "账号ID"],
+        ["抖音", "沙河生活", "shahe2020"],
+    ]
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def write_config(tmp_path: Path, database: str, mailboxes: Path) -> Path:
+    shipped = (REPO / "config" / "intake.toml").read_text(encoding="utf-8")
+    text = shipped.replace('database = "sqlite:///var/intake.db"', f'database = "{database}"')
+    text = text.replace('files = "var/files"', f'files = "{tmp_path / "files"}"')
+    text = text.replace("# [mailboxes]\n# local_root = \"samples/demo/mailboxes\"", f'[mailboxes]\nlocal_root = "{mailboxes}"')
+    path = tmp_path / "intake.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def deployment(tmp_path: Path, store_url: str) -> Iterator[Deployment]:
+    mailboxes = tmp_path / "mailboxes"
+    for code in ("130582", "130502"):
+        (mailboxes / code).mkdir(parents=True)
+    settings = load_settings(write_config(tmp_path, store_url, mailboxes), {})
+    deployment = open_deployment(settings, {}, now)
+    yield deployment
+    deployment.close()
+
+
+def drop(mailboxes: Path, code: str, name: str, raw: bytes) -> None:
+    (mailboxes / code / name).write_bytes(raw)
+
+
+def count(deployment: Deployment, table: type, *where: object) -> int:
+    with deployment.store.session() as db:
+        query = select(func.count()).select_from(table)
+        for condition in where:
+            query = query.where(condition)  # type: ignore[arg-type]
+        return int(db.execute(query).scalar_one())
+
+
+def test_mail_stored_read_and_parsed_then_nothing_twice(deployment: Deployment) -> None:
+    mailboxes = deployment.settings.local_mailboxes
+    assert mailboxes is not None
+    drop(mailboxes, "130582", "a.eml", factories.mail(attachment=form_xlsx(), attachment_name="备案表.xlsx"))
+    drop(mailboxes, "130502", "b.eml", factories.mail(subject="咨询", to="xtqdwxb@126.com"))
+    report = run_once(deployment)
+    assert sum(p.fetched for p in report.polls) == 2
+    assert count(deployment, Message, Message.state == MessageState.PARSED.value) == 2
+    with deployment.store.session() as db:
+        attachment = db.execute(select(Attachment)).scalar_one()
+        assert attachment.name == "备案表.xlsx"
+        assert attachment.sniffed_type.endswith("spreadsheetml.sheet")
+        document = db.execute(select(Document)).scalar_one()
+        assert document.kind == "registration_form"
+        assert document.fields is not None and document.fields.get("id_number") == "11010519491231002X"
+    again = run_once(deployment)
+    assert sum(p.fetched for p in again.polls) == 0 and again.pipeline.advanced == 0
+    assert count(deployment, Message) == 2 and count(deployment, Document) == 1
+    rows = {r.office: r for r in office_statuses(deployment.settings, deployment.store)}
+    assert rows["130582"].stored == 1 and rows["130582"].last_result == "ok"
+    assert rows["130500"].last_poll != "never" and rows["130500"].last_result == "failed"
+
+
+def test_a_stopped_round_resumes_where_it_was(deployment: Deployment) -> None:
+    mailboxes = deployment.settings.local_mailboxes
+    assert mailboxes is not None
+    for i in range(3):
+        drop(mailboxes, "130582", f"{i}.eml", factories.mail(subject=f"第{i}封"))
+    only_read = {MessageState.STORED: DEFAULT_STEPS[MessageState.STORED]}
+    from intake.service import poll_one
+
+    office = deployment.settings.office("130582")
+    assert office is not None
+    poll_one(deployment, office, lambda: False)
+    run_round(deployment.pipeline(), steps=only_read)
+    assert count(deployment, Message, Message.state == MessageState.READ.value) == 3
+    report = run_round(deployment.pipeline())
+    assert report.advanced == 3
+    assert count(deployment, Message, Message.state == MessageState.PARSED.value) == 3
+
+
+def test_poison_message_is_quarantined_after_three_attempts_and_the_rest_go_on(
+    deployment: Deployment,
+) -> None:
+    mailboxes = deployment.settings.local_mailboxes
+    assert mailboxes is not None
+    drop(mailboxes, "130582", "1.eml", factories.mail(subject="正常"))
+    drop(mailboxes, "130582", "2.eml", factories.mail(subject="毒"))
+
+    def fragile_read(ctx: PipelineContext, db: Session, message: Message) -> MessageState:
+        raw = ctx.files.read("raw", message.sha256, ".eml")
+        if "毒".encode("utf-8") in raw or b"=?utf-8?b?5q+S?=" in raw:
+            raise ValueError("cannot read this one")
+        return read_step(ctx, db, message)
+
+    steps = {MessageState.STORED: fragile_read, MessageState.READ: DEFAULT_STEPS[MessageState.READ]}
+    office = deployment.settings.office("130582")
+    assert office is not None
+    from intake.service import poll_one
+
+    poll_one(deployment, office, lambda: False)
+    for _ in range(3):
+        run_round(deployment.pipeline(), steps=steps)
+    with deployment.store.session() as db:
+        states = {m.subject or "(unread)": (m.state, m.attempts, m.last_error) for m in db.execute(select(Message)).scalars()}
+    assert states["正常"][0] == MessageState.PARSED.value
+    poison = states["(unread)"]
+    assert poison[0] == MessageState.QUARANTINED.value and poison[1] == 3
+    assert "cannot read this one" in (poison[2] or "")
+    rows = {r.office: r for r in office_statuses(deployment.settings, deployment.store)}
+    assert rows["130582"].quarantined == 1
+    assert run_round(deployment.pipeline(), steps=steps).advanced == 0
+
+
+def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    mailboxes = tmp_path / "mailboxes"
+    (mailboxes / "130582").mkdir(parents=True)
+    drop(mailboxes, "130582", "a.eml", factories.mail())
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'w.db'}", mailboxes)
+    env = {**os.environ, "INTAKE_CONFIG": str(config)}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "intake.cli", "run"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    settings: Settings = load_settings(config, {})
+    deployment = open_deployment(settings, {}, now)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if count(deployment, Message, Message.state == MessageState.PARSED.value) == 1:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the worker did not process the mail in 60 s")
+        worker.send_signal(signal.SIGTERM)
+        _, stderr = worker.communicate(timeout=30)
+    finally:
+        deployment.close()
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, stderr
+    assert "worker stopped" in stderr
