@@ -7,6 +7,7 @@ self-signed certificate for the TLS listener.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import pwd
@@ -113,7 +114,7 @@ def _spawn(folder: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [DOVECOT, "-F", "-c", str(folder / "dovecot.conf")],
         stdout=subprocess.DEVNULL,
-        stderr=open(folder / "stderr.log", "ab"),  # noqa: SIM115 - the child owns it
+        stderr=open(folder / "stderr.log", "ab"),
     )
 
 
@@ -192,7 +193,9 @@ service imap-login {{
     except RuntimeError:
         process.kill()
         log = (folder / "stderr.log").read_text(errors="replace") + (
-            (folder / "dovecot.log").read_text(errors="replace") if (folder / "dovecot.log").exists() else ""
+            (folder / "dovecot.log").read_text(errors="replace")
+            if (folder / "dovecot.log").exists()
+            else ""
         )
         raise RuntimeError(f"Dovecot did not start:\n{log}") from None
     return Dovecot(folder, port, tls_port, cert, process, dict(users))
@@ -252,12 +255,69 @@ class CuttingProxy:
         except OSError:
             pass
         for sock in (client, server):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def close(self) -> None:
         self._stop = True
         self.listener.close()
+
+
+@dataclass
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+
+    port: int
+    received: list[tuple[str, list[str], bytes]]
+    controller: object
+
+    def stop(self) -> None:
+        self.controller.stop()  # type: ignore[attr-defined]
+
+
+def start_smtp(users: dict[str, str], *, tls_cert: tuple[Path, Path] | None = None) -> SmtpServer:
+    """Start aiosmtpd with AUTH PLAIN/LOGIN for these users; implicit TLS when a cert is given."""
+    import ssl as ssl_module
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    received: list[tuple[str, list[str], bytes]] = []
+
+    class Handler:
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            received.append(
+                (
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    bytes(envelope.original_content or envelope.content),
+                )  # type: ignore[attr-defined]
+            )
+            return "250 OK"
+
+    def authenticator(
+        server: object, session: object, envelope: object, mechanism: str, data: object
+    ) -> AuthResult:
+        if isinstance(data, LoginPassword):
+            user, password = data.login.decode(), data.password.decode()
+            if users.get(user) == password:
+                return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+    port = free_port()
+    context = None
+    if tls_cert is not None:
+        context = ssl_module.create_default_context(ssl_module.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(tls_cert[0]), str(tls_cert[1]))
+    controller = Controller(
+        Handler(),
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=False,
+        ssl_context=context,
+        server_hostname="localhost",
+    )
+    controller.start()
+    return SmtpServer(port, received, controller)
