@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from intake.clock import Clock
 from intake.errors import TransientError
-from intake.ledger import RAW_KIND, RAW_SUFFIX
+from intake.ledger import RAW_KIND, RAW_SUFFIX, split_header
 from intake.reading import MailReading, ReadLimits, read_message
 from intake.store.database import Store
 from intake.store.files import FileStore
@@ -58,6 +58,7 @@ class PipelineContext:
     files: FileStore
     clock: Clock
     read_limits: ReadLimits = field(default_factory=ReadLimits)
+    max_read_bytes: int = 64 * 1024 * 1024
     parse_limits: ParseLimits = field(default_factory=ParseLimits)
     ocr: Callable[[], object | None] = lambda: None
 
@@ -78,7 +79,17 @@ class RoundReport:
 def read_step(ctx: PipelineContext, db: Session, message: Message) -> MessageState:
     """Raw bytes → envelope and attachments (files stored, rows written)."""
     raw = ctx.files.read(RAW_KIND, message.sha256, RAW_SUFFIX)
-    reading = read_message(raw, ctx.read_limits)
+    if len(raw) > ctx.max_read_bytes:
+        head, _ = split_header(raw)
+        del raw
+        reading = read_message(head + b"\r\n\r\n", ctx.read_limits)
+        too_large = (
+            f"message too large to read: {message.size / 1e6:.0f} MB is over the limit of "
+            f"{ctx.max_read_bytes / 1e6:.0f} MB; the raw mail is kept, its attachments were not opened"
+        )
+        reading = replace(reading, defects=(too_large, *reading.defects))
+    else:
+        reading = read_message(raw, ctx.read_limits)
     _write_envelope(message, reading)
     existing = {
         a.ordinal

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 
 from intake.clock import local_text
+from intake.logs import mask_id_numbers
 from intake.settings import Settings
 from intake.store.database import Store
 from intake.store.tables import Message, MessageState, PollState
@@ -27,6 +28,7 @@ class OfficeStatus:
     stored: int
     waiting: int
     quarantined: int
+    quarantined_mail: tuple[str, ...] = ()
 
 
 def office_statuses(settings: Settings, store: Store) -> list[OfficeStatus]:
@@ -44,6 +46,15 @@ def office_statuses(settings: Settings, store: Store) -> list[OfficeStatus]:
                 )
             )
         }
+        parked: dict[str, list[str]] = {}
+        for office_code, pk, subject, error in db.execute(
+            select(Message.office, Message.id, Message.subject, Message.last_error)
+            .where(Message.state == MessageState.QUARANTINED.value)
+            .order_by(Message.id)
+        ):
+            parked.setdefault(office_code, []).append(
+                f"#{pk} {mask_id_numbers(subject or '(no subject)')}: {error}"
+            )
     rows = []
     for office in settings.offices:
         poll = polls.get(office.code)
@@ -59,6 +70,7 @@ def office_statuses(settings: Settings, store: Store) -> list[OfficeStatus]:
                 stored=sum(by_state.values()),
                 waiting=sum(by_state.get(s.value, 0) for s in WAITING_STATES),
                 quarantined=by_state.get(MessageState.QUARANTINED.value, 0),
+                quarantined_mail=tuple(parked.get(office.code, ())),
             )
         )
     return rows
@@ -82,4 +94,7 @@ def as_table(rows: list[OfficeStatus]) -> str:
     errors = [f"  {r.office} {r.name}: {r.last_error}" for r in rows if r.last_error]
     if errors:
         lines += ["", "last errors:", *errors]
+    parked = [f"  {r.office}: {line}" for r in rows for line in r.quarantined_mail]
+    if parked:
+        lines += ["", "quarantined mail (kept, not retried; needs a person):", *parked]
     return "\n".join(lines)

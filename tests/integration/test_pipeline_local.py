@@ -57,7 +57,10 @@ def write_config(tmp_path: Path, database: str, mailboxes: Path) -> Path:
     shipped = (REPO / "config" / "intake.toml").read_text(encoding="utf-8")
     text = shipped.replace('database = "sqlite:///var/intake.db"', f'database = "{database}"')
     text = text.replace('files = "var/files"', f'files = "{tmp_path / "files"}"')
-    text = text.replace("# [mailboxes]\n# local_root = \"samples/demo/mailboxes\"", f'[mailboxes]\nlocal_root = "{mailboxes}"')
+    text = text.replace(
+        '# [mailboxes]\n# local_root = "samples/demo/mailboxes"',
+        f'[mailboxes]\nlocal_root = "{mailboxes}"',
+    )
     path = tmp_path / "intake.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -89,7 +92,12 @@ def count(deployment: Deployment, table: type, *where: object) -> int:
 def test_mail_stored_read_and_parsed_then_nothing_twice(deployment: Deployment) -> None:
     mailboxes = deployment.settings.local_mailboxes
     assert mailboxes is not None
-    drop(mailboxes, "130582", "a.eml", factories.mail(attachment=form_xlsx(), attachment_name="备案表.xlsx"))
+    drop(
+        mailboxes,
+        "130582",
+        "a.eml",
+        factories.mail(attachment=form_xlsx(), attachment_name="备案表.xlsx"),
+    )
     drop(mailboxes, "130502", "b.eml", factories.mail(subject="咨询", to="xtqdwxb@126.com"))
     report = run_once(deployment)
     assert sum(p.fetched for p in report.polls) == 2
@@ -100,7 +108,9 @@ def test_mail_stored_read_and_parsed_then_nothing_twice(deployment: Deployment) 
         assert attachment.sniffed_type.endswith("spreadsheetml.sheet")
         document = db.execute(select(Document)).scalar_one()
         assert document.kind == "registration_form"
-        assert document.fields is not None and document.fields.get("id_number") == "11010519491231002X"
+        assert (
+            document.fields is not None and document.fields.get("id_number") == "11010519491231002X"
+        )
     again = run_once(deployment)
     assert sum(p.fetched for p in again.polls) == 0 and again.pipeline.advanced == 0
     assert count(deployment, Message) == 2 and count(deployment, Document) == 1
@@ -137,7 +147,7 @@ def test_poison_message_is_quarantined_after_three_attempts_and_the_rest_go_on(
 
     def fragile_read(ctx: PipelineContext, db: Session, message: Message) -> MessageState:
         raw = ctx.files.read("raw", message.sha256, ".eml")
-        if "毒".encode("utf-8") in raw or b"=?utf-8?b?5q+S?=" in raw:
+        if "毒".encode() in raw or b"=?utf-8?b?5q+S?=" in raw:
             raise ValueError("cannot read this one")
         return read_step(ctx, db, message)
 
@@ -150,7 +160,10 @@ def test_poison_message_is_quarantined_after_three_attempts_and_the_rest_go_on(
     for _ in range(3):
         run_round(deployment.pipeline(), steps=steps)
     with deployment.store.session() as db:
-        states = {m.subject or "(unread)": (m.state, m.attempts, m.last_error) for m in db.execute(select(Message)).scalars()}
+        states = {
+            m.subject or "(unread)": (m.state, m.attempts, m.last_error)
+            for m in db.execute(select(Message)).scalars()
+        }
     assert states["正常"][0] == MessageState.PARSED.value
     poison = states["(unread)"]
     assert poison[0] == MessageState.QUARANTINED.value and poison[1] == 3
@@ -187,3 +200,37 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             worker.kill()
     assert worker.returncode == 0, stderr
     assert "worker stopped" in stderr
+
+
+def test_oversized_mail_is_kept_and_reported_not_opened(deployment: Deployment) -> None:
+    from dataclasses import replace
+
+    mailboxes = deployment.settings.local_mailboxes
+    assert mailboxes is not None
+    drop(mailboxes, "130582", "big.eml", factories.mail(subject="大附件", attachment=b"x" * 50_000))
+    office = deployment.settings.office("130582")
+    assert office is not None
+    from intake.service import poll_one
+
+    poll_one(deployment, office, lambda: False)
+    run_round(replace(deployment.pipeline(), max_read_bytes=10_000))
+    with deployment.store.session() as db:
+        message = db.execute(select(Message)).scalar_one()
+        assert message.subject == "大附件" and message.state == MessageState.PARSED.value
+        assert message.defects and "too large to read" in message.defects[0]
+    assert count(deployment, Attachment) == 0
+
+
+def test_hostile_attachment_name_never_becomes_a_path(deployment: Deployment, tmp_path: Path) -> None:
+    mailboxes = deployment.settings.local_mailboxes
+    assert mailboxes is not None
+    raw = factories.mail(attachment=b"root:x:0:0", attachment_name="../../etc/passwd")
+    drop(mailboxes, "130582", "evil.eml", raw)
+    run_once(deployment)
+    with deployment.store.session() as db:
+        attachment = db.execute(select(Attachment)).scalar_one()
+    assert ".." not in attachment.name.split("/")
+    assert not attachment.name.startswith("/")
+    stored = [p for p in deployment.files.root.rglob("*") if p.is_file() and "locks" not in p.parts]
+    assert all(p.resolve().is_relative_to(deployment.files.root.resolve()) for p in stored)
+    assert not (tmp_path / "etc").exists()
