@@ -1,0 +1,348 @@
+"""Which office a filing belongs to: county names old and new, addresses, ID region codes.
+
+Names. Registrants write the May 2020 names (桥东区, 桥西区, 邢台县, 任县, 南和县) and the
+names after the June 2020 changes (襄都区, 信都区, 任泽区, 南和区), with or without 县/区/市,
+and the old aliases (内邱, 钜鹿, 尧山 …). The offices keep the codes the notice's table gives
+them: 襄都区 is 130502, 信都区 is 130503, and 任泽区 (statistical code 130505) and 南和区 (130506)
+go to the existing 任县 (130526) and 南和县 (130527) offices.
+
+邢台县. It was abolished in June 2020 and its townships split: 豫让桥街道, 晏家屯镇, 祝村镇 and
+东汪镇 went to 襄都 (130502), the others to 信都 (130503). A township named on a form or in an
+address therefore decides the district outright. But 邢台县 written on its own cannot be split,
+and its office is still in the notice's table with a working mailbox, so it stays 130521 for as
+long as that office exists in the table; that office knows where to pass it on. When a text
+names both 邢台县 and one of its townships, the township (the more specific place) wins.
+
+Weak names. 桥东, 桥西, 信都, 清河, 沙河, 临城, 南宫 and 新河 on their own are also names of
+other places (a 桥东 district is in several cities, 清河 is in Beijing, 沙河 in many provinces):
+they give a best guess with ``uncertain`` set, for a person to confirm. With their suffix
+(桥东区, 清河县, 沙河市) they are certain.
+
+Development zone. 开发区, 经济开发区, 经开区 alone, and 邢台(经济)开发区 / 邢台经开区 anywhere, are
+the development zone office 130571. A county's own zone (沙河经济开发区) belongs to the county.
+
+ID numbers. The region code of an identity number records where the number was issued, so it
+is only a hint, used when neither the county field nor the address decides: 1305xx and, for
+numbers issued before 1993 in 邢台地区, 1322xx are mapped where the code is known.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from routing.characters import compact
+from routing.identity import IdNumberProblem, check_id_number
+from routing.offices import CITY_OFFICE, DEVELOPMENT_ZONE_OFFICE, OFFICE_CODES
+from routing.vocabulary import Problem, invalid_field
+
+XIANGDU = "130502"
+XINDU = "130503"
+XINGTAI_COUNTY = "130521"
+
+COUNTY_NAMES: dict[str, tuple[str, ...]] = {
+    "130502": ("桥东区", "襄都区", "襄都"),
+    "130503": ("桥西区", "信都区"),
+    "130521": ("邢台县",),
+    "130522": ("临城县",),
+    "130523": ("内丘县", "内丘", "内邱县", "内邱", "中丘"),
+    "130524": ("柏乡县", "柏乡"),
+    "130525": ("隆尧县", "隆尧", "尧山", "隆平"),
+    "130526": ("任县", "任泽区", "任泽"),
+    "130527": ("南和县", "南和区", "南和"),
+    "130528": ("宁晋县", "宁晋"),
+    "130529": ("巨鹿县", "巨鹿", "钜鹿县", "钜鹿", "鉅鹿县", "鉅鹿"),
+    "130530": ("新河县",),
+    "130531": ("广宗县", "广宗"),
+    "130532": ("平乡县", "平乡"),
+    "130533": ("威县",),
+    "130534": ("清河县",),
+    "130535": ("临西县", "临西"),
+    "130581": ("南宫市",),
+    "130582": ("沙河市",),
+}
+"""Names and aliases that decide a county on their own."""
+
+WEAK_COUNTY_NAMES: dict[str, str] = {
+    "桥东": "130502",
+    "桥西": "130503",
+    "信都": "130503",
+    "清河": "130534",
+    "沙河": "130582",
+    "临城": "130522",
+    "南宫": "130581",
+    "新河": "130530",
+}
+"""Short forms that are also other places' names: a guess that a person must confirm."""
+
+CITY_NAMES: tuple[str, ...] = (
+    "邢台市",
+    "邢台",
+    "市区",
+    "邢台市区",
+    "市本级",
+    "邢台市本级",
+    "市直",
+    "邢台市直",
+    "邢州",
+    "牛城",
+    "卧牛城",
+    "邢襄",
+    "襄国",
+)
+"""Names of the city as a whole, which the city office covers (the county field only)."""
+
+DEVELOPMENT_ZONE_NAMES: tuple[str, ...] = ("开发区", "经济开发区", "经开区", "经济技术开发区")
+"""Bare development-zone words: the zone office when they are the whole county field."""
+
+XINGTAI_DEVELOPMENT_ZONE = re.compile(r"(?:邢台市?|^市)(?:经济技术开发区|经济开发区|经开区|开发区)")
+"""The Xingtai zone named anywhere in a text (``沙河市经济开发区`` is 沙河's own zone)."""
+
+XINGTAI_COUNTY_TOWNSHIPS: dict[str, str] = {
+    "豫让桥街道": XIANGDU,
+    "晏家屯镇": XIANGDU,
+    "祝村镇": XIANGDU,
+    "东汪镇": XIANGDU,
+    "南石门镇": XINDU,
+    "羊范镇": XINDU,
+    "皇寺镇": XINDU,
+    "会宁镇": XINDU,
+    "西黄村镇": XINDU,
+    "路罗镇": XINDU,
+    "将军墓镇": XINDU,
+    "浆水镇": XINDU,
+    "宋家庄镇": XINDU,
+    "太子井乡": XINDU,
+    "龙泉寺乡": XINDU,
+    "北小庄乡": XINDU,
+    "城计头乡": XINDU,
+    "白岸乡": XINDU,
+    "冀家村乡": XINDU,
+}
+"""Townships of the former 邢台县 and the district each joined in June 2020."""
+
+REGION_CODE_OFFICES: dict[str, str] = {
+    **{code: code for code in OFFICE_CODES},
+    "130501": CITY_OFFICE,
+    "130505": "130526",
+    "130506": "130527",
+    "132201": "130581",
+    "132202": "130582",
+    "132221": "130521",
+    "132222": "130522",
+    "132223": "130523",
+    "132224": "130524",
+    "132225": "130525",
+    "132226": "130526",
+    "132227": "130527",
+    "132228": "130528",
+    "132229": "130529",
+    "132230": "130530",
+    "132231": "130531",
+    "132232": "130532",
+    "132233": "130533",
+    "132234": "130534",
+    "132235": "130535",
+}
+"""Region codes (current, post-2020, and 邢台地区 before 1993) and the office now covering them."""
+
+_STREET_AFTER = re.compile(r"(?:路|街|大街|大道|道|巷|胡同)")
+_PREFIXES = ("中国", "河北省", "河北", "邢台市")
+_OFFICE_SUFFIXES = ("互联网信息办公室", "网信办", "互联网信息管理部门", "网信")
+
+
+class JurisdictionBasis(StrEnum):
+    """What decided the office."""
+
+    COUNTY = "county"
+    ADDRESS = "address"
+    ID_REGION = "id_region"
+    MAILBOX = "mailbox"
+
+
+@dataclass(frozen=True)
+class CountyMatch:
+    """An office found in a county field or an address.
+
+    `office` is None when nothing was recognised; `uncertain` is set when only a weak short
+    form, or several conflicting places, decided; `matched` is the name that decided.
+    """
+
+    office: str | None
+    uncertain: bool = False
+    matched: str | None = None
+
+
+@dataclass(frozen=True)
+class JurisdictionDecision:
+    """The office that holds a filing, what decided it and what a person should look at."""
+
+    office: str
+    basis: JurisdictionBasis
+    uncertain: bool = False
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+
+_STRONG: dict[str, str] = {name: code for code, names in COUNTY_NAMES.items() for name in names}
+_STRONG_BY_LENGTH = tuple(sorted(_STRONG, key=len, reverse=True))
+_WEAK_BY_LENGTH = tuple(sorted(WEAK_COUNTY_NAMES, key=len, reverse=True))
+
+
+def _strip_suffixes(text: str) -> str:
+    """``沙河市互联网信息办公室`` -> ``沙河市``."""
+    for suffix in _OFFICE_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+def _strip_prefixes(text: str) -> str:
+    """``河北省邢台市沙河市`` -> ``沙河市`` (邢台市 alone is kept)."""
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _PREFIXES:
+            if text.startswith(prefix) and len(text) > len(prefix):
+                text, changed = text[len(prefix) :], True
+    return text
+
+
+def _exact(text: str) -> CountyMatch | None:
+    if text in _STRONG:
+        return CountyMatch(_STRONG[text], False, text)
+    if text in WEAK_COUNTY_NAMES:
+        return CountyMatch(WEAK_COUNTY_NAMES[text], True, text)
+    if text in XINGTAI_COUNTY_TOWNSHIPS:
+        return CountyMatch(XINGTAI_COUNTY_TOWNSHIPS[text], False, text)
+    if text in CITY_NAMES:
+        return CountyMatch(CITY_OFFICE, False, text)
+    if text in DEVELOPMENT_ZONE_NAMES:
+        return CountyMatch(DEVELOPMENT_ZONE_OFFICE, False, text)
+    return None
+
+
+def _occurrences(text: str, names: tuple[str, ...]) -> list[tuple[int, str]]:
+    """Where each name occurs, longest names first, skipping street names and overlaps."""
+    taken: list[range] = []
+    found: list[tuple[int, str]] = []
+    for name in names:
+        for match in re.finditer(re.escape(name), text):
+            span = range(match.start(), match.end())
+            if any(span.start < other.stop and other.start < span.stop for other in taken):
+                continue
+            if not name.endswith(("县", "区", "市")) and _STREET_AFTER.match(text, match.end()):
+                continue
+            taken.append(span)
+            found.append((match.start(), name))
+    return sorted(found)
+
+
+def address_to_office(text: str | None) -> CountyMatch:
+    """The office for the place an address (or any longer text) names, if it names one.
+
+    The Xingtai development zone wins, then a former 邢台县 township, then county names. Several
+    different counties, or only a weak short form, make the match uncertain. 邢台市 alone
+    decides nothing here: the address did not say which county.
+    """
+    cleaned = compact(text or "")
+    if not cleaned:
+        return CountyMatch(None)
+    zone = XINGTAI_DEVELOPMENT_ZONE.search(cleaned)
+    if zone:
+        return CountyMatch(DEVELOPMENT_ZONE_OFFICE, False, zone.group(0))
+    for township, code in XINGTAI_COUNTY_TOWNSHIPS.items():
+        if township in cleaned:
+            return CountyMatch(code, False, township)
+    strong = _occurrences(cleaned, _STRONG_BY_LENGTH)
+    if strong:
+        offices = {_STRONG[name] for _, name in strong}
+        first = strong[0][1]
+        return CountyMatch(_STRONG[first], len(offices) > 1, first)
+    weak = _occurrences(cleaned, _WEAK_BY_LENGTH)
+    if weak:
+        first = weak[0][1]
+        return CountyMatch(WEAK_COUNTY_NAMES[first], True, first)
+    return CountyMatch(None)
+
+
+def office_from_region_code(code: str | None) -> str | None:
+    """The office now covering a region code of ours (1305xx, 1322xx), or None."""
+    return REGION_CODE_OFFICES.get((code or "").strip())
+
+
+def county_to_office(text: str | None) -> CountyMatch:
+    """The office for what a registrant wrote in the county field (属地).
+
+    Accepts office codes and region codes (the parsers report the county as a code), names
+    old and new with or without 县/区/市, aliases, 邢台县 townships, the development zone and
+    the city as a whole (邢台市, 市区). Anything else is ``CountyMatch(None)``.
+    """
+    cleaned = compact(text or "")
+    if not cleaned:
+        return CountyMatch(None)
+    if re.fullmatch(r"[0-9]{6}", cleaned):
+        office = office_from_region_code(cleaned)
+        return CountyMatch(office, False, cleaned if office else None)
+    without_suffix = _strip_suffixes(cleaned)
+    stripped = _strip_prefixes(without_suffix)
+    for candidate in (cleaned, without_suffix, stripped):
+        exact = _exact(candidate)
+        if exact is not None:
+            return exact
+    return address_to_office(stripped)
+
+
+def office_from_id_number(id_number: str | None) -> str | None:
+    """The office an identity number's region code hints at, for valid or 15-digit numbers."""
+    check = check_id_number(id_number)
+    if check.valid or check.reason is IdNumberProblem.EXPIRED_15_DIGIT:
+        return office_from_region_code(check.region_code)
+    return None
+
+
+def decide_office(
+    form_county: str | None,
+    address: str | None,
+    id_number: str | None,
+    received_by: str | None,
+) -> JurisdictionDecision:
+    """Decide the office: the form's county, else the address, else the ID region, else the mailbox.
+
+    A weak county name is confirmed by a certain address, the ID region or the receiving
+    mailbox naming the same office; a certain address naming another office overrules it but
+    leaves the decision uncertain. A county that names nowhere of ours is ``invalid:county``.
+    A mailbox that is not one of ours falls back to the city office.
+    """
+    problems: list[str] = []
+    county = county_to_office(form_county)
+    if compact(form_county or "") and county.office is None:
+        problems.append(invalid_field("county"))
+    place = address_to_office(address)
+    region = office_from_id_number(id_number)
+    mailbox = received_by if received_by in OFFICE_CODES else CITY_OFFICE
+
+    if county.office is not None and not county.uncertain:
+        return _decision(county.office, JurisdictionBasis.COUNTY, False, problems)
+    if county.office is not None:
+        if place.office is not None and not place.uncertain:
+            if place.office == county.office:
+                return _decision(county.office, JurisdictionBasis.COUNTY, False, problems)
+            return _decision(place.office, JurisdictionBasis.ADDRESS, True, problems)
+        confirmed = county.office in (region, received_by)
+        return _decision(county.office, JurisdictionBasis.COUNTY, not confirmed, problems)
+    if place.office is not None:
+        confirmed = place.office in (region, received_by)
+        uncertain = place.uncertain and not confirmed
+        return _decision(place.office, JurisdictionBasis.ADDRESS, uncertain, problems)
+    if region is not None:
+        return _decision(region, JurisdictionBasis.ID_REGION, False, problems)
+    return _decision(mailbox, JurisdictionBasis.MAILBOX, False, problems)
+
+
+def _decision(
+    office: str, basis: JurisdictionBasis, uncertain: bool, problems: list[str]
+) -> JurisdictionDecision:
+    if uncertain:
+        problems = [*problems, Problem.UNCERTAIN_COUNTY.value]
+    return JurisdictionDecision(office, basis, uncertain, tuple(problems))
