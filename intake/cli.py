@@ -83,6 +83,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parse.set_defaults(handler=_parse)
 
+    check_cmd = sub.add_parser(
+        "check", parents=[common], help="decide mails offline, in order, in a throw-away store"
+    )
+    check_cmd.add_argument("files", nargs="+", metavar="EML")
+    check_cmd.add_argument("--json", action="store_true")
+    check_cmd.add_argument("--engine", choices=("rapidocr", "tesseract"), default="rapidocr")
+    check_cmd.set_defaults(handler=_check)
+
     config = sub.add_parser("config", help="configuration commands")
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
     check = config_sub.add_parser("check", parents=[common], help="validate the config file")
@@ -194,6 +202,39 @@ def _parse(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=1))
     return status
+
+
+def _check(args: argparse.Namespace) -> int:
+    from intake.checking import check_files
+
+    paths = [Path(name) for name in args.files]
+    for path in paths:
+        if not path.is_file():
+            print(f"intake: {path}: no such file", file=sys.stderr)
+            return EXIT_FAILED
+    mailboxes = None
+    try:
+        settings = _settings(args)
+        mailboxes = {o.mailbox.lower(): o.code for o in settings.offices if o.mailbox}
+    except IntakeError:
+        pass  # no usable config: the offices of the notice are used
+    show = sys.stderr.isatty() and len(paths) > 1
+    results = check_files(
+        paths,
+        mailboxes,
+        _ocr_factory(args.engine),
+        lambda i, p: print(f"[{i}/{len(paths)}] {p}", file=sys.stderr) if show else None,
+    )
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=1))
+    else:
+        for item in results:
+            extra = ", ".join(str(x) for x in [*item["missing"], *item["problems"]])  # type: ignore[misc]
+            print(
+                f"{item['file']}: {item['status']} {item['filing'] or ''} office {item['office']} "
+                f"reply {item['reply']}" + (f" ({extra})" if extra else "")
+            )
+    return EXIT_OK
 
 
 def _config_check(args: argparse.Namespace) -> int:

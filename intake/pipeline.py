@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.clock import Clock
+from intake.deciding import decide_message
 from intake.errors import TransientError
 from intake.ledger import RAW_KIND, RAW_SUFFIX, split_header
 from intake.reading import MailReading, ReadLimits, read_message
@@ -59,6 +60,7 @@ class PipelineContext:
     clock: Clock
     read_limits: ReadLimits = field(default_factory=ReadLimits)
     max_read_bytes: int = 64 * 1024 * 1024
+    own_addresses: tuple[str, ...] = ()
     parse_limits: ParseLimits = field(default_factory=ParseLimits)
     ocr: Callable[[], object | None] = lambda: None
 
@@ -176,9 +178,16 @@ def _document_row(attachment_pk: int, parsed: ParsedDocument) -> Document:
     )
 
 
+def decide_step(ctx: PipelineContext, db: Session, message: Message) -> MessageState:
+    """The mail joins its filing, and the filing is decided again (see `intake.deciding`)."""
+    decide_message(db, message, ctx.own_addresses, ctx.clock())
+    return MessageState.DECIDED
+
+
 DEFAULT_STEPS: dict[MessageState, Step] = {
     MessageState.STORED: read_step,
     MessageState.READ: parse_step,
+    MessageState.PARSED: decide_step,
 }
 
 

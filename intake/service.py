@@ -47,7 +47,8 @@ class Deployment:
         return self.files.root / "locks"
 
     def pipeline(self) -> PipelineContext:
-        return PipelineContext(self.store, self.files, self.clock, ocr=self.ocr)
+        own = tuple(o.mailbox for o in self.settings.offices if o.mailbox)
+        return PipelineContext(self.store, self.files, self.clock, ocr=self.ocr, own_addresses=own)
 
     def close(self) -> None:
         self.store.close()

@@ -121,6 +121,10 @@ class Message(Base):
     large_links: Mapped[list[dict[str, str | None]] | None] = mapped_column(JSON)
     defects: Mapped[list[str] | None] = mapped_column(JSON)
     filing_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"), index=True)
+    # Filled by the decide step.
+    nature: Mapped[str | None] = mapped_column(String(16))
+    ignored_reason: Mapped[str | None] = mapped_column(String(32))
+    thread_rule: Mapped[str | None] = mapped_column(String(32))
 
 
 class MailboxEntry(Base):
@@ -246,6 +250,18 @@ class Digest(Base):
     html_path: Mapped[str | None] = mapped_column(Text)
     xlsx_path: Mapped[str | None] = mapped_column(Text)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+
+
+class Suppression(Base):
+    """An address nothing is sent to: it hard-bounced (recorded from the bounce) or was blocked."""
+
+    __tablename__ = "suppressions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+    message_pk: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
 
 
 Index("ix_messages_state_office", Message.state, Message.office)

@@ -101,7 +101,7 @@ def test_mail_stored_read_and_parsed_then_nothing_twice(deployment: Deployment) 
     drop(mailboxes, "130502", "b.eml", factories.mail(subject="咨询", to="xtqdwxb@126.com"))
     report = run_once(deployment)
     assert sum(p.fetched for p in report.polls) == 2
-    assert count(deployment, Message, Message.state == MessageState.PARSED.value) == 2
+    assert count(deployment, Message, Message.state == MessageState.DECIDED.value) == 2
     with deployment.store.session() as db:
         attachment = db.execute(select(Attachment)).scalar_one()
         assert attachment.name == "备案表.xlsx"
@@ -133,8 +133,8 @@ def test_a_stopped_round_resumes_where_it_was(deployment: Deployment) -> None:
     run_round(deployment.pipeline(), steps=only_read)
     assert count(deployment, Message, Message.state == MessageState.READ.value) == 3
     report = run_round(deployment.pipeline())
-    assert report.advanced == 3
-    assert count(deployment, Message, Message.state == MessageState.PARSED.value) == 3
+    assert report.advanced == 6  # parse and decide for each of the three
+    assert count(deployment, Message, Message.state == MessageState.DECIDED.value) == 3
 
 
 def test_poison_message_is_quarantined_after_three_attempts_and_the_rest_go_on(
@@ -164,7 +164,7 @@ def test_poison_message_is_quarantined_after_three_attempts_and_the_rest_go_on(
             m.subject or "(unread)": (m.state, m.attempts, m.last_error)
             for m in db.execute(select(Message)).scalars()
         }
-    assert states["正常"][0] == MessageState.PARSED.value
+    assert states["正常"][0] == MessageState.PARSED.value  # these steps stop at parsed
     poison = states["(unread)"]
     assert poison[0] == MessageState.QUARANTINED.value and poison[1] == 3
     assert "cannot read this one" in (poison[2] or "")
@@ -187,7 +187,7 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if count(deployment, Message, Message.state == MessageState.PARSED.value) == 1:
+            if count(deployment, Message, Message.state == MessageState.DECIDED.value) == 1:
                 break
             time.sleep(0.2)
         else:
@@ -216,7 +216,7 @@ def test_oversized_mail_is_kept_and_reported_not_opened(deployment: Deployment) 
     run_round(replace(deployment.pipeline(), max_read_bytes=10_000))
     with deployment.store.session() as db:
         message = db.execute(select(Message)).scalar_one()
-        assert message.subject == "大附件" and message.state == MessageState.PARSED.value
+        assert message.subject == "大附件" and message.state == MessageState.DECIDED.value
         assert message.defects and "too large to read" in message.defects[0]
     assert count(deployment, Attachment) == 0
 
