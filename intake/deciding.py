@@ -197,11 +197,38 @@ def _form_changed(old: Sequence[Document], new: Sequence[Document]) -> bool:
 
 def _facts(db: Session, filing: Filing, message: Message, nature: MailNature) -> FilingFacts:
     documents = _filing_documents(db, filing)
+    if filing.change_of is not None:
+        # A change filing brings a new form; the identity documents of the filing it changes
+        # still stand unless the change brings newer ones.
+        original = db.get(Filing, filing.change_of)
+        own_kinds = {d.kind for d in documents}
+        if original is not None:
+            documents = [
+                d
+                for d in _filing_documents(db, original)
+                if d.kind != "registration_form" and d.kind not in own_kinds
+            ] + documents
     forms = [d for d in documents if d.kind == "registration_form" and d.unreadable is None]
     form = forms[-1] if forms else None
     fields = dict(form.fields or {}) if form else {}
+    if fields.get("county_written"):
+        # Decide on what the registrant wrote (a weak short form like 新河 must stay weak),
+        # not on the office code the reader snapped it to.
+        fields["county"] = fields["county_written"]
     accounts = tuple(dict(a) for a in (form.accounts or [])) if form else ()
-    facts = tuple(
+    broken = tuple(
+        DocumentFacts(kind="other", unreadable=problem)
+        for (problem,) in db.execute(
+            select(Attachment.problem)
+            .join(Message, Attachment.message_pk == Message.id)
+            .where(
+                Message.filing_id == filing.id,
+                Attachment.problem.is_not(None),
+                Attachment.problem != "tiny_image",
+            )
+        )
+    )
+    facts = broken + tuple(
         DocumentFacts(
             kind=d.kind,
             id_number=(d.fields or {}).get("id_number"),
