@@ -1,0 +1,177 @@
+"""MIME composition of replies and digests, as bytes ready for SMTP.
+
+Replies are multipart/alternative (plain text, then HTML), UTF-8 with base64 bodies; digests
+wrap that alternative and add the xlsx registry as an attachment whose Chinese name is
+encoded with RFC 2231. Headers are written by ``email.policy.SMTP``: Chinese subjects and
+display names become RFC 2047 UTF-8 encoded words that QQ Mail, 163 and Outlook show, lines
+are folded at 78 characters and end in CRLF. Every message says ``Auto-Submitted:
+auto-replied`` and ``X-Auto-Response-Suppress: All`` so that no auto-responder answers it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from email.header import Header
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP, Policy
+from email.utils import format_datetime
+
+from notifications.model import RenderedReply
+from notifications.wording import clean_text
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
+_DOMAIN = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+_MESSAGE_ID = re.compile(r"^[\x21-\x3b\x3d\x3f-\x7e]+@[\x21-\x3b\x3d\x3f-\x7e]+$")
+
+
+def check_mailbox(address: str) -> str:
+    """The address itself when it is one plain mailbox (``user@example.com``); ValueError
+    otherwise (CR/LF or other controls, display names, several addresses, no or two @)."""
+    if not isinstance(address, str) or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in address):
+        raise ValueError(f"not a single plain mailbox (control character or space): {address!r}")
+    if address.count("@") != 1:
+        raise ValueError(f"not a single plain mailbox (needs exactly one @): {address!r}")
+    local, domain = address.split("@")
+    if not _LOCAL.match(local) or local.startswith(".") or local.endswith(".") or ".." in local:
+        raise ValueError(f"not a single plain mailbox (local part): {address!r}")
+    if not _DOMAIN.match(domain):
+        raise ValueError(f"not a single plain mailbox (domain): {address!r}")
+    return address
+
+
+def make_message_id(domain: str) -> str:
+    """A new unique Message-ID without angle brackets, e.g. ``<hex>@xt-intake.163.com``."""
+    host = domain.strip().lower().strip(".")
+    if not _DOMAIN.match(host):
+        raise ValueError(f"not a domain name: {domain!r}")
+    return f"{uuid.uuid4().hex}@xt-intake.{host}"
+
+
+def _bracketed(message_id: str) -> str:
+    """``<id>`` for an id given with or without brackets; ValueError for anything else."""
+    bare = message_id.strip()
+    if bare.startswith("<") and bare.endswith(">"):
+        bare = bare[1:-1]
+    if not _MESSAGE_ID.match(bare):
+        raise ValueError(f"not a Message-ID: {message_id!r}")
+    return f"<{bare}>"
+
+
+def _header_text(value: str, limit: int = 200) -> str:
+    """A header value on one line (controls removed), never empty."""
+    return clean_text(value, limit) or "-"
+
+
+class _FoldedAddress(str):
+    """A From header whose display name is folded as encoded words that start on the header's
+    first line (``email.policy.SMTP`` may otherwise leave ``From:`` alone on its line, which
+    some webmail parsers read as an empty sender)."""
+
+    name = "From"
+
+    def fold(self, *, policy: Policy) -> str:
+        return f"From: {self}{policy.linesep}"
+
+
+def _from_header(display_name: str, address: str) -> Address | _FoldedAddress:
+    name = _header_text(display_name, 80)
+    if name.isascii():
+        return Address(display_name=name, addr_spec=address)
+    words = Header(name, charset="utf-8", header_name="From").encode(linesep="\r\n", maxlinelen=78)
+    lines = words.split("\r\n")
+    used = len(lines[-1]) + (len("From: ") if len(lines) == 1 else 0)
+    joint = " " if used + len(address) + 3 <= 78 else "\r\n "
+    return _FoldedAddress(f"{words}{joint}<{address}>")
+
+
+def _date_header(date: datetime) -> str:
+    if date.tzinfo is None or date.utcoffset() is None:
+        raise ValueError("the Date header needs an aware datetime")
+    return format_datetime(date)
+
+
+def _base(
+    *, from_name: str, from_addr: str, subject: str, message_id: str, date: datetime
+) -> EmailMessage:
+    message = EmailMessage(policy=SMTP)
+    message["From"] = _from_header(from_name, check_mailbox(from_addr))
+    message["Subject"] = _header_text(subject)
+    message["Date"] = _date_header(date)
+    message["Message-ID"] = _bracketed(message_id)
+    message["Auto-Submitted"] = "auto-replied"
+    message["X-Auto-Response-Suppress"] = "All"
+    return message
+
+
+def _alternative(message: EmailMessage, text: str, html: str) -> None:
+    message.set_content(text, subtype="plain", charset="utf-8", cte="base64")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
+
+
+def compose_reply(
+    *,
+    from_name: str,
+    from_addr: str,
+    to_addr: str,
+    rendered: RenderedReply,
+    message_id: str,
+    in_reply_to: str | None,
+    references: tuple[str, ...],
+    date: datetime,
+) -> bytes:
+    """A reply as bytes (CRLF lines), threaded to the registrant's mail.
+
+    `message_id`, `in_reply_to` and `references` may be given with or without brackets.
+    ValueError when `to_addr` or `from_addr` is not one plain mailbox or `date` is naive.
+    """
+    message = _base(
+        from_name=from_name,
+        from_addr=from_addr,
+        subject=rendered.subject,
+        message_id=message_id,
+        date=date,
+    )
+    message["To"] = Address(addr_spec=check_mailbox(to_addr))
+    chain = [_bracketed(item) for item in references if item.strip()]
+    if in_reply_to:
+        parent = _bracketed(in_reply_to)
+        message["In-Reply-To"] = parent
+        if parent not in chain:
+            chain.append(parent)
+    if chain:
+        message["References"] = " ".join(dict.fromkeys(chain))
+    _alternative(message, rendered.text, rendered.html)
+    return message.as_bytes(policy=SMTP)
+
+
+def compose_digest(
+    *,
+    from_name: str,
+    from_addr: str,
+    to_addrs: tuple[str, ...],
+    subject: str,
+    html: str,
+    text: str,
+    xlsx: bytes,
+    xlsx_name: str,
+    message_id: str,
+    date: datetime,
+) -> bytes:
+    """A digest mail: text and HTML alternatives plus the xlsx registry (RFC 2231 name)."""
+    if not to_addrs:
+        raise ValueError("a digest needs at least one recipient")
+    message = _base(
+        from_name=from_name, from_addr=from_addr, subject=subject, message_id=message_id, date=date
+    )
+    message["To"] = [Address(addr_spec=check_mailbox(address)) for address in to_addrs]
+    _alternative(message, text, html)
+    name = _header_text(xlsx_name, 120).replace("/", "_").replace("\\", "_")
+    message.add_attachment(xlsx, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=name)
+    return message.as_bytes(policy=SMTP)

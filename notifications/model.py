@@ -1,0 +1,78 @@
+"""Plain values that the pipeline hands to the notifications package and gets back.
+
+Offices, account lines and the reply context for the reply templates, and the rendered reply.
+They are frozen dataclasses holding only strings and tuples, so the package needs nothing of
+the store or of routing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ReplyKindName(StrEnum):
+    """The reply kinds that have templates (``none`` means no reply and has none)."""
+
+    ACK = "ack"
+    REQUEST_MISSING = "request_missing"
+    TRANSFERRED = "transferred"
+
+
+@dataclass(frozen=True)
+class OfficeInfo:
+    """An office as the notice lists it: code, name, mailbox, address, phone, contact people."""
+
+    code: str
+    name: str
+    mailbox: str
+    address: str
+    phone: str
+    contacts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    """One account of a filing as read from the form."""
+
+    platform: str
+    account_name: str
+    account_id: str
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """Everything a reply says.
+
+    `office` is the office replying; `holder` the office now holding the filing (for
+    ``transferred``, or ``request_missing`` after a move). `missing` and `problems` are codes of
+    the outcome vocabulary; `unreadable` pairs a file name with a reason code. `question` marks
+    a mail that sent nothing yet (the reply lists everything needed). `received_on` and
+    `reply_by` are date texts such as ``2020年5月10日``; `written_on` is the date under the
+    signature (the received date when not given).
+    """
+
+    kind: str
+    reference: str
+    office: OfficeInfo
+    holder: OfficeInfo | None
+    subject_type: str | None
+    registrant: str | None
+    accounts: tuple[AccountLine, ...]
+    missing: tuple[str, ...]
+    problems: tuple[str, ...]
+    unreadable: tuple[tuple[str, str], ...]
+    question: bool
+    received_on: str
+    reply_by: str | None
+    late: bool
+    written_on: str | None = None
+
+
+@dataclass(frozen=True)
+class RenderedReply:
+    """A reply ready for composition: subject, plain-text part and HTML part."""
+
+    subject: str
+    text: str
+    html: str

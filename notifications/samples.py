@@ -1,0 +1,316 @@
+"""Realistic sample values for template checks, screenshots and tests.
+
+Three offices as the notice lists them and reply contexts covering every reply kind and every
+branch of the built-in templates (individual and organisation, late, unreadable attachments,
+a question with nothing sent yet, a request after a transfer). `check_overrides` renders an
+admin's templates with all of them, so a template that breaks on any branch is caught.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from notifications.digest import ActivityRow, AttentionRow, DigestInput, RegistryRow
+from notifications.model import AccountLine, OfficeInfo, ReplyContext
+
+CITY_OFFICE = OfficeInfo(
+    code="130500",
+    name="邢台市互联网信息办公室",
+    mailbox="wlglhzfdck@163.com",
+    address="新华南路328号",
+    phone="0319-3699072",
+    contacts=("刘燕龙", "韩涛"),
+)
+SHAHE_OFFICE = OfficeInfo(
+    code="130582",
+    name="沙河市互联网信息办公室",
+    mailbox="shhlwxxb@163.com",
+    address="沙河市太行大街561号",
+    phone="0319-8921750",
+    contacts=("李晓静",),
+)
+QIAODONG_OFFICE = OfficeInfo(
+    code="130502",
+    name="桥东区互联网信息办公室",
+    mailbox="xtqdwxb@126.com",
+    address="桥东区顺德路201号",
+    phone="0319-3664526",
+    contacts=("张路",),
+)
+SAMPLE_OFFICES: tuple[OfficeInfo, ...] = (CITY_OFFICE, SHAHE_OFFICE, QIAODONG_OFFICE)
+
+
+def sample_contexts() -> list[ReplyContext]:
+    """Contexts of every kind: acks, requests (individual, organisation, question, after a
+    move) and a transfer."""
+    return [
+        ReplyContext(
+            kind="ack",
+            reference="XT130582-20200510-0003",
+            office=SHAHE_OFFICE,
+            holder=None,
+            subject_type="individual",
+            registrant="王晓明",
+            accounts=(AccountLine("抖音号", "沙河美食小王", "shahe_xiaowang"),),
+            missing=(),
+            problems=(),
+            unreadable=(),
+            question=False,
+            received_on="2020年5月10日",
+            reply_by=None,
+            late=False,
+            written_on="2020年5月10日",
+        ),
+        ReplyContext(
+            kind="ack",
+            reference="XT130500-20200601-0012",
+            office=CITY_OFFICE,
+            holder=None,
+            subject_type="organization",
+            registrant="邢台牛城文化传媒有限公司",
+            accounts=(
+                AccountLine("微信公众账号", "牛城生活", "gh_3f2a1b9c0d11"),
+                AccountLine("今日头条号", "邢台牛城生活", "1654872213547"),
+            ),
+            missing=(),
+            problems=("id_card_back_missing", "late"),
+            unreadable=(),
+            question=False,
+            received_on="2020年6月1日",
+            reply_by=None,
+            late=True,
+        ),
+        ReplyContext(
+            kind="request_missing",
+            reference="XT130582-20200511-0007",
+            office=SHAHE_OFFICE,
+            holder=None,
+            subject_type="individual",
+            registrant="李娜",
+            accounts=(AccountLine("快手号", "沙河李娜", "KS2020shahe"),),
+            missing=("id_card", "field:phone"),
+            problems=("invalid:id_number",),
+            unreadable=(("身份证.pdf", "encrypted"), ("备案表.docx", "damaged")),
+            question=False,
+            received_on="2020年5月11日",
+            reply_by="2020年5月22日",
+            late=False,
+        ),
+        ReplyContext(
+            kind="request_missing",
+            reference="XT130502-20200512-0002",
+            office=QIAODONG_OFFICE,
+            holder=None,
+            subject_type="organization",
+            registrant="邢台市顺德网络科技有限公司",
+            accounts=(AccountLine("新浪微博账号", "顺德网事", "7012345678"),),
+            missing=("business_licence", "field:manager_name"),
+            problems=(
+                "invalid:credit_code",
+                "invalid:phone",
+                "mismatch:id_number",
+                "link_only_attachment",
+            ),
+            unreadable=(
+                ("营业执照.jpg", "too_many_pixels"),
+                ("材料.rar", "rar_unsupported"),
+                ("扫描件.pdf", "timeout"),
+                ("空白.xlsx", "empty"),
+                ("视频.mp4", "unsupported"),
+                ("大文件.zip", "too_large"),
+                ("超大附件", "link_only"),
+            ),
+            question=False,
+            received_on="2020年5月12日",
+            reply_by="2020年5月22日",
+            late=True,
+        ),
+        ReplyContext(
+            kind="request_missing",
+            reference="XT130500-20200509-0001",
+            office=CITY_OFFICE,
+            holder=None,
+            subject_type=None,
+            registrant=None,
+            accounts=(),
+            missing=("registration_form", "id_card"),
+            problems=(),
+            unreadable=(),
+            question=True,
+            received_on="2020年5月9日",
+            reply_by="2020年5月22日",
+            late=False,
+        ),
+        ReplyContext(
+            kind="request_missing",
+            reference="XT130500-20200513-0004",
+            office=CITY_OFFICE,
+            holder=SHAHE_OFFICE,
+            subject_type="individual",
+            registrant="赵磊",
+            accounts=(AccountLine("百家号", "沙河那些事", "1665012345678901"),),
+            missing=("registration_form",),
+            problems=(),
+            unreadable=(),
+            question=False,
+            received_on="2020年5月13日",
+            reply_by=None,
+            late=False,
+        ),
+        ReplyContext(
+            kind="transferred",
+            reference="XT130500-20200514-0009",
+            office=CITY_OFFICE,
+            holder=QIAODONG_OFFICE,
+            subject_type="organization",
+            registrant="襄都区某某商贸有限公司",
+            accounts=(AccountLine("抖音号", "襄都好物", "xiangdu_haowu"),),
+            missing=(),
+            problems=(),
+            unreadable=(),
+            question=False,
+            received_on="2020年5月14日",
+            reply_by=None,
+            late=False,
+        ),
+    ]
+
+
+def sample_digest_input(*, city: bool = True) -> DigestInput:
+    """A day's digest with filings of every status, activity, items for a person and, for the
+    city office, a roll-up (one hostile-looking value included, as registrants send them)."""
+    day = date(2020, 5, 12)
+    shanghai = timezone(timedelta(hours=8))
+    office = CITY_OFFICE if city else SHAHE_OFFICE
+    registry = (
+        RegistryRow(
+            reference=f"XT{office.code}-20200510-0003",
+            received_on=date(2020, 5, 10),
+            updated_on=day,
+            registrant="wangxm@qq.com",
+            subject_type="individual",
+            subject_name="王晓明",
+            id_number="130582199001011234",
+            credit_code=None,
+            accounts=(AccountLine("抖音号", "沙河美食小王", "shahe_xiaowang"),),
+            county="130582",
+            office=office.code,
+            status="complete",
+            missing=(),
+            problems=("id_card_back_missing",),
+            last_reply="ack 2020-05-12",
+            late=False,
+        ),
+        RegistryRow(
+            reference=f"XT{office.code}-20200512-0001",
+            received_on=day,
+            updated_on=day,
+            registrant="news@niucheng.cn",
+            subject_type="organization",
+            subject_name="邢台牛城文化传媒有限公司",
+            id_number="130503198512120021",
+            credit_code="91130500MA0ABCDE1X",
+            accounts=(
+                AccountLine("微信公众账号", "牛城生活", "gh_3f2a1b9c0d11"),
+                AccountLine("今日头条号", "邢台牛城生活", "1654872213547"),
+            ),
+            county="130503",
+            office=office.code,
+            status="incomplete",
+            missing=("business_licence",),
+            problems=("invalid:phone", "late"),
+            last_reply="request_missing 2020-05-12",
+            late=True,
+        ),
+        RegistryRow(
+            reference=f"XT{office.code}-20200512-0002",
+            received_on=day,
+            updated_on=day,
+            registrant='=HYPERLINK("http://x")@example.com',
+            subject_type=None,
+            subject_name="<script>alert(1)</script>",
+            id_number=None,
+            credit_code=None,
+            accounts=(),
+            county=None,
+            office=office.code,
+            status="unreadable",
+            missing=("registration_form", "id_card"),
+            problems=("link_only_attachment",),
+            last_reply=None,
+            late=False,
+        ),
+        RegistryRow(
+            reference=f"XT{office.code}-20200511-0004",
+            received_on=date(2020, 5, 11),
+            updated_on=day,
+            registrant="shunde@126.com",
+            subject_type="organization",
+            subject_name="襄都区某某商贸有限公司",
+            id_number="130502197806060017",
+            credit_code="91130502MA0XYZ1234",
+            accounts=(AccountLine("抖音号", "襄都好物", "xiangdu_haowu"),),
+            county="130502",
+            office="130502",
+            status="transferred",
+            missing=(),
+            problems=(),
+            last_reply="transferred 2020-05-12",
+            late=False,
+        ),
+    )
+    activity = (
+        ActivityRow(
+            datetime(2020, 5, 12, 1, 5, tzinfo=UTC),
+            registry[1].reference,
+            "收到材料",
+            "news@niucheng.cn",
+        ),
+        ActivityRow(
+            datetime(2020, 5, 12, 9, 6, tzinfo=shanghai),
+            registry[1].reference,
+            "已回复 request_missing",
+            "news@niucheng.cn",
+        ),
+        ActivityRow(
+            datetime(2020, 5, 12, 10, 30, tzinfo=shanghai),
+            registry[3].reference,
+            "转交 130502",
+            "shunde@126.com",
+        ),
+        ActivityRow(
+            datetime(2020, 5, 12, 11, 0, tzinfo=shanghai),
+            registry[0].reference,
+            "已回复 ack",
+            "wangxm@qq.com",
+        ),
+    )
+    attention = (
+        AttentionRow("quarantined", None, "邮件 UID 1042 读取三次失败，已隔离"),
+        AttentionRow("uncertain_county", registry[2].reference, "账号名称只写“清河”，无法确定属地"),
+        AttentionRow("failed_send", registry[1].reference, "554 DT:SPM 被判为垃圾邮件"),
+    )
+    rollup: tuple[tuple[OfficeInfo, dict[str, int]], ...] = ()
+    if city:
+        rollup = (
+            (
+                CITY_OFFICE,
+                {"received": 4, "complete": 1, "incomplete": 2, "transferred": 1, "attention": 3},
+            ),
+            (
+                SHAHE_OFFICE,
+                {"received": 7, "complete": 5, "incomplete": 2, "transferred": 0, "attention": 0},
+            ),
+            (
+                QIAODONG_OFFICE,
+                {"received": 3, "complete": 1, "incomplete": 1, "transferred": 0, "attention": 1},
+            ),
+        )
+    return DigestInput(
+        office=office,
+        day=day,
+        registry=registry,
+        activity=activity,
+        attention=attention,
+        rollup=rollup,
+    )

@@ -1,0 +1,280 @@
+"""Chinese wording for the outcome vocabulary, as registrants and office staff read it.
+
+Every missing-item, problem and unreadable-attachment code the pipeline reports is turned into a
+phrase here, naming documents the way the notice does (本人身份证复印件, 运维负责人身份证复印件,
+组织机构代码证或工商执照复印件, 《邢台市新媒体账号登记备案表》). A code nobody foresaw still gets
+a generic Chinese phrase, never the raw code. The module also holds the small tables the
+digests need (status, subject type, office names by code) and `clean_text`, which makes a
+registrant's value safe to show in a line of text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+REGISTRATION_FORM = "《邢台市新媒体账号登记备案表》"
+
+FIELD_LABELS: dict[str, str] = {
+    "platform": "平台",
+    "account_name": "账号名称",
+    "account_id": "账号ID",
+    "opened_on": "开通时间",
+    "followers": "粉丝数",
+    "content": "主要发布内容",
+    "subject_type": "主体类型",
+    "subject_name": "主体名称",
+    "credit_code": "统一社会信用代码",
+    "id_number": "身份证号码",
+    "county": "所属县（市、区）",
+    "address": "联系地址",
+    "manager_name": "运维负责人",
+    "manager_id_number": "运维负责人身份证号码",
+    "phone": "联系电话",
+    "email": "电子邮箱",
+    "filing_type": "备案类型",
+    "filled_on": "填表日期",
+    "changed_on": "变更日期",
+}
+"""The form's Chinese label for every canonical field key."""
+
+_INVALID_PHRASES: dict[str, str] = {
+    "credit_code": "统一社会信用代码校验不通过，请核对后重新填写",
+    "id_number": "身份证号码校验不通过，请核对后重新填写",
+    "manager_id_number": "运维负责人身份证号码校验不通过，请核对后重新填写",
+    "phone": "联系电话格式不正确，请填写手机号码或0319开头的固定电话",
+    "email": "电子邮箱格式不正确",
+    "opened_on": "开通时间不是有效日期（或晚于来信日期）",
+    "filled_on": "填表日期不是有效日期（或晚于来信日期）",
+    "changed_on": "变更日期不是有效日期",
+    "followers": "粉丝数不是有效数字",
+    "subject_type": "主体类型无法识别，请注明“个人”或“企业/单位”",
+    "filing_type": "备案类型无法识别，请注明“首次备案”或“变更”",
+    "county": "所属县（市、区）无法识别，请填写邢台市所辖县（市、区）名称",
+    "platform": "平台名称无法识别",
+}
+
+_PROBLEM_PHRASES: dict[str, str] = {
+    "mismatch:id_number": "身份证复印件上的号码与备案表不一致，请核对",
+    "mismatch:credit_code": "营业执照（或组织机构代码证）上的统一社会信用代码与备案表不一致，请核对",
+    "mismatch:subject_name": "证件上的名称与备案表中的主体名称不一致，请核对",
+    "late": "本次备案已超过规定的备案期限",
+    "out_of_scope": "所报账号可能不属于本次登记备案范围，工作人员将进一步核实",
+    "link_only_attachment": "邮件中的超大附件只是一个下载链接，我们无法打开，请将文件本身作为附件发送",
+    "uncertain:county": "暂时无法确定账号所属县（市、区），请在备案表中写明",
+    "id_card_back_missing": "身份证复印件缺少国徽面，请一并提供正反两面",
+}
+
+_UNREADABLE_PHRASES: dict[str, str] = {
+    "encrypted": "文件设有密码（已加密），请去除密码后重新发送",
+    "damaged": "文件已损坏，无法打开，请重新生成后发送",
+    "empty": "文件内容为空",
+    "too_large": "文件过大，请压缩或分开发送",
+    "link_only": "超大附件只是一个下载链接，我们无法打开，请将文件本身作为附件发送",
+    "unsupported": "文件格式无法识别，请使用 Word、Excel、PDF 或 JPG/PNG 图片",
+    "rar_unsupported": "RAR 压缩包无法解压，请改用 ZIP 格式或直接发送文件",
+    "timeout": "文件处理超时，请发送更清晰、更小的扫描件或照片",
+    "too_many_pixels": "图片尺寸过大，请缩小后重新发送",
+    "too_many_pages": "文件页数过多，请只发送备案所需的页面",
+    "too_many_members": "压缩包内文件过多，请只放入备案所需的材料",
+    "nested_too_deep": "压缩包层层嵌套，请直接发送文件",
+    "ratio_exceeded": "压缩包解压后过大，请直接发送文件",
+    "too_many_attachments": "附件数量过多，请只发送备案所需的材料",
+    "tiny_image": "图片过小，看不清内容",
+    "converter_missing": "文件格式暂时无法读取，请另存为 PDF 或 Excel 后发送",
+}
+_UNREADABLE_FALLBACK = "文件无法读取，请检查后重新发送"
+
+SUBJECT_TYPE_WORDS: dict[str, str] = {"individual": "个人", "organization": "企业/单位"}
+
+STATUS_WORDS: dict[str, str] = {
+    "complete": "材料齐全",
+    "incomplete": "待补充材料",
+    "unreadable": "附件无法读取",
+    "ignored": "非备案邮件",
+    "transferred": "已转交",
+    "quarantined": "待人工处理",
+}
+
+REPLY_KIND_WORDS: dict[str, str] = {
+    "ack": "已回复（材料已收齐）",
+    "request_missing": "已回复（请补充材料）",
+    "transferred": "已回复（已转交）",
+    "none": "未回复",
+}
+
+ATTENTION_WORDS: dict[str, str] = {
+    "quarantined": "邮件处理失败，已隔离",
+    "uncertain_county": "属地不确定",
+    "mismatch": "证件与备案表不一致",
+    "out_of_scope": "可能不属于备案范围",
+    "failed_send": "回复发送失败",
+    "unreadable": "附件无法读取",
+    "login_broken": "邮箱登录失败",
+    "stopped_today": "今日发信已达上限",
+}
+
+OFFICE_NAMES: dict[str, str] = {
+    "130500": "邢台市互联网信息办公室",
+    "130503": "桥西区互联网信息办公室",
+    "130502": "桥东区互联网信息办公室",
+    "130521": "邢台县互联网信息办公室",
+    "130582": "沙河市互联网信息办公室",
+    "130523": "内丘县互联网信息办公室",
+    "130522": "临城县互联网信息办公室",
+    "130525": "隆尧县互联网信息办公室",
+    "130526": "任县互联网信息办公室",
+    "130524": "柏乡县互联网信息办公室",
+    "130527": "南和县互联网信息办公室",
+    "130528": "宁晋县互联网信息办公室",
+    "130529": "巨鹿县互联网信息办公室",
+    "130532": "平乡县互联网信息办公室",
+    "130530": "新河县互联网信息办公室",
+    "130531": "广宗县互联网信息办公室",
+    "130581": "南宫市互联网信息办公室",
+    "130533": "威县互联网信息办公室",
+    "130535": "临西县互联网信息办公室",
+    "130534": "清河县互联网信息办公室",
+    "130571": "市经济开发区综合办公室",
+}
+
+COUNTY_NAMES: dict[str, str] = {
+    "130500": "邢台市",
+    "130503": "桥西区（信都区）",
+    "130502": "桥东区（襄都区）",
+    "130521": "邢台县",
+    "130582": "沙河市",
+    "130523": "内丘县",
+    "130522": "临城县",
+    "130525": "隆尧县",
+    "130526": "任县（任泽区）",
+    "130505": "任泽区",
+    "130524": "柏乡县",
+    "130527": "南和县（南和区）",
+    "130506": "南和区",
+    "130528": "宁晋县",
+    "130529": "巨鹿县",
+    "130532": "平乡县",
+    "130530": "新河县",
+    "130531": "广宗县",
+    "130581": "南宫市",
+    "130533": "威县",
+    "130535": "临西县",
+    "130534": "清河县",
+    "130571": "经济开发区",
+}
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: str | None, limit: int = 120) -> str:
+    """A registrant's value as one safe line: controls and bidi marks become spaces, cut to
+    `limit` characters (with …). HTML escaping is the template's job, not this one."""
+    if not value:
+        return ""
+    text = unicodedata.normalize("NFC", value)
+    text = " ".join(_CONTROL.sub(" ", text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def id_card_phrase(subject_type: str | None) -> str:
+    """The ID copy the notice asks for: the operator's own, or the operations manager's."""
+    if subject_type == "organization":
+        return "运维负责人身份证复印件"
+    if subject_type == "individual":
+        return "本人身份证复印件"
+    return "身份证复印件（个人为本人身份证，企业/单位为运维负责人身份证）"
+
+
+def missing_phrase(code: str, subject_type: str | None) -> str:
+    """A missing item in the notice's words, e.g. ``field:phone`` → 备案表中“联系电话”一项未填写."""
+    if code == "registration_form":
+        return REGISTRATION_FORM
+    if code == "id_card":
+        return id_card_phrase(subject_type)
+    if code == "business_licence":
+        return "营业执照（或组织机构代码证）复印件"
+    if code.startswith("field:"):
+        label = FIELD_LABELS.get(code.removeprefix("field:"))
+        if label is None:
+            return "备案表中有必填项未填写"
+        return f"备案表中“{label}”一项未填写"
+    if code == "link_only_attachment" or code in _PROBLEM_PHRASES:
+        return problem_phrase(code)
+    return "其他备案材料"
+
+
+def problem_phrase(code: str) -> str:
+    """A problem in plain words, e.g. ``invalid:credit_code`` → 统一社会信用代码校验不通过…"""
+    if code in _PROBLEM_PHRASES:
+        return _PROBLEM_PHRASES[code]
+    if code.startswith("invalid:"):
+        key = code.removeprefix("invalid:")
+        if key in _INVALID_PHRASES:
+            return _INVALID_PHRASES[key]
+        label = FIELD_LABELS.get(key)
+        return f"备案表中“{label}”一项填写有误" if label else "备案表中有一项内容填写有误"
+    if code.startswith("mismatch:"):
+        return "证件上的信息与备案表不一致，请核对"
+    return "有一项内容需要核对"
+
+
+def unreadable_phrase(reason: str) -> str:
+    """Why an attachment could not be read, e.g. ``encrypted`` → 文件设有密码…"""
+    return _UNREADABLE_PHRASES.get(reason, _UNREADABLE_FALLBACK)
+
+
+def is_known_code(code: str) -> bool:
+    """True when `code` has its own phrase (not the generic fallback)."""
+    if code in ("registration_form", "id_card", "business_licence") or code in _PROBLEM_PHRASES:
+        return True
+    if code.startswith("field:"):
+        return code.removeprefix("field:") in FIELD_LABELS
+    if code.startswith("invalid:"):
+        key = code.removeprefix("invalid:")
+        return key in _INVALID_PHRASES or key in FIELD_LABELS
+    return False
+
+
+def known_unreadable_reasons() -> tuple[str, ...]:
+    """Every unreadable-attachment reason with its own phrase."""
+    return tuple(_UNREADABLE_PHRASES)
+
+
+def status_word(status: str) -> str:
+    """A filing status in Chinese (an unknown status is shown as written)."""
+    return STATUS_WORDS.get(status, clean_text(status))
+
+
+def office_name(code: str | None) -> str:
+    """An office's name for its code; an unknown code is shown as written."""
+    if not code:
+        return ""
+    return OFFICE_NAMES.get(code, clean_text(code))
+
+
+def county_name(code: str | None) -> str:
+    """A county's name for its office code; an unknown code is shown as written."""
+    if not code:
+        return ""
+    return COUNTY_NAMES.get(code, clean_text(code))
+
+
+def translate_tokens(text: str) -> str:
+    """Reply kinds and office codes inside a short activity line put into words.
+
+    ``已回复 ack`` → ``已回复（材料已收齐）``; ``转交 130582`` → ``转交 沙河市互联网信息办公室``.
+    """
+    words: list[str] = []
+    for token in clean_text(text, 300).split(" "):
+        if token in REPLY_KIND_WORDS:
+            replaced = REPLY_KIND_WORDS[token]
+            if words and words[-1] == "已回复":
+                words[-1] = replaced
+                continue
+            words.append(replaced)
+        elif token in OFFICE_NAMES:
+            words.append(OFFICE_NAMES[token])
+        else:
+            words.append(token)
+    return " ".join(words)
