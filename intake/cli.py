@@ -83,6 +83,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parse.set_defaults(handler=_parse)
 
+    digest = sub.add_parser("digest", parents=[common], help="write the daily digest(s) now")
+    digest.add_argument("--date", help="the day, YYYY-MM-DD (default: today in Asia/Shanghai)")
+    digest.add_argument("--office", help="one office code (default: every enabled office)")
+    digest.add_argument("--force", action="store_true", help="make it again even if it was made")
+    digest.add_argument(
+        "--no-send", action="store_true", help="write and queue it, but do not send now"
+    )
+    digest.set_defaults(handler=_digest)
+
     check_cmd = sub.add_parser(
         "check", parents=[common], help="decide mails offline, in order, in a throw-away store"
     )
@@ -204,6 +213,52 @@ def _parse(args: argparse.Namespace) -> int:
     return status
 
 
+def _digest(args: argparse.Namespace) -> int:
+    from datetime import date as date_type
+
+    from intake.clock import SHANGHAI
+    from intake.digests import make_digests
+    from intake.service import open_deployment, send_due
+
+    settings = _settings(args)
+    deployment = open_deployment(settings)
+    try:
+        now = deployment.clock()
+        try:
+            day = (
+                date_type.fromisoformat(args.date) if args.date else now.astimezone(SHANGHAI).date()
+            )
+        except ValueError:
+            print(
+                f"intake: --date {args.date!r} is not a date (fix: write it as YYYY-MM-DD)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        offices = settings.enabled_offices
+        if args.office:
+            chosen = settings.office(args.office)
+            if chosen is None:
+                print(f"intake: no office {args.office} in {settings.path}", file=sys.stderr)
+                return EXIT_USAGE
+            offices = (chosen,)
+        made = make_digests(
+            settings, deployment.store, deployment.files, offices, day, now, force=args.force
+        )
+        for item in made:
+            print(
+                f"{item.office} {item.day}: {item.html_path} {item.xlsx_path} ({item.queued} queued)"
+            )
+        skipped = len(offices) - len(made)
+        if skipped:
+            print(f"{skipped} already made for {day} (use --force to make them again)")
+        if not args.no_send:
+            sent = send_due(deployment)
+            print(f"sent {sent.sent}, failed {sent.failed}, to retry {sent.retrying}")
+        return EXIT_OK
+    finally:
+        deployment.close()
+
+
 def _check(args: argparse.Namespace) -> int:
     from intake.checking import check_files
 
@@ -243,6 +298,11 @@ def _config_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
     errors = [p for p in settings.problems if p.severity is Severity.ERROR]
     warnings = [p for p in settings.problems if p.severity is Severity.WARNING]
+    from intake.replying import template_dir
+    from notifications.replies import ReplyRenderer
+
+    overrides = template_dir(settings.path)
+    template_faults = ReplyRenderer(overrides).check_overrides() if overrides.is_dir() else []
     probes = []
     if args.connect:
         probes = [
@@ -266,6 +326,7 @@ def _config_check(args: argparse.Namespace) -> int:
                         }
                         for p in settings.problems
                     ],
+                    "templates": template_faults,
                     "connect": [
                         {
                             "office": r.office,
@@ -290,9 +351,15 @@ def _config_check(args: argparse.Namespace) -> int:
             + (f", disabled by errors: {', '.join(disabled)}" if disabled else "")
             + f"; {len(errors)} errors, {len(warnings)} warnings"
         )
+        for fault in template_faults:
+            print(f"error: template override: {fault}")
+        if overrides.is_dir():
+            print(
+                f"{overrides}: {'no faults' if not template_faults else f'{len(template_faults)} faults'} in the template overrides"
+            )
         for result in probes:
             print(result.line())
-    failed = bool(errors) or any(not r.ok for r in probes)
+    failed = bool(errors) or bool(template_faults) or any(not r.ok for r in probes)
     return EXIT_FAILED if failed else EXIT_OK
 
 

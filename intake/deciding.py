@@ -125,11 +125,20 @@ def _candidates(db: Session, message: Message, sender: str) -> list[CandidateFil
                 office=filing.office,
                 sender=filing.sender,
                 incomplete=filing.status in OPEN_STATUSES,
-                created_at=filing.created_at,
+                created_at=_filing_received(db, filing),
                 reply_message_ids=reply_ids,
             )
         )
     return candidates
+
+
+def _filing_received(db: Session, filing: Filing) -> datetime:
+    """When the filing's first mail was sent: the threading window counts in the registrant's
+    time, so a backlog read late still joins the filing it completes."""
+    first = db.execute(
+        select(Message).where(Message.filing_id == filing.id).order_by(Message.id).limit(1)
+    ).scalar_one_or_none()
+    return received_time(first) if first is not None else filing.created_at
 
 
 def _nature(db: Session, message: Message, own_addresses: Sequence[str]) -> MailNature:
@@ -341,6 +350,10 @@ def decide_message(
         ):
             filing = _new_filing(db, message, sender, now, change_of=filing)
     if filing is None:
+        accepted = _accepted_filing_of_same_registrant(db, sender, documents)
+        if accepted is not None and _form_changed(_filing_documents(db, accepted), documents):
+            filing = _new_filing(db, message, sender, now, change_of=accepted)
+    if filing is None:
         filing = _new_filing(db, message, sender, now)
     _attach_documents(db, filing, documents)
     message.filing_id = filing.id
@@ -349,6 +362,32 @@ def decide_message(
     decision = decide(_facts(db, filing, message, nature))
     _apply(db, filing, decision, message, match.rule, now)
     return DecideOutcome(nature.kind, filing.id, match.rule)
+
+
+def _identity(fields: dict[str, str] | None) -> str | None:
+    """The number that names a registrant on a form: credit code, else ID number."""
+    values = fields or {}
+    return values.get("credit_code") or values.get("id_number") or None
+
+
+def _accepted_filing_of_same_registrant(
+    db: Session, sender: str, documents: Sequence[Document]
+) -> Filing | None:
+    """The sender's accepted filing whose form names the same registrant as the new form, when
+    the new mail quotes no reference we know (a change sent as a fresh mail)."""
+    forms = [d for d in documents if d.kind == "registration_form" and d.unreadable is None]
+    wanted = _identity(forms[-1].fields) if forms else None
+    if wanted is None:
+        return None
+    for filing in db.execute(
+        select(Filing)
+        .where(Filing.sender == sender, Filing.status == FilingStatus.COMPLETE.value)
+        .order_by(Filing.id.desc())
+    ).scalars():
+        old_forms = [d for d in _filing_documents(db, filing) if d.kind == "registration_form"]
+        if old_forms and _identity(old_forms[-1].fields) == wanted:
+            return filing
+    return None
 
 
 def _new_filing(

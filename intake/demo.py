@@ -14,9 +14,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from intake.service import open_deployment, run_once
+from intake.clock import SHANGHAI
+from intake.digests import make_digests
+from intake.service import open_deployment, run_once, send_due
 from intake.settings import load_settings
-from intake.store.tables import Attachment, Document, Message
+from intake.store.tables import Attachment, Document, Filing, Message
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_MAILBOXES = REPO / "samples" / "demo" / "mailboxes"
@@ -53,12 +55,24 @@ def run_demo(out: Path, mailboxes: Path = SAMPLE_MAILBOXES) -> int:
     out.mkdir(parents=True, mode=0o700)
     shutil.copytree(mailboxes, out / "mailboxes", ignore=shutil.ignore_patterns(".uids.json"))
     settings = load_settings(demo_config(out), {})
+    for office in settings.offices:
+        (out / "mailboxes" / office.code).mkdir(exist_ok=True)
     from intake.cli import _ocr_factory
 
     deployment = open_deployment(settings, {}, ocr=_ocr_factory("rapidocr"))
     started = time.monotonic()
     try:
         report = run_once(deployment)
+        today = deployment.clock().astimezone(SHANGHAI).date()
+        digests = make_digests(
+            settings,
+            deployment.store,
+            deployment.files,
+            settings.enabled_offices,
+            today,
+            deployment.clock(),
+        )
+        sent = send_due(deployment)
         _print_table(deployment)
     finally:
         deployment.close()
@@ -67,6 +81,12 @@ def run_demo(out: Path, mailboxes: Path = SAMPLE_MAILBOXES) -> int:
     print(
         f"\n{fetched} mails taken in from {sum(1 for p in report.polls if p.fetched)} offices in {seconds:.0f} s; "
         f"{report.pipeline.quarantined} quarantined"
+    )
+    print(
+        f"replies:   {out / 'replies'}  ({report.sending.sent} written as .eml, one folder per office)"
+    )
+    print(
+        f"digests:   {out / 'files' / 'digests'}  ({len(report.digests) + len(digests)} offices: HTML and xlsx; {sent.sent} digest mails in replies/)"
     )
     print(f"store:     {out / 'intake.db'}")
     print(f"files:     {out / 'files'}  (raw mail and attachments, by SHA-256)")
@@ -81,7 +101,7 @@ def _print_table(deployment: object) -> None:
     assert isinstance(deployment, Deployment)
     with deployment.store.session() as db:
         messages = list(db.execute(select(Message).order_by(Message.office, Message.id)).scalars())
-        print(f"{'office':<7} {'state':<11} {'from':<26} {'subject':<28} documents")
+        print(f"{'office':<7} {'filing':<23} {'status':<11} {'reply':<16} {'from':<24} documents")
         for message in messages:
             kinds = [
                 kind
@@ -91,13 +111,13 @@ def _print_table(deployment: object) -> None:
                     .where(Attachment.message_pk == message.id)
                 )
             ]
-            subject = (message.subject or "")[:26]
-            print(
-                f"{message.office:<7} {message.state:<11} {(message.from_addr or '-')[:25]:<26} "
-                f"{subject:<{28 - _wide(subject)}} {', '.join(kinds) or '-'}"
+            filing = db.get(Filing, message.filing_id) if message.filing_id else None
+            status = (
+                filing.status if filing else (message.ignored_reason and "ignored") or message.state
             )
-
-
-def _wide(text: str) -> int:
-    """How many extra columns East Asian wide characters take."""
-    return sum(1 for ch in text if ord(ch) > 0x2E80)
+            reply = (filing.reply_kind or "-") if filing else "none"
+            moved = f"→{filing.office}" if filing and filing.office != message.office else ""
+            print(
+                f"{message.office:<7} {(filing.reference if filing else '-') or '-':<23} {status:<11} "
+                f"{reply + moved:<16} {(message.from_addr or '-')[:23]:<24} {', '.join(kinds) or '-'}"
+            )

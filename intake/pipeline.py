@@ -24,9 +24,10 @@ from intake.deciding import decide_message
 from intake.errors import TransientError
 from intake.ledger import RAW_KIND, RAW_SUFFIX, split_header
 from intake.reading import MailReading, ReadLimits, read_message
+from intake.replying import ReplyAdapters, queue_reply
 from intake.store.database import Store
 from intake.store.files import FileStore
-from intake.store.tables import Attachment, Document, Message, MessageState
+from intake.store.tables import Attachment, Document, Filing, Message, MessageState
 from parsers.model import ParsedDocument
 from parsers.reader import ParseLimits, read_document
 
@@ -61,6 +62,7 @@ class PipelineContext:
     read_limits: ReadLimits = field(default_factory=ReadLimits)
     max_read_bytes: int = 64 * 1024 * 1024
     own_addresses: tuple[str, ...] = ()
+    replies: ReplyAdapters | None = None
     parse_limits: ParseLimits = field(default_factory=ParseLimits)
     ocr: Callable[[], object | None] = lambda: None
 
@@ -179,8 +181,17 @@ def _document_row(attachment_pk: int, parsed: ParsedDocument) -> Document:
 
 
 def decide_step(ctx: PipelineContext, db: Session, message: Message) -> MessageState:
-    """The mail joins its filing, and the filing is decided again (see `intake.deciding`)."""
-    decide_message(db, message, ctx.own_addresses, ctx.clock())
+    """The mail joins its filing, the filing is decided again (see `intake.deciding`), and the
+    reply the decision implies is queued in the outbox in the same transaction."""
+    now = ctx.clock()
+    outcome = decide_message(db, message, ctx.own_addresses, now)
+    if ctx.replies is not None and outcome.filing_id is not None:
+        filing = db.get(Filing, outcome.filing_id)
+        if filing is not None:
+            try:
+                queue_reply(db, ctx.replies, message, filing, now)
+            except ValueError as exc:
+                log.warning("no reply for message %s: %s", message.id, exc)
     return MessageState.DECIDED
 
 

@@ -16,15 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from intake.clock import Clock, system_clock
+from intake.digests import DigestMade, due_digests, make_digest
 from intake.fetcher import PollReport, poll_office
 from intake.locks import mailbox_lock
 from intake.mailbox.base import MailboxAdapter
 from intake.mailbox.imap import ImapAdapter
 from intake.mailbox.local import LocalFolderAdapter
 from intake.pipeline import PipelineContext, RoundReport, run_round
+from intake.replying import ReplyAdapters, template_dir
+from intake.sending import FolderTransport, Outbox, SendReport, Transport
 from intake.settings import OfficeSettings, Settings
 from intake.store.database import Store
 from intake.store.files import FileStore
+from notifications.replies import ReplyRenderer
+from notifications.smtp import SmtpEndpoint, SmtpSender
 
 log = logging.getLogger(__name__)
 POLL_THREADS = 4
@@ -41,6 +46,9 @@ class Deployment:
     clock: Clock = system_clock
     ocr: Callable[[], object | None] = lambda: None
     pipeline_lock: threading.Lock = field(default_factory=threading.Lock)
+    send_lock: threading.Lock = field(default_factory=threading.Lock)
+    environ: Mapping[str, str] = field(default_factory=dict)
+    _renderer: ReplyRenderer | None = None
 
     @property
     def lock_dir(self) -> Path:
@@ -48,7 +56,36 @@ class Deployment:
 
     def pipeline(self) -> PipelineContext:
         own = tuple(o.mailbox for o in self.settings.offices if o.mailbox)
-        return PipelineContext(self.store, self.files, self.clock, ocr=self.ocr, own_addresses=own)
+        replies = ReplyAdapters(
+            {o.code: o for o in self.settings.offices}, self.renderer, self.files
+        )
+        return PipelineContext(
+            self.store, self.files, self.clock, ocr=self.ocr, own_addresses=own, replies=replies
+        )
+
+    @property
+    def renderer(self) -> ReplyRenderer:
+        if self._renderer is None:
+            overrides = template_dir(self.settings.path)
+            self._renderer = ReplyRenderer(overrides if overrides.is_dir() else None)
+        return self._renderer
+
+    def outbox(self) -> Outbox:
+        return Outbox(self.store, self.files, self.mailboxes, self.settings.sending, self.clock)
+
+    def transport_for(self, office: OfficeSettings) -> Transport:
+        """Replies go over SMTP, or into `replies/<office>/` beside the files folder when the
+        mailboxes are local folders (the demo)."""
+        if self.settings.local_mailboxes is not None:
+            return FolderTransport(self.files.root.parent / "replies" / office.code)
+        endpoint = SmtpEndpoint(
+            office.smtp.host,
+            office.smtp.port,
+            office.smtp.security.value,
+            office.smtp.ca_file,
+            office.smtp.timeout_seconds,
+        )
+        return SmtpSender(endpoint, office.mailbox, office.password(self.environ) or "")
 
     def close(self) -> None:
         self.store.close()
@@ -111,11 +148,37 @@ class PassReport:
 
     polls: list[PollReport]
     pipeline: RoundReport
+    sending: SendReport
+    digests: list[DigestMade]
+
+
+def send_due(deployment: Deployment, should_stop: Callable[[], bool] = lambda: False) -> SendReport:
+    """Drain the outbox of every enabled office; one drain at a time in a process."""
+    with deployment.send_lock:
+        return deployment.outbox().drain(
+            deployment.settings.enabled_offices, deployment.transport_for, should_stop
+        )
+
+
+def digests_due(deployment: Deployment) -> list[DigestMade]:
+    """Make the digests that are due now (after `digest_at`, once per office and day)."""
+    now = deployment.clock()
+    made = []
+    for office, day in due_digests(deployment.settings, deployment.store, now):
+        result = make_digest(
+            deployment.settings, deployment.store, deployment.files, office, day, now
+        )
+        if result is not None:
+            made.append(result)
+    return made
 
 
 def run_once(deployment: Deployment, should_stop: Callable[[], bool] = lambda: False) -> PassReport:
-    """Poll every enabled office (in parallel threads), then process what was stored."""
+    """Poll every enabled office (in parallel threads), process what was stored, make the
+    digests that are due, then send what is due."""
     offices = deployment.settings.enabled_offices
     with ThreadPoolExecutor(max_workers=max(1, min(POLL_THREADS, len(offices)))) as pool:
         polls = list(pool.map(lambda o: poll_one(deployment, o, should_stop), offices))
-    return PassReport(polls, process(deployment, should_stop))
+    pipeline = process(deployment, should_stop)
+    digests = digests_due(deployment) if not should_stop() else []
+    return PassReport(polls, pipeline, send_due(deployment, should_stop), digests)

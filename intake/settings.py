@@ -123,6 +123,17 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class SendingSettings:
+    """How replies go out: caps and pacing that keep NetEase from throttling an office."""
+
+    replies_per_address_per_day: int = 5
+    seconds_between_sends: float = 3.0
+    bounce_days: int = 60
+    max_attempts: int = 8
+    mask_ids_in_xlsx: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration, with the problems found in it."""
 
@@ -132,6 +143,7 @@ class Settings:
     offices: tuple[OfficeSettings, ...]
     local_mailboxes: Path | None = None
     problems: tuple[ConfigProblem, ...] = ()
+    sending: SendingSettings = SendingSettings()
 
     @property
     def enabled_offices(self) -> tuple[OfficeSettings, ...]:
@@ -282,6 +294,7 @@ def settings_from_data(
     storage = _storage(checker, _table(data.get("storage")))
     schedule = _schedule(checker, _table(data.get("schedule")))
     local_root = _mailboxes(checker, _table(data.get("mailboxes")))
+    sending = _sending(checker, _table(data.get("sending")))
     fatal = [p for p in checker.problems if p.severity is Severity.ERROR]
     if fatal or storage is None or schedule is None:
         raise ConfigError(
@@ -299,7 +312,7 @@ def settings_from_data(
     problems = tuple(checker.problems)
     broken = {p.office for p in problems if p.severity is Severity.ERROR and p.office}
     final = tuple(replace(o, enabled=o.enabled and o.code not in broken) for o in offices)
-    return Settings(path, storage, schedule, final, local_root, problems)
+    return Settings(path, storage, schedule, final, local_root, problems, sending)
 
 
 def _table(value: Any) -> Mapping[str, Any]:
@@ -397,6 +410,45 @@ def _mailboxes(checker: _Checker, raw: Mapping[str, Any]) -> Path | None:
         )
         return None
     return Path(root)
+
+
+TOP_TABLES = ("storage", "schedule", "office", "mailboxes", "sending")
+SENDING_LIMITS: dict[str, tuple[type, float, float]] = {
+    "replies_per_address_per_day": (int, 1, 100),
+    "seconds_between_sends": (float, 0, 600),
+    "bounce_days": (int, 1, 3650),
+    "max_attempts": (int, 1, 100),
+}
+
+
+def _sending(checker: _Checker, raw: Mapping[str, Any]) -> SendingSettings:
+    checker.unknown_keys("sending", 0, raw, (*SENDING_LIMITS, "mask_ids_in_xlsx"), None)
+    values: dict[str, Any] = {}
+    for key, (kind, low, high) in SENDING_LIMITS.items():
+        if key not in raw:
+            continue
+        value = raw[key]
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if kind is int:
+            ok = ok and isinstance(value, int)
+        if not ok or not low <= value <= high:
+            checker.add(
+                "sending",
+                0,
+                key,
+                f"must be a number from {low:g} to {high:g}, not {value!r}",
+                f"{key} = {getattr(SendingSettings, key)}",
+            )
+            continue
+        values[key] = kind(value)
+    if "mask_ids_in_xlsx" in raw:
+        if isinstance(raw["mask_ids_in_xlsx"], bool):
+            values["mask_ids_in_xlsx"] = raw["mask_ids_in_xlsx"]
+        else:
+            checker.add(
+                "sending", 0, "mask_ids_in_xlsx", "must be true or false", "mask_ids_in_xlsx = true"
+            )
+    return SendingSettings(**values)
 
 
 OFFICE_KEYS = (

@@ -17,7 +17,7 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerThreads
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from intake.service import Deployment, poll_one, process
+from intake.service import Deployment, digests_due, poll_one, process, send_due
 from intake.settings import OfficeSettings
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,53 @@ def build_scheduler(deployment: Deployment, stop: StopFlag) -> BackgroundSchedul
             name=f"poll {office.code} {office.name}",
             next_run_time=now + timedelta(seconds=2 * index),
         )
+    scheduler.add_job(
+        sending_job(deployment, stop),
+        "interval",
+        minutes=1,
+        id="send",
+        name="send due mail",
+        next_run_time=now + timedelta(seconds=30),
+    )
+    scheduler.add_job(
+        digest_job(deployment, stop),
+        "cron",
+        hour=schedule.digest_at.hour,
+        minute=schedule.digest_at.minute,
+        id="digest",
+        name="daily digests",
+    )
     return scheduler
+
+
+def sending_job(deployment: Deployment, stop: StopFlag) -> Callable[[], None]:
+    """Drain the outbox every minute (replies queued by the pipeline, digests)."""
+
+    def job() -> None:
+        if not stop():
+            report = send_due(deployment, stop)
+            if report.sent or report.failed or report.held_offices:
+                log.info(
+                    "sent %d, failed %d, held %s",
+                    report.sent,
+                    report.failed,
+                    report.held_offices or "-",
+                )
+
+    return job
+
+
+def digest_job(deployment: Deployment, stop: StopFlag) -> Callable[[], None]:
+    """At `digest_at`: each office's digest of the day, then send them."""
+
+    def job() -> None:
+        if stop():
+            return
+        for made in digests_due(deployment):
+            log.info("digest %s %s made", made.office, made.day)
+        send_due(deployment, stop)
+
+    return job
 
 
 def run_forever(deployment: Deployment, stop: StopFlag | None = None) -> None:

@@ -122,6 +122,18 @@ class MailboxSession(Protocol):
         """Raw bytes of each message, never marking anything seen."""
         ...
 
+    def sent_folder(self) -> str | None:
+        """The folder where sent mail is kept, or None when there is none."""
+        ...
+
+    def contains_message_id(self, folder: str, message_id: str) -> bool:
+        """Whether the folder holds a mail with this Message-ID."""
+        ...
+
+    def append(self, folder: str, raw: bytes) -> None:
+        """Store a copy of a mail in the folder."""
+        ...
+
     def close(self) -> None:
         """Log out; never raises."""
         ...

@@ -30,6 +30,7 @@ from intake.mailbox.base import (
 from intake.settings import Endpoint, Security
 
 ID_ARGUMENT = '("name" "xt-intake" "version" "0.1.0" "vendor" "Xingtai new-media intake")'
+SENT_FOLDER_NAMES = ("已发送", "Sent", "Sent Messages", "Sent Items", "INBOX.Sent")
 FETCH_BATCH_BYTES = 16 * 1024 * 1024
 FETCH_BATCH_COUNT = 50
 SIZE_QUERY_CHUNK = 500
@@ -231,6 +232,28 @@ class ImapSession:
             elif isinstance(item, bytes) and _UID_RE.search(item):
                 items.append((item, None))
         return items
+
+    def sent_folder(self) -> str | None:
+        """The folder for sent mail: the one marked \\Sent, else a usual name (已发送 at NetEase)."""
+        folders = self._call("list", lambda: self._box.folder.list())
+        for info in folders:
+            if any(flag.lower() == "\\sent" for flag in info.flags):
+                return str(info.name)
+        names = {str(info.name) for info in folders}
+        return next((n for n in SENT_FOLDER_NAMES if n in names), None)
+
+    def contains_message_id(self, folder: str, message_id: str) -> bool:
+        """Whether `folder` holds a mail with this Message-ID (searched on the server)."""
+        self.select(folder)
+        if not re.fullmatch(r"[!-~]+", message_id) or '"' in message_id:
+            return False
+        criteria = f'HEADER Message-ID "<{message_id}>"'
+        return bool(self._call("search", lambda: self._box.uids(criteria)))
+
+    def append(self, folder: str, raw: bytes) -> None:
+        """Put a copy of a sent mail into `folder`, marked seen, as mail clients do."""
+        with translated_errors("append"):
+            self._box.append(raw, folder, flag_set=["\\Seen"])
 
     def close(self) -> None:
         box = getattr(self, "_box", None)

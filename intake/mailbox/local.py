@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -23,6 +24,7 @@ from intake.mailbox.base import (
 )
 
 INBOX = "INBOX"
+SENT_FOLDER = "已发送"
 UID_FILE = ".uids.json"
 
 
@@ -87,6 +89,21 @@ class LocalFolderSession:
             if uid in self._uids:
                 yield FetchedMail(uid, (folder / self._uids[uid]).read_bytes())
 
+    def sent_folder(self) -> str | None:
+        return SENT_FOLDER
+
+    def contains_message_id(self, folder: str, message_id: str) -> bool:
+        path = self._path(folder) / _file_name(message_id)
+        return path.exists()
+
+    def append(self, folder: str, raw: bytes) -> None:
+        target = self._path(folder)
+        target.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=target, prefix=".in-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+        os.replace(tmp, target / _file_name(_header_message_id(raw) or "unnamed"))
+
     def close(self) -> None:
         self._folder = None
 
@@ -94,6 +111,20 @@ class LocalFolderSession:
         if self._folder is None:
             raise MailboxPermanentError(MailboxProblem.PROTOCOL, "no folder selected")
         return self._folder
+
+
+def _file_name(message_id: str) -> str:
+    """A file name for a sent mail, from its Message-ID (safe characters only)."""
+    safe = re.sub(r"[^A-Za-z0-9._@-]", "_", message_id.strip("<>"))[:200]
+    return f"{safe}.eml"
+
+
+def _header_message_id(raw: bytes) -> str | None:
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    for line in head.splitlines():
+        if line.lower().startswith(b"message-id:"):
+            return line.split(b":", 1)[1].strip().decode("ascii", "replace").strip("<>")
+    return None
 
 
 @dataclass

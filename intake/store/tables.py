@@ -40,6 +40,16 @@ class MessageState(StrEnum):
     QUARANTINED = "quarantined"
 
 
+class OutboxState(StrEnum):
+    """Where a reply or digest mail is on its way out."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+
+
 class PollResult(StrEnum):
     """How the last poll of one office folder ended."""
 
@@ -235,6 +245,21 @@ class OutboxMail(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    appended: Mapped[bool] = mapped_column(Boolean, default=False)
+    subject: Mapped[str | None] = mapped_column(Text)
+
+
+class SendState(Base):
+    """Per office: sending held until a time (NetEase throttling), or its login broken."""
+
+    __tablename__ = "send_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office: Mapped[str] = mapped_column(String(16), unique=True)
+    hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)
+    login_broken: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Digest(Base):

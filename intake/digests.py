@@ -1,0 +1,353 @@
+"""Daily digests: per office and day, the registry and the day's activity gathered from the
+store, built by `notifications.digest`, kept under the files folder, and queued to `digest_to`.
+
+A digest is made once per office and date (the `digests` table); `force` makes it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from intake.clock import SHANGHAI
+from intake.replying import office_info
+from intake.settings import OfficeSettings, Settings
+from intake.store.database import Store
+from intake.store.files import FileStore
+from intake.store.tables import (
+    Digest,
+    Document,
+    Filing,
+    Message,
+    MessageState,
+    OutboxMail,
+    OutboxState,
+    SendState,
+)
+from notifications.compose import compose_digest, make_message_id
+from notifications.digest import ActivityRow, AttentionRow, DigestInput, RegistryRow, build_digest
+from notifications.replies import AccountLine
+from routing.offices import CITY_OFFICE
+
+log = logging.getLogger(__name__)
+ATTENTION_PROBLEMS = ("uncertain:county", "mismatch:", "out_of_scope")
+
+
+@dataclass(frozen=True)
+class DigestMade:
+    """One digest written (and queued)."""
+
+    office: str
+    day: date
+    html_path: Path
+    xlsx_path: Path
+    queued: int
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The start and end of a day in Asia/Shanghai."""
+    start = datetime.combine(day, time(0), SHANGHAI)
+    return start, start + timedelta(days=1)
+
+
+def _form(db: Session, filing: Filing) -> Document | None:
+    return db.execute(
+        select(Document)
+        .where(
+            Document.filing_id == filing.id,
+            Document.kind == "registration_form",
+            Document.superseded.is_(False),
+        )
+        .order_by(Document.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _registry(db: Session, office: str) -> tuple[RegistryRow, ...]:
+    rows = []
+    filings = db.execute(
+        select(Filing).where(Filing.office == office).order_by(Filing.id)
+    ).scalars()
+    for filing in filings:
+        form = _form(db, filing)
+        fields = dict(form.fields or {}) if form else {}
+        last = db.execute(
+            select(OutboxMail.kind, OutboxMail.state)
+            .where(OutboxMail.filing_id == filing.id, OutboxMail.kind != "digest")
+            .order_by(OutboxMail.id.desc())
+            .limit(1)
+        ).first()
+        rows.append(
+            RegistryRow(
+                reference=filing.reference or "",
+                received_on=filing.created_at.astimezone(SHANGHAI).date(),
+                updated_on=filing.updated_at.astimezone(SHANGHAI).date(),
+                registrant=filing.sender,
+                subject_type=filing.subject_type,
+                subject_name=fields.get("subject_name"),
+                id_number=fields.get("id_number") or fields.get("manager_id_number"),
+                credit_code=fields.get("credit_code"),
+                accounts=tuple(
+                    AccountLine(
+                        a.get("platform", ""), a.get("account_name", ""), a.get("account_id", "")
+                    )
+                    for a in ((form.accounts or []) if form else [])
+                ),
+                county=fields.get("county"),
+                office=filing.office,
+                status="transferred"
+                if filing.reply_kind == "transferred" and filing.received_by != office
+                else filing.status,
+                missing=tuple(filing.missing or ()),
+                problems=tuple(filing.problems or ()),
+                last_reply=f"{last[0]} ({last[1]})" if last else None,
+                late="late" in (filing.problems or ()),
+            )
+        )
+    return tuple(rows)
+
+
+def _activity(db: Session, office: str, start: datetime, end: datetime) -> tuple[ActivityRow, ...]:
+    rows: list[ActivityRow] = []
+    for message, reference in db.execute(
+        select(Message, Filing.reference)
+        .outerjoin(Filing, Message.filing_id == Filing.id)
+        .where(Message.office == office, Message.stored_at >= start, Message.stored_at < end)
+        .order_by(Message.id)
+    ):
+        if message.nature == "ignored":
+            what = f"忽略（{message.ignored_reason or '非备案邮件'}）"
+        elif message.state == MessageState.QUARANTINED.value:
+            what = "无法处理，已隔离"
+        else:
+            what = "收到材料" if message.nature == "filing" else "收到咨询"
+        rows.append(ActivityRow(message.stored_at, reference, what, message.from_addr or "-"))
+    for mail, reference in db.execute(
+        select(OutboxMail, Filing.reference)
+        .outerjoin(Filing, OutboxMail.filing_id == Filing.id)
+        .where(
+            OutboxMail.office == office,
+            OutboxMail.kind != "digest",
+            OutboxMail.created_at >= start,
+            OutboxMail.created_at < end,
+        )
+        .order_by(OutboxMail.id)
+    ):
+        rows.append(
+            ActivityRow(
+                mail.sent_at or mail.created_at,
+                reference,
+                f"回复 {mail.kind}：{mail.state}",
+                mail.recipient,
+            )
+        )
+    return tuple(sorted(rows, key=lambda r: r.at))
+
+
+def _attention(db: Session, office: str) -> tuple[AttentionRow, ...]:
+    rows: list[AttentionRow] = []
+    for message in db.execute(
+        select(Message).where(
+            Message.office == office, Message.state == MessageState.QUARANTINED.value
+        )
+    ).scalars():
+        rows.append(
+            AttentionRow(
+                "quarantined",
+                None,
+                f"邮件 #{message.id}（{message.from_addr or '-'}）：{message.last_error or ''}",
+            )
+        )
+    for filing in db.execute(select(Filing).where(Filing.office == office)).scalars():
+        for problem in filing.problems or []:
+            if problem.startswith(ATTENTION_PROBLEMS):
+                kind = (
+                    "mismatch"
+                    if problem.startswith("mismatch:")
+                    else problem.split(":")[0].replace("uncertain", "uncertain_county")
+                )
+                rows.append(AttentionRow(kind, filing.reference, problem))
+        if filing.status == "unreadable":
+            rows.append(AttentionRow("unreadable", filing.reference, "附件无法读取"))
+    for mail, reference in db.execute(
+        select(OutboxMail, Filing.reference)
+        .outerjoin(Filing, OutboxMail.filing_id == Filing.id)
+        .where(
+            OutboxMail.office == office,
+            OutboxMail.state.in_([OutboxState.FAILED.value, OutboxState.SUPPRESSED.value]),
+        )
+    ):
+        rows.append(
+            AttentionRow(
+                "failed_send",
+                reference,
+                f"{mail.recipient}: {mail.state} — {mail.last_error or ''}",
+            )
+        )
+    state = db.execute(select(SendState).where(SendState.office == office)).scalar_one_or_none()
+    if state is not None and (state.login_broken or state.hold_until):
+        rows.append(AttentionRow("failed_send", None, state.reason or "发信暂停"))
+    return tuple(rows)
+
+
+def _rollup(
+    db: Session, settings: Settings, start: datetime, end: datetime
+) -> tuple[tuple[object, dict[str, int]], ...]:
+    out = []
+    for office in settings.offices:
+        received = db.execute(
+            select(func.count())
+            .select_from(Message)
+            .where(
+                Message.office == office.code, Message.stored_at >= start, Message.stored_at < end
+            )
+        ).scalar_one()
+        statuses = dict(
+            db.execute(
+                select(Filing.status, func.count())
+                .where(Filing.office == office.code)
+                .group_by(Filing.status)
+            ).all()
+        )
+        transferred = db.execute(
+            select(func.count())
+            .select_from(Filing)
+            .where(Filing.received_by == office.code, Filing.office != office.code)
+        ).scalar_one()
+        out.append(
+            (
+                office_info(office),
+                {
+                    "received": int(received),
+                    "complete": int(statuses.get("complete", 0)),
+                    "incomplete": int(statuses.get("incomplete", 0))
+                    + int(statuses.get("unreadable", 0)),
+                    "transferred": int(transferred),
+                    "attention": len(_attention(db, office.code)),
+                },
+            )
+        )
+    return tuple(out)
+
+
+def make_digest(
+    settings: Settings,
+    store: Store,
+    files: FileStore,
+    office: OfficeSettings,
+    day: date,
+    now: datetime,
+    *,
+    force: bool = False,
+) -> DigestMade | None:
+    """Write one office's digest for `day` and queue it; None when it was made already."""
+    start, end = day_bounds(day)
+    with store.session() as db:
+        done = db.execute(
+            select(Digest).where(Digest.office == office.code, Digest.day == day.isoformat())
+        ).scalar_one_or_none()
+        if done is not None and not force:
+            return None
+        data = DigestInput(
+            office=office_info(office),
+            day=day,
+            registry=_registry(db, office.code),
+            activity=_activity(db, office.code, start, end),
+            attention=_attention(db, office.code),
+            rollup=_rollup(db, settings, start, end) if office.code == CITY_OFFICE else (),  # type: ignore[arg-type]
+            mask_ids_in_xlsx=settings.sending.mask_ids_in_xlsx,
+        )
+        built = build_digest(data)
+        folder = files.root / "digests" / office.code
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        html_path = folder / f"{day.isoformat()}.html"
+        xlsx_path = folder / f"{day.isoformat()}.xlsx"
+        for path, payload in ((html_path, built.html.encode("utf-8")), (xlsx_path, built.xlsx)):
+            path.write_bytes(payload)
+            path.chmod(0o600)
+        if done is not None:
+            db.execute(delete(Digest).where(Digest.id == done.id))
+            db.flush()
+        queued = 0
+        domain = office.mailbox.rpartition("@")[2] or "localhost"
+        for recipient in office.digest_to:
+            message_id = make_message_id(domain)
+            raw = compose_digest(
+                from_name=office.name,
+                from_addr=office.mailbox,
+                to_addrs=(recipient,),
+                subject=built.subject,
+                html=built.html,
+                text=built.text,
+                xlsx=built.xlsx,
+                xlsx_name=built.xlsx_name,
+                message_id=message_id,
+                date=now,
+            )
+            digest_sha, _ = files.put("out", raw, ".eml")
+            db.add(
+                OutboxMail(
+                    office=office.code,
+                    kind="digest",
+                    recipient=recipient,
+                    message_id=message_id,
+                    raw_sha256=digest_sha,
+                    state=OutboxState.QUEUED.value,
+                    attempts=0,
+                    created_at=now,
+                    subject=built.subject,
+                )
+            )
+            queued += 1
+        db.add(
+            Digest(
+                office=office.code,
+                day=day.isoformat(),
+                made_at=now,
+                html_path=str(html_path),
+                xlsx_path=str(xlsx_path),
+            )
+        )
+    log.info("digest %s %s written (%s), %d queued", office.code, day, html_path, queued)
+    return DigestMade(office.code, day, html_path, xlsx_path, queued)
+
+
+def due_digests(
+    settings: Settings, store: Store, now: datetime
+) -> list[tuple[OfficeSettings, date]]:
+    """Offices whose digest for today is due (after `digest_at`) and not made yet."""
+    local = now.astimezone(SHANGHAI)
+    if local.time() < settings.schedule.digest_at:
+        return []
+    with store.session() as db:
+        made = set(
+            db.execute(
+                select(Digest.office).where(Digest.day == local.date().isoformat())
+            ).scalars()
+        )
+    return [(o, local.date()) for o in settings.enabled_offices if o.code not in made]
+
+
+def make_digests(
+    settings: Settings,
+    store: Store,
+    files: FileStore,
+    offices: Sequence[OfficeSettings],
+    day: date,
+    now: datetime,
+    *,
+    force: bool = False,
+) -> list[DigestMade]:
+    """Digests for several offices of one day."""
+    made = []
+    for office in offices:
+        result = make_digest(settings, store, files, office, day, now, force=force)
+        if result is not None:
+            made.append(result)
+    return made

@@ -1,0 +1,168 @@
+"""The reply step's half inside the decision transaction: render, compose and queue the reply.
+
+The reply implied by a decision is written to the outbox in the same transaction as the
+decision, so a crash leaves either both or neither (architecture: outbox). Sending is a separate
+step (`intake.sending`). The reply comes from the mailbox that received the mail (NetEase refuses
+any other sender) and threads with the registrant's mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.clock import SHANGHAI
+from intake.settings import EMAIL_RE, OfficeSettings
+from intake.store.files import FileStore
+from intake.store.tables import Attachment, Document, Filing, Message, OutboxMail, OutboxState
+from notifications.compose import compose_reply, make_message_id
+from notifications.replies import AccountLine, OfficeInfo, ReplyContext, ReplyRenderer
+
+OUTBOX_KIND = "out"
+REPLY_WITHIN = timedelta(days=15)
+LINK_REASON = "link_only"
+
+
+@dataclass(frozen=True)
+class ReplyAdapters:
+    """What queuing a reply needs: the offices, the renderer and the files folder."""
+
+    offices: Mapping[str, OfficeSettings]
+    renderer: ReplyRenderer
+    files: FileStore
+
+
+def office_info(office: OfficeSettings) -> OfficeInfo:
+    """The office as the templates show it."""
+    return OfficeInfo(
+        office.code, office.name, office.mailbox, office.address, office.phone, office.contacts
+    )
+
+
+def _chinese_date(moment: datetime) -> str:
+    local = moment.astimezone(SHANGHAI)
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
+def _unreadable(db: Session, filing: Filing, message: Message) -> tuple[tuple[str, str], ...]:
+    items: list[tuple[str, str]] = []
+    rows = db.execute(
+        select(Attachment.name, Attachment.problem)
+        .where(Attachment.message_pk == message.id, Attachment.problem.is_not(None))
+        .order_by(Attachment.ordinal)
+    )
+    items += [(name, problem) for name, problem in rows if problem and problem != "tiny_image"]
+    docs = db.execute(
+        select(Document.part, Document.unreadable)
+        .join(Attachment, Document.attachment_pk == Attachment.id)
+        .where(Attachment.message_pk == message.id, Document.unreadable.is_not(None))
+    )
+    items += [(part, reason) for part, reason in docs if reason]
+    for link in message.large_links or []:
+        items.append((link.get("file_name") or "超大附件", LINK_REASON))
+    return tuple(dict.fromkeys(items))
+
+
+def _accounts(db: Session, filing: Filing) -> tuple[AccountLine, ...]:
+    form = db.execute(
+        select(Document)
+        .where(
+            Document.filing_id == filing.id,
+            Document.kind == "registration_form",
+            Document.superseded.is_(False),
+        )
+        .order_by(Document.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if form is None:
+        return ()
+    return tuple(
+        AccountLine(a.get("platform", ""), a.get("account_name", ""), a.get("account_id", ""))
+        for a in (form.accounts or [])
+    )
+
+
+def _registrant(db: Session, filing: Filing) -> str | None:
+    form = db.execute(
+        select(Document.fields)
+        .where(
+            Document.filing_id == filing.id,
+            Document.kind == "registration_form",
+            Document.superseded.is_(False),
+        )
+        .order_by(Document.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return (form or {}).get("subject_name") or None
+
+
+def queue_reply(
+    db: Session, adapters: ReplyAdapters, message: Message, filing: Filing, now: datetime
+) -> OutboxMail | None:
+    """Render and queue the reply of the filing's current decision; None when there is none."""
+    kind = filing.reply_kind or "none"
+    recipient = (message.from_addr or "").strip().lower()
+    if kind == "none" or not recipient or not EMAIL_RE.match(recipient):
+        return None
+    replying = adapters.offices.get(message.office) or adapters.offices.get(filing.received_by)
+    if replying is None:
+        return None
+    holder = adapters.offices.get(filing.office)
+    assert filing.reference is not None
+    context = ReplyContext(
+        kind=kind,
+        reference=filing.reference,
+        office=office_info(replying),
+        holder=office_info(holder) if holder and holder.code != replying.code else None,
+        subject_type=filing.subject_type,
+        registrant=_registrant(db, filing),
+        accounts=_accounts(db, filing),
+        missing=tuple(filing.missing or ()),
+        problems=tuple(filing.problems or ()),
+        unreadable=_unreadable(db, filing, message),
+        question=message.nature == "question",
+        received_on=_chinese_date(message.sent_at or message.stored_at),
+        reply_by=_chinese_date(now + REPLY_WITHIN) if kind == "request_missing" else None,
+        late="late" in (filing.problems or ()),
+        written_on=_chinese_date(now),
+    )
+    rendered = adapters.renderer.render(context)
+    domain = replying.mailbox.rpartition("@")[2] or "localhost"
+    message_id = make_message_id(domain)
+    references = tuple(r for r in (*(message.references or []), message.message_id) if r)
+    raw = compose_reply(
+        from_name=replying.name,
+        from_addr=replying.mailbox,
+        to_addr=recipient,
+        rendered=rendered,
+        message_id=message_id,
+        in_reply_to=message.message_id,
+        references=references,
+        date=now,
+    )
+    digest, _ = adapters.files.put(OUTBOX_KIND, raw, ".eml")
+    row = OutboxMail(
+        office=replying.code,
+        filing_id=filing.id,
+        message_pk=message.id,
+        kind=kind,
+        recipient=recipient,
+        message_id=message_id,
+        raw_sha256=digest,
+        state=OutboxState.QUEUED.value,
+        attempts=0,
+        created_at=now,
+        subject=rendered.subject,
+    )
+    db.add(row)
+    return row
+
+
+def template_dir(config_path: Path) -> Path:
+    """Where admins put template overrides: `templates/` beside the config file."""
+    return config_path.parent / "templates"
