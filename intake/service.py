@@ -110,7 +110,13 @@ def open_deployment(
     store = Store.open(settings.storage.database)
     files = FileStore(settings.storage.files)
     return Deployment(
-        settings, store, files, mailbox_adapter(settings, env), clock, ocr or (lambda: None)
+        settings,
+        store,
+        files,
+        mailbox_adapter(settings, env),
+        clock,
+        ocr or (lambda: None),
+        environ=dict(env),
     )
 
 

@@ -186,6 +186,11 @@ service imap-login {{
 }}
 """
     )
+    # The worker under test sets umask 077 in this process; Dovecot's own users must still read.
+    for path in (folder / "passwd", folder / "dovecot.conf", cert):
+        path.chmod(0o644)
+    for sub in ("run", "state"):
+        (folder / sub).chmod(0o755)
     process = _spawn(folder)
     try:
         wait_for_port(port)
