@@ -127,8 +127,18 @@ def test_uidvalidity_reset_rescans_without_storing_twice(
     append(dovecot, [factories.mail(subject=f"m{i}") for i in range(3)])
     assert poll_office(office, adapter_for(office), store, files, now).fetched == 3
     subprocess.run(
-        ["doveadm", "-c", str(dovecot.folder / "dovecot.conf"), "mailbox", "update",
-         "-u", USER, "--uid-validity", "42", "INBOX"],
+        [
+            "doveadm",
+            "-c",
+            str(dovecot.folder / "dovecot.conf"),
+            "mailbox",
+            "update",
+            "-u",
+            USER,
+            "--uid-validity",
+            "42",
+            "INBOX",
+        ],
         check=True,
     )
     append(dovecot, [factories.mail(subject="after reset")])
@@ -164,7 +174,9 @@ def test_connection_dropped_mid_fetch_then_next_poll_finishes(
 
 def test_wrong_password_is_named(dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
     office = factories.office(port=dovecot.port)
-    report = poll_office(office, adapter_for(office, "wrong"), store, FileStore(tmp_path / "f"), now)
+    report = poll_office(
+        office, adapter_for(office, "wrong"), store, FileStore(tmp_path / "f"), now
+    )
     assert report.error is not None and "wrong authorization code" in report.error
 
 
@@ -180,7 +192,9 @@ def test_unreachable_and_tls_failures_are_named(dovecot: Dovecot) -> None:
 
 
 def test_ssl_with_trusted_certificate_works(dovecot: Dovecot, store: Store, tmp_path: Path) -> None:
-    office = factories.office(port=dovecot.tls_port, security=Security.SSL, ca_file=str(dovecot.cert))
+    office = factories.office(
+        port=dovecot.tls_port, security=Security.SSL, ca_file=str(dovecot.cert)
+    )
     append(dovecot, [factories.mail()])
     report = poll_office(office, adapter_for(office), store, FileStore(tmp_path / "f"), now)
     assert report.ok and report.fetched == 1

@@ -221,7 +221,9 @@ def test_oversized_mail_is_kept_and_reported_not_opened(deployment: Deployment) 
     assert count(deployment, Attachment) == 0
 
 
-def test_hostile_attachment_name_never_becomes_a_path(deployment: Deployment, tmp_path: Path) -> None:
+def test_hostile_attachment_name_never_becomes_a_path(
+    deployment: Deployment, tmp_path: Path
+) -> None:
     mailboxes = deployment.settings.local_mailboxes
     assert mailboxes is not None
     raw = factories.mail(attachment=b"root:x:0:0", attachment_name="../../etc/passwd")
