@@ -1,0 +1,210 @@
+"""Document reading accuracy, speed and memory on the sample documents, engine beside engine.
+
+For every file of `samples/documents/out/index.json`, read it with `parsers.read_document` and
+compare with its `.truth.json`: kind accuracy, field exact-match rate (operator fields and
+account fields), ID-number exact rate, and whether any wrong ID number or credit code still
+passes its checksum. Grouped by format and damage, per engine (`rapidocr`, `tesseract`), each
+engine in its own process so its peak memory is its own. Time per page is wall time per
+document page on one core (OMP_THREAD_LIMIT=1).
+
+    .venv/bin/python bench/parse_bench.py                 # both engines, every sample
+    .venv/bin/python bench/parse_bench.py --engines rapidocr --only image
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+SAMPLES = REPO / "samples" / "documents" / "out"
+NUMBER_KEYS = ("id_number", "manager_id_number", "credit_code")
+
+
+def id_valid(value: str) -> bool:
+    from routing import check_credit_code, check_id_number
+
+    if len(value) == 18 and value[:17].isdigit():
+        return check_id_number(value).valid
+    return check_credit_code(value).valid
+
+
+def score_file(entry: dict[str, object], engine_name: str, engine: object) -> dict[str, object]:
+    from parsers.reader import read_document
+
+    name = str(entry["file"])
+    truth = json.loads((SAMPLES / f"{name}.truth.json").read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    documents = read_document(name, (SAMPLES / name).read_bytes(), ocr=engine)  # type: ignore[arg-type]
+    seconds = time.perf_counter() - started
+    got = [d.to_json() for d in documents]
+    pages = max(1, len({str(t["file"]) for t in truth}))
+    result: dict[str, int | float | str] = {
+        "file": name,
+        "seconds": seconds,
+        "pages": pages,
+        "kinds_ok": 0,
+        "kinds": 0,
+        "fields_ok": 0,
+        "fields": 0,
+        "ids_ok": 0,
+        "ids": 0,
+        "wrong_valid_numbers": 0,
+    }
+    used: set[int] = set()
+    for want in truth:
+        result["kinds"] = int(result["kinds"]) + 1
+        match = next(
+            (
+                i
+                for i, g in enumerate(got)
+                if i not in used and g["file"] == want["file"] and g["kind"] == want["kind"]
+            ),
+            None,
+        )
+        if match is None:
+            result["fields"] = (
+                int(result["fields"])
+                + len(want["fields"])
+                + sum(len(a) for a in want.get("accounts", []))
+            )
+            result["ids"] = int(result["ids"]) + sum(1 for k in NUMBER_KEYS if k in want["fields"])
+            continue
+        used.add(match)
+        result["kinds_ok"] = int(result["kinds_ok"]) + 1
+        fields = dict(got[match]["fields"])  # type: ignore[call-overload]
+        pairs = list(want["fields"].items())
+        accounts = list(got[match].get("accounts") or [])  # type: ignore[call-overload]
+        for index, account in enumerate(want.get("accounts", [])):
+            have = accounts[index] if index < len(accounts) else {}
+            pairs += [(f"account{index}.{k}", v) for k, v in account.items()]
+            fields.update({f"account{index}.{k}": v for k, v in have.items()})
+        for key, value in pairs:
+            result["fields"] = int(result["fields"]) + 1
+            ok = fields.get(key) == value
+            result["fields_ok"] = int(result["fields_ok"]) + int(ok)
+            if key in NUMBER_KEYS:
+                result["ids"] = int(result["ids"]) + 1
+                result["ids_ok"] = int(result["ids_ok"]) + int(ok)
+                read = fields.get(key)
+                if read and not ok and id_valid(str(read).replace("-", "")):
+                    result["wrong_valid_numbers"] = int(result["wrong_valid_numbers"]) + 1
+    return result
+
+
+def worker(engine_name: str, only: str | None) -> None:
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    from parsers.ocr import make_engine
+
+    engine = make_engine(engine_name)
+    index = json.loads((SAMPLES / "index.json").read_text(encoding="utf-8"))["files"]
+    rows = []
+    for entry in index:
+        if only and entry["format"] != only and entry.get("damage") != only:
+            continue
+        row = score_file(entry, engine_name, engine)
+        row["format"], row["damage"] = entry["format"], entry.get("damage", "none")
+        rows.append(row)
+    print(
+        json.dumps(
+            {"rows": rows, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+        )
+    )
+
+
+def _pct(values: dict[str, float], part: str, whole: str) -> str:
+    return f"{100 * values[part] / values[whole]:5.1f}%" if values[whole] else "   -  "
+
+
+def table(results: dict[str, dict[str, object]]) -> str:
+    groups: dict[tuple[str, str], dict[str, dict[str, float]]] = defaultdict(dict)
+    for engine, data in results.items():
+        sums: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for row in data["rows"]:  # type: ignore[attr-defined]
+            key = (row["format"], row["damage"])
+            for name in (
+                "seconds",
+                "pages",
+                "kinds_ok",
+                "kinds",
+                "fields_ok",
+                "fields",
+                "ids_ok",
+                "ids",
+                "wrong_valid_numbers",
+            ):
+                sums[key][name] += float(row[name])
+            sums[("ALL", "")][name] = 0  # keep the key order stable below
+        total: dict[str, float] = defaultdict(float)
+        for key, values in sums.items():
+            if key == ("ALL", ""):
+                continue
+            groups[key][engine] = values
+            for name, value in values.items():
+                total[name] += value
+        groups[("ALL", "")][engine] = total
+    engines = list(results)
+    head = f"{'format':<9} {'damage':<12}" + "".join(
+        f" | {e[:9]:>9} kind  fields  IDs   s/page" for e in engines
+    )
+    lines = [head, "-" * len(head)]
+    for key in sorted(groups, key=lambda k: (k[0] == "ALL", k)):
+        cells = f"{key[0]:<9} {key[1]:<12}"
+        for engine in engines:
+            v = groups[key].get(engine)
+            if not v:
+                cells += " | " + " " * 38
+                continue
+            cells += f" | {'':>9} {_pct(v, 'kinds_ok', 'kinds')} {_pct(v, 'fields_ok', 'fields')} {_pct(v, 'ids_ok', 'ids')} {v['seconds'] / max(v['pages'], 1):6.2f}"
+        lines.append(cells)
+    lines.append("")
+    for engine, data in results.items():
+        wrong = sum(int(r["wrong_valid_numbers"]) for r in data["rows"])  # type: ignore[attr-defined]
+        lines.append(
+            f"{engine}: peak memory {data['peak_mb']:.0f} MB; wrong numbers that pass their checksum: {wrong}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--engines", default="rapidocr,tesseract")
+    parser.add_argument(
+        "--only", help="one format (xlsx, image, pdf_scan …) or damage (rot90, perspective …)"
+    )
+    parser.add_argument("--worker")
+    parser.add_argument("--json", type=Path, help="also write the raw rows here")
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.only)
+        return 0
+    results = {}
+    for engine in args.engines.split(","):
+        command = [sys.executable, __file__, "--worker", engine] + (
+            ["--only", args.only] if args.only else []
+        )
+        out = subprocess.run(
+            command, capture_output=True, text=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"}
+        )
+        if out.returncode != 0:
+            print(out.stderr[-3000:], file=sys.stderr)
+            return 1
+        results[engine] = json.loads(out.stdout.strip().splitlines()[-1])
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
