@@ -1,0 +1,341 @@
+"""The one entry point of `parsers`: from a file's name and bytes to the documents it holds.
+
+`read_document` chooses a reader by the bytes (never by the name alone), reads every page,
+sheet or archive member, classifies each into a document kind and reads its fields. Whatever
+goes wrong comes back as a document with `unreadable` set, never as an exception.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from parsers import sniff
+from parsers.cards import Line, read_card
+from parsers.classify import classify_text
+from parsers.fields import Cell, Grid, extract_form
+from parsers.layout import column_lines, grid_of, lines_of
+from parsers.model import DocumentKind, ParsedDocument, TextBox
+from parsers.ocr import OcrEngine, OcrUnavailable, make_engine
+from parsers.ocr_worker import OcrFailed, OcrTimeout, recognise
+from parsers.office import (
+    ENCRYPTED_MARK,
+    OfficeContent,
+    Unreadable,
+    convert_with_libreoffice,
+    read_docx,
+    read_xls,
+    read_xlsx,
+)
+from parsers.preprocess import ImageDamaged, ImageTooLarge, image_frames
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from parsers.pdf import PdfPage
+
+    ImageArray = npt.NDArray[np.uint8]
+
+IMAGE_TYPES = frozenset({sniff.JPEG, sniff.PNG, sniff.GIF, sniff.BMP, sniff.TIFF, sniff.WEBP})
+CONVERTED_TYPES = {
+    sniff.DOC: "docx",
+    sniff.WPS: "docx",
+    "application/vnd.oasis.opendocument.text": "docx",
+    "application/vnd.oasis.opendocument.spreadsheet": "xlsx",
+}
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """Bounds on the work one file may cause."""
+
+    max_pages: int = 20
+    max_pixels: int = 60_000_000
+    seconds_per_document: float = 60.0
+    max_bytes: int = 50_000_000
+    orient_pages: bool = True
+
+
+def read_document(
+    name: str,
+    data: bytes,
+    limits: ParseLimits = ParseLimits(),
+    ocr: OcrEngine | None = None,
+) -> list[ParsedDocument]:
+    """Every document found in the file `name` with contents `data`."""
+    try:
+        return _read(name, data, limits, ocr, depth=0)
+    except Unreadable as problem:
+        return [_unreadable(name, problem.reason)]
+    except Exception as error:  # the promise: a result with a problem, never a crash
+        return [_unreadable(name, "damaged", f"{type(error).__name__}: {error}"[:200])]
+
+
+def _unreadable(name: str, reason: str, note: str = "") -> ParsedDocument:
+    return ParsedDocument(
+        file=name, kind=DocumentKind.OTHER, unreadable=reason, notes=(note,) if note else ()
+    )
+
+
+def _read(
+    name: str, data: bytes, limits: ParseLimits, ocr: OcrEngine | None, depth: int
+) -> list[ParsedDocument]:
+    if not data.strip(b"\x00 \t\r\n"):
+        return [_unreadable(name, "empty")]
+    if len(data) > limits.max_bytes:
+        return [_unreadable(name, "too_large")]
+    kind = sniff.sniff_type(data, name)
+    if kind == sniff.PDF:
+        return _read_pdf(name, data, limits, ocr)
+    if kind in IMAGE_TYPES:
+        return _read_image(name, data, limits, ocr)
+    if kind == sniff.XLSX:
+        return [_office_document(name, read_xlsx(data))]
+    if kind == sniff.DOCX:
+        return [_office_document(name, read_docx(data))]
+    if kind in (sniff.XLS, sniff.DOC, sniff.WPS, sniff.OLE):
+        return _read_ole(name, data, kind, limits)
+    if kind in CONVERTED_TYPES:
+        converted = convert_with_libreoffice(
+            data,
+            PurePosixPath(name).suffix or ".odt",
+            limits.seconds_per_document,
+            CONVERTED_TYPES[kind],
+        )
+        return _read(name, converted, limits, ocr, depth)
+    if kind in sniff.ARCHIVE_TYPES:
+        return _read_archive(name, data, limits, ocr, depth)
+    if kind in (sniff.TEXT, sniff.CSV):
+        return [_read_text(name, data, kind)]
+    # HEIC/AVIF photos, HTML, mail, slides, OFD, gzip and unknown bytes
+    return [_unreadable(name, "unsupported_format", kind)]
+
+
+def _read_ole(name: str, data: bytes, kind: str, limits: ParseLimits) -> list[ParsedDocument]:
+    """A legacy Office compound file: xls read directly, doc/wps converted, encrypted refused."""
+    if ENCRYPTED_MARK in data:
+        return [_unreadable(name, "encrypted")]
+    suffix = PurePosixPath(name.lower()).suffix
+    if kind == sniff.XLS or (kind == sniff.OLE and suffix in (".xls", ".et")):
+        return [_office_document(name, read_xls(data))]
+    if kind in (sniff.DOC, sniff.WPS) or suffix in (".doc", ".wps"):
+        converted = convert_with_libreoffice(data, suffix or ".doc", limits.seconds_per_document)
+        return [_office_document(name, read_docx(converted))]
+    return [_unreadable(name, "unsupported_format", kind)]
+
+
+def _office_document(name: str, content: OfficeContent) -> ParsedDocument:
+    """A digital document: classified from all its text, fields read exactly."""
+    text = content.text()
+    if not text.strip():
+        return _unreadable(name, "empty")
+    kinds = classify_text(text)
+    if kinds[0] is DocumentKind.REGISTRATION_FORM:
+        form = extract_form(content.grids, content.lines)
+        return ParsedDocument(name, kinds[0], None, form.fields, form.accounts)
+    lines = [Line(line) for line in text.splitlines()]
+    return ParsedDocument(name, kinds[0], None, read_card(kinds[0], lines))
+
+
+def _read_text(name: str, data: bytes, kind: str) -> ParsedDocument:
+    """A plain-text or CSV file holding a form."""
+    for codec in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(codec)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return _unreadable(name, "damaged")
+    grids: tuple[Grid, ...] = ()
+    lines: tuple[str, ...] = tuple(line for line in text.splitlines() if line.strip())
+    if kind == sniff.CSV:
+        rows = list(csv.reader(io.StringIO(text)))
+        cells = [
+            Cell(r, c, c + 1, value.strip())
+            for r, row in enumerate(rows)
+            for c, value in enumerate(row)
+            if value.strip()
+        ]
+        grids, lines = (Grid(tuple(cells)),), ()
+    return _office_document(name, OfficeContent(grids, lines))
+
+
+def _read_pdf(
+    name: str, data: bytes, limits: ParseLimits, ocr: OcrEngine | None
+) -> list[ParsedDocument]:
+    """A PDF: a digital one (every page with text, one kind) is one document; scanned pages are
+    one document each, named ``file#page=N`` when the PDF has more than one page."""
+    from parsers.pdf import page_count, read_pages
+
+    total = page_count(data)
+    if total == 0:
+        return [_unreadable(name, "empty")]
+    pages = list(read_pages(data, limits.max_pages, limits.max_pixels))
+    documents: list[ParsedDocument] = []
+    digital = [p for p in pages if p.image is None and p.problem is None]
+    kinds = {classify_text(p.text)[0] for p in digital} - {DocumentKind.OTHER}
+    if len(digital) == len(pages) and len(kinds) <= 1:
+        documents.append(_text_layer_document(name, pages))
+    else:
+        for page in pages:
+            part = f"{name}#page={page.number}" if total > 1 else name
+            if page.problem:
+                documents.append(_unreadable(part, page.problem))
+            elif page.image is not None:
+                documents.extend(_ocr_documents(part, page.image, limits, ocr))
+            else:
+                documents.append(_text_layer_document(part, [page]))
+    if total > limits.max_pages:
+        documents.append(
+            _unreadable(f"{name}#page={limits.max_pages + 1}-{total}", "too_many_pages")
+        )
+    return documents
+
+
+def _text_layer_document(name: str, pages: Sequence[PdfPage]) -> ParsedDocument:
+    """A document read from PDF text: a form by its ruled tables and the words around them
+    (laid out in rows like OCR boxes), a card by its words."""
+    text = "\n".join(page.text for page in pages)
+    kind = classify_text(text)[0]
+    if kind is DocumentKind.REGISTRATION_FORM:
+        grids = [grid for page in pages for grid in page.grids]
+        grids.extend(grid_of(page.words) for page in pages if page.words)
+        return _office_document(name, OfficeContent(tuple(grids), ()))
+    words = [word for page in pages for word in page.words]
+    return ParsedDocument(name, kind, None, read_card(kind, _card_lines(kind, words)))
+
+
+def _read_image(
+    name: str, data: bytes, limits: ParseLimits, ocr: OcrEngine | None
+) -> list[ParsedDocument]:
+    try:
+        frames = image_frames(data, limits.max_pixels, limits.max_pages)
+    except ImageTooLarge:
+        return [_unreadable(name, "too_many_pixels")]
+    except ImageDamaged:
+        return [_unreadable(name, "damaged")]
+    if len(frames) == 1:
+        return _ocr_documents(name, frames[0], limits, ocr)
+    documents: list[ParsedDocument] = []
+    for index, frame in enumerate(frames, start=1):
+        documents.extend(_ocr_documents(f"{name}#page={index}", frame, limits, ocr))
+    return documents
+
+
+def _ocr_documents(
+    name: str, image: ImageArray, limits: ParseLimits, ocr: OcrEngine | None
+) -> list[ParsedDocument]:
+    """OCR one page image and read its documents.
+
+    Our engines run in the OCR worker process under the per-document time limit; an engine
+    object of the caller's runs in this process without one.
+    """
+    height, width = image.shape[:2]
+    if height * width > limits.max_pixels:
+        return [_unreadable(name, "too_many_pixels")]
+    engine = ocr if ocr is not None else make_engine()
+    try:
+        boxes = recognise(image, engine, limits.seconds_per_document, limits.orient_pages)
+    except OcrTimeout:
+        return [_unreadable(name, "timeout")]
+    except (OcrFailed, OcrUnavailable) as error:
+        return [_unreadable(name, "ocr_failed", str(error)[:200])]
+    if not boxes:
+        return [_unreadable(name, "no_text")]
+    return _boxes_documents(name, boxes, engine.name)
+
+
+def _boxes_documents(name: str, boxes: list[TextBox], engine: str | None) -> list[ParsedDocument]:
+    """Documents read from positioned text: a form by its grid, cards by their anchors."""
+    lines = lines_of(boxes)
+    kinds = classify_text("\n".join(line.text for line in lines))
+    if kinds[0] is DocumentKind.REGISTRATION_FORM:
+        form = extract_form([grid_of(boxes)])
+        return [ParsedDocument(name, kinds[0], engine, form.fields, form.accounts)]
+    if len(kinds) == 1:
+        return [
+            ParsedDocument(
+                name, kinds[0], engine, read_card(kinds[0], _card_lines(kinds[0], boxes))
+            )
+        ]
+    groups = split_documents(boxes, kinds)
+    return [
+        ParsedDocument(name, kind, engine, read_card(kind, _card_lines(kind, group)))
+        for kind, group in groups
+    ]
+
+
+def _card_lines(kind: DocumentKind, boxes: Sequence[TextBox]) -> list[Line]:
+    """Lines in reading order; a licence's two columns one after the other."""
+    if kind is DocumentKind.BUSINESS_LICENCE:
+        return column_lines(boxes)
+    return lines_of(boxes)
+
+
+def split_documents(
+    boxes: Sequence[TextBox], kinds: Sequence[DocumentKind]
+) -> list[tuple[DocumentKind, list[TextBox]]]:
+    """Boxes of a page showing several documents (two ID sides on one sheet), one group each.
+
+    The page is cut at the widest empty band, across or down, that leaves each kind on its own
+    side; when no cut does, every kind is read from the whole page.
+    """
+    for cut in _cuts(boxes):
+        first, second = cut
+        first_kinds = classify_text("\n".join(line.text for line in lines_of(first)))
+        second_kinds = classify_text("\n".join(line.text for line in lines_of(second)))
+        if len(first_kinds) == 1 and len(second_kinds) == 1 and first_kinds != second_kinds:
+            pairs = [(first_kinds[0], first), (second_kinds[0], second)]
+            if {kind for kind, _ in pairs} == set(kinds):
+                return sorted(pairs, key=lambda pair: list(kinds).index(pair[0]))
+    return [(kind, list(boxes)) for kind in kinds]
+
+
+def _cuts(boxes: Sequence[TextBox]) -> list[tuple[list[TextBox], list[TextBox]]]:
+    """Two-way splits of the boxes at empty bands, widest band first, across then down."""
+    found: list[tuple[float, list[TextBox], list[TextBox]]] = []
+    for axis in ("y", "x"):
+        ordered = sorted(boxes, key=lambda b: _extent(b, axis)[0])
+        reach = float("-inf")
+        for index, box in enumerate(ordered):
+            start, end = _extent(box, axis)
+            if index and start > reach:
+                found.append((start - reach, ordered[:index], ordered[index:]))
+            reach = max(reach, end)
+    found.sort(key=lambda item: -item[0])
+    return [(first, second) for _, first, second in found]
+
+
+def _extent(box: TextBox, axis: str) -> tuple[float, float]:
+    return (box.y0, box.y1) if axis == "y" else (box.x0, box.x1)
+
+
+def _read_archive(
+    name: str, data: bytes, limits: ParseLimits, ocr: OcrEngine | None, depth: int
+) -> list[ParsedDocument]:
+    from parsers.archives import expand_archive
+
+    contents = expand_archive(data)
+    documents: list[ParsedDocument] = []
+    if contents.problem and not contents.members:
+        return [_unreadable(name, contents.problem)]
+    for member in contents.members:
+        part = f"{name}/{member.name}"
+        if member.problem and member.problem != "nested_too_deep":
+            documents.append(_unreadable(part, member.problem))
+        elif member.problem == "nested_too_deep" or depth >= 3:
+            documents.append(_unreadable(part, "nested_too_deep"))
+        else:
+            try:
+                documents.extend(_read(part, member.data, limits, ocr, depth + 1))
+            except Unreadable as problem:
+                documents.append(_unreadable(part, problem.reason))
+    if not documents:
+        return [_unreadable(name, contents.problem or "empty")]
+    return documents
