@@ -98,7 +98,7 @@ def normalise_value(key: str, raw: str, confidence: float = 1.0) -> dict[str, Fi
     """The canonical reading(s) of one written value; empty when the text holds no such value.
 
     Returns a dict because a platform outside the notice's 12 also keeps its written name as
-    ``platform_written``.
+    ``platform_written``, and a county keeps the words written as ``county_written``.
     """
     text = clean_text(raw).strip('_ |｜"“”')
     if not text or re.fullmatch(r"[/\\—\-无空_.。]+", text):
@@ -111,6 +111,10 @@ def normalise_value(key: str, raw: str, confidence: float = 1.0) -> dict[str, Fi
     out = {key: FieldReading(value, round(conf, 3))}
     if key == "platform" and value == OTHER_PLATFORM:
         out["platform_written"] = FieldReading(text, round(confidence, 3))
+    if key == "county":
+        # The words as written: a short form such as 新河 or 桥东 names other places too, and
+        # whoever decides jurisdiction must see that it was written short.
+        out["county_written"] = FieldReading(text, round(confidence, 3))
     return out
 
 

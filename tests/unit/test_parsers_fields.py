@@ -57,6 +57,7 @@ def test_label_cell_takes_the_cell_to_its_right() -> None:
         "subject_name": "张三",
         "id_number": "11010519491231002X",
         "county": "130502",
+        "county_written": "襄都区",
         "phone": "13812345678",
         "address": "河北省邢台市襄都区新华路1号",
         "email": "ZS@qq.com",

@@ -55,7 +55,10 @@ ACCOUNTS = [
 
 
 def plain(document: ParsedDocument) -> tuple[dict[str, str], list[dict[str, str]]]:
-    fields = {k: v.value for k, v in document.fields.items()}
+    """Fields and accounts as plain values (the written county is checked on its own)."""
+    written = document.fields.get("county_written")
+    assert written is None or "county" in document.fields
+    fields = {k: v.value for k, v in document.fields.items() if k != "county_written"}
     return fields, [{k: v.value for k, v in a.items()} for a in document.accounts]
 
 

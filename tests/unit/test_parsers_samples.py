@@ -46,7 +46,7 @@ def _reading(name: str) -> list[dict[str, Any]]:
         {
             "file": d.file,
             "kind": d.kind.value,
-            "fields": {k: v.value for k, v in d.fields.items()},
+            "fields": {k: v.value for k, v in d.fields.items() if not k.endswith("_written")},
             "accounts": [{k: v.value for k, v in a.items()} for a in d.accounts],
         }
         for d in documents
