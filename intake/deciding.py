@@ -193,6 +193,21 @@ def _attach_documents(db: Session, filing: Filing, documents: Iterable[Document]
         document.filing_id = filing.id
 
 
+def current_form(db: Session, filing: Filing) -> Document | None:
+    """The filing's newest readable registration form, or None."""
+    return db.execute(
+        select(Document)
+        .where(
+            Document.filing_id == filing.id,
+            Document.kind == "registration_form",
+            Document.superseded.is_(False),
+            Document.unreadable.is_(None),
+        )
+        .order_by(Document.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
 def _form_changed(old: Sequence[Document], new: Sequence[Document]) -> bool:
     old_forms = [d for d in old if d.kind == "registration_form" and d.unreadable is None]
     new_forms = [d for d in new if d.kind == "registration_form" and d.unreadable is None]

@@ -16,13 +16,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from intake.clock import SHANGHAI
+from intake.deciding import current_form
 from intake.replying import office_info
 from intake.settings import OfficeSettings, Settings
 from intake.store.database import Store
 from intake.store.files import FileStore
 from intake.store.tables import (
     Digest,
-    Document,
     Filing,
     Message,
     MessageState,
@@ -56,26 +56,13 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _form(db: Session, filing: Filing) -> Document | None:
-    return db.execute(
-        select(Document)
-        .where(
-            Document.filing_id == filing.id,
-            Document.kind == "registration_form",
-            Document.superseded.is_(False),
-        )
-        .order_by(Document.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-
-
 def _registry(db: Session, office: str) -> tuple[RegistryRow, ...]:
     rows = []
     filings = db.execute(
         select(Filing).where(Filing.office == office).order_by(Filing.id)
     ).scalars()
     for filing in filings:
-        form = _form(db, filing)
+        form = current_form(db, filing)
         fields = dict(form.fields or {}) if form else {}
         last = db.execute(
             select(OutboxMail.kind, OutboxMail.state)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.clock import SHANGHAI
+from intake.deciding import current_form
 from intake.settings import EMAIL_RE, OfficeSettings
 from intake.store.files import FileStore
 from intake.store.tables import Attachment, Document, Filing, Message, OutboxMail, OutboxState
@@ -68,37 +69,11 @@ def _unreadable(db: Session, filing: Filing, message: Message) -> tuple[tuple[st
     return tuple(dict.fromkeys(items))
 
 
-def _accounts(db: Session, filing: Filing) -> tuple[AccountLine, ...]:
-    form = db.execute(
-        select(Document)
-        .where(
-            Document.filing_id == filing.id,
-            Document.kind == "registration_form",
-            Document.superseded.is_(False),
-        )
-        .order_by(Document.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    if form is None:
-        return ()
+def _accounts(form: Document | None) -> tuple[AccountLine, ...]:
     return tuple(
         AccountLine(a.get("platform", ""), a.get("account_name", ""), a.get("account_id", ""))
-        for a in (form.accounts or [])
+        for a in ((form.accounts or []) if form else [])
     )
-
-
-def _registrant(db: Session, filing: Filing) -> str | None:
-    form = db.execute(
-        select(Document.fields)
-        .where(
-            Document.filing_id == filing.id,
-            Document.kind == "registration_form",
-            Document.superseded.is_(False),
-        )
-        .order_by(Document.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return (form or {}).get("subject_name") or None
 
 
 def queue_reply(
@@ -113,6 +88,7 @@ def queue_reply(
     if replying is None:
         return None
     holder = adapters.offices.get(filing.office)
+    form = current_form(db, filing)
     assert filing.reference is not None
     context = ReplyContext(
         kind=kind,
@@ -120,8 +96,8 @@ def queue_reply(
         office=office_info(replying),
         holder=office_info(holder) if holder and holder.code != replying.code else None,
         subject_type=filing.subject_type,
-        registrant=_registrant(db, filing),
-        accounts=_accounts(db, filing),
+        registrant=((form.fields or {}).get("subject_name") or None) if form else None,
+        accounts=_accounts(form),
         missing=tuple(filing.missing or ()),
         problems=tuple(filing.problems or ()),
         unreadable=_unreadable(db, filing, message),

@@ -35,33 +35,12 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "samples" / "documents"))
 
-from samples.documents import fake_data, render_cards, render_form  # noqa: E402
+from routing.offices import OFFICES  # noqa: E402
+from samples.documents import fake_data, generate, render_cards, render_form  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
 SEED = 20200510
-MAILBOX = {
-    "130500": "wlglhzfdck@163.com",
-    "130503": "xtqxqwwxb@163.com",
-    "130502": "xtqdwxb@126.com",
-    "130521": "hbxtxwxb@163.com",
-    "130582": "shhlwxxb@163.com",
-    "130523": "nqxwwxb@163.com",
-    "130522": "lcwxb9711@126.com",
-    "130525": "lyxwwxb@126.com",
-    "130526": "rxxwwxb@126.com",
-    "130524": "bxwxbgz@163.com",
-    "130527": "nhxwwxb@126.com",
-    "130528": "hbnjwxb@163.com",
-    "130529": "jlwxb2019@163.com",
-    "130532": "px7837122@163.com",
-    "130530": "xhwxb111@126.com",
-    "130531": "gzxwwxb2019@163.com",
-    "130581": "ngswxb5056083@163.com",
-    "130533": "wxhlwbgs@163.com",
-    "130535": "lxwxb8560050@163.com",
-    "130534": "qhxwwxb@163.com",
-    "130571": "kfqxcb317@163.com",
-}
+MAILBOX = {office.code: office.mailbox for office in OFFICES}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -112,6 +91,8 @@ def message(
     for name, data, mime in attachments:
         maintype, subtype = mime.split("/", 1)
         mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    if mail.is_multipart():
+        mail.set_boundary(f"=_part_{msgid}")
     return mail.as_bytes()
 
 
@@ -171,6 +152,7 @@ def forwarded(
     mail["Message-ID"] = f"<{msgid}>"
     mail.set_content("转发一份备案材料，请查收。")
     mail.add_attachment(inner, maintype="message", subtype="rfc822", filename="原邮件.eml")
+    mail.set_boundary(f"=_part_{msgid}")
     return mail.as_bytes()
 
 
@@ -189,6 +171,7 @@ def form_file(reg: fake_data.Registration, kind: str) -> bytes:
     work.mkdir(exist_ok=True)
     path = work / f"{reg.case}.{kind}"
     (render_form.write_xlsx if kind == "xlsx" else render_form.write_docx)(path, reg, look)
+    generate.normalise_office_zip(path)  # fixed timestamps inside: the same bytes every run
     data = path.read_bytes()
     path.unlink()
     return data
@@ -207,13 +190,22 @@ def licence(org: fake_data.Organization) -> bytes:
 
 
 def encrypted_7z(files: dict[str, bytes]) -> bytes:
-    """A password-protected 7z archive (names encrypted too), as registrants sometimes send."""
+    """A password-protected 7z archive (names encrypted too), as registrants sometimes send.
+
+    7-Zip encryption salts every archive, so the archive is made once and kept in `_fixtures/`
+    to keep the scenario mails byte-identical from run to run.
+    """
     import py7zr
 
+    kept = HERE / "_fixtures" / "encrypted.7z"
+    if kept.exists():
+        return kept.read_bytes()
     out = io.BytesIO()
     with py7zr.SevenZipFile(out, "w", password="secret-1234", header_encryption=True) as archive:
         for name, data in files.items():
             archive.writef(io.BytesIO(data), name)
+    kept.parent.mkdir(exist_ok=True)
+    kept.write_bytes(out.getvalue())
     return out.getvalue()
 
 
@@ -842,6 +834,7 @@ def scenarios() -> list[Scenario]:
     link_mail["Message-ID"] = "<s14-1@163.com>"
     link_mail.set_content("从网易163邮箱发来的超大附件")
     link_mail.add_alternative(html, subtype="html")
+    link_mail.set_boundary("=_part_s14-1")
     s.mails.append(
         Mail(
             "01-large-link.eml",
