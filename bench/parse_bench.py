@@ -201,6 +201,7 @@ def main() -> int:
             return 1
         results[engine] = json.loads(out.stdout.strip().splitlines()[-1])
     print(table(results))
+    print("peak memory: the larger of the reading process and its OCR worker process")
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
