@@ -33,9 +33,17 @@ from intake.store.tables import (
 from notifications.compose import compose_digest, make_message_id
 from notifications.digest import ActivityRow, AttentionRow, DigestInput, RegistryRow, build_digest
 from notifications.replies import AccountLine
+from notifications.wording import problem_phrase
 from routing.offices import CITY_OFFICE
 
 log = logging.getLogger(__name__)
+OUTBOX_WORDS = {
+    "sent": "已回复 {kind}",
+    "queued": "待发送 {kind}",
+    "sending": "发送中 {kind}",
+    "failed": "发送失败 {kind}",
+    "suppressed": "未发送（限额或退信）{kind}",
+}
 ATTENTION_PROBLEMS = ("uncertain:county", "mismatch:", "out_of_scope")
 
 
@@ -130,7 +138,7 @@ def _activity(db: Session, office: str, start: datetime, end: datetime) -> tuple
             ActivityRow(
                 mail.sent_at or mail.created_at,
                 reference,
-                f"回复 {mail.kind}：{mail.state}",
+                OUTBOX_WORDS.get(mail.state, "回复 {kind}").format(kind=mail.kind),
                 mail.recipient,
             )
         )
@@ -159,7 +167,7 @@ def _attention(db: Session, office: str) -> tuple[AttentionRow, ...]:
                     if problem.startswith("mismatch:")
                     else problem.split(":")[0].replace("uncertain", "uncertain_county")
                 )
-                rows.append(AttentionRow(kind, filing.reference, problem))
+                rows.append(AttentionRow(kind, filing.reference, problem_phrase(problem)))
         if filing.status == "unreadable":
             rows.append(AttentionRow("unreadable", filing.reference, "附件无法读取"))
     for mail, reference in db.execute(
