@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from routing.offices import OFFICES
+
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "samples" / "scenarios"
 DOCUMENTS = REPO / "samples" / "documents" / "out"
@@ -80,3 +82,24 @@ def test_run_once_without_any_usable_office_says_why(tmp_path: Path) -> None:
     )
     assert run.returncode == 1
     assert run.stderr.strip().splitlines()[-1].startswith("intake: no office is enabled")
+
+
+def test_config_check_renders_template_overrides(tmp_path: Path) -> None:
+    config = (REPO / "config" / "intake.toml").read_text(encoding="utf-8")
+    path = tmp_path / "intake.toml"
+    path.write_text(config, encoding="utf-8")
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    builtin = (REPO / "notifications" / "templates" / "reply_ack.txt.j2").read_text(
+        encoding="utf-8"
+    )
+    assert "reference" in builtin
+    (overrides / "reply_ack.txt.j2").write_text(
+        builtin.replace("reference", "refernce", 1), encoding="utf-8"
+    )
+    env = {f"INTAKE_PASSWORD_{office.code}": "x" * 16 for office in OFFICES}
+    run = intake("config", "check", "--config", str(path), env=env)
+    assert run.returncode == 1
+    assert "reply_ack.txt.j2" in run.stdout and "refernce" in run.stdout
+    (overrides / "reply_ack.txt.j2").write_text(builtin, encoding="utf-8")
+    assert intake("config", "check", "--config", str(path), env=env).returncode == 0
