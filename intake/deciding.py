@@ -296,6 +296,7 @@ def _apply(
     rule: ThreadRule | None,
     now: datetime,
 ) -> None:
+    first_decision = filing.reference is None
     before = {
         "status": filing.status,
         "office": filing.office,
@@ -304,6 +305,8 @@ def _apply(
         "reply": filing.reply_kind,
         "subject_type": filing.subject_type,
     }
+    if first_decision:
+        before = dict.fromkeys(before)  # the first entry records the filing coming into being
     filing.status = decision.status.value
     filing.office = decision.office
     filing.missing = list(decision.missing)

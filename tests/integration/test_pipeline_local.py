@@ -236,3 +236,35 @@ def test_hostile_attachment_name_never_becomes_a_path(
     stored = [p for p in deployment.files.root.rglob("*") if p.is_file() and "locks" not in p.parts]
     assert all(p.resolve().is_relative_to(deployment.files.root.resolve()) for p in stored)
     assert not (tmp_path / "etc").exists()
+
+
+def test_every_change_to_a_filing_is_kept_with_the_mail_that_caused_it(
+    deployment: Deployment,
+) -> None:
+    from intake.cli import _ocr_factory
+    from intake.store.tables import Filing, FilingEvent
+
+    mailboxes = deployment.settings.local_mailboxes
+    assert mailboxes is not None
+    scenario = REPO / "samples" / "scenarios" / "individual_follow_up"
+    deployment.ocr = _ocr_factory("rapidocr")
+    drop(mailboxes, "130502", "1.eml", (scenario / "01-form-only.eml").read_bytes())
+    run_once(deployment)
+    drop(mailboxes, "130502", "2.eml", (scenario / "02-id-later.eml").read_bytes())
+    run_once(deployment)
+    with deployment.store.session() as db:
+        filing = db.execute(select(Filing)).scalar_one()
+        events = list(db.execute(select(FilingEvent).order_by(FilingEvent.id)).scalars())
+        mails = {m.id: m.message_id for m in db.execute(select(Message)).scalars()}
+    assert filing.status == "complete" and filing.reply_kind == "ack"
+    assert [mails[e.message_pk] for e in events if e.message_pk] == [
+        "s02-1@163.com",
+        "s02-2@163.com",
+    ]
+    first, second = (e.change for e in events)
+    assert first["changed"]["status"] == {"from": None, "to": "incomplete"}
+    assert first["changed"]["missing"] == {"from": None, "to": ["id_card"]}
+    assert first["thread"] == "new"
+    assert second["thread"] == "same_sender"
+    assert second["changed"]["status"] == {"from": "incomplete", "to": "complete"}
+    assert second["changed"]["reply"] == {"from": "request_missing", "to": "ack"}
