@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -10,7 +11,7 @@ from intake.clock import local_text
 from intake.logs import mask_id_numbers
 from intake.settings import Settings
 from intake.store.database import Store
-from intake.store.tables import Message, MessageState, PollState
+from intake.store.tables import Message, MessageState, PollState, SendState
 
 WAITING_STATES = (MessageState.STORED, MessageState.READ, MessageState.PARSED)
 
@@ -29,10 +30,14 @@ class OfficeStatus:
     waiting: int
     quarantined: int
     quarantined_mail: tuple[str, ...] = ()
+    sending: str = "ok"
 
 
-def office_statuses(settings: Settings, store: Store) -> list[OfficeStatus]:
+def office_statuses(
+    settings: Settings, store: Store, now: datetime | None = None
+) -> list[OfficeStatus]:
     """The status of every configured office."""
+    now = now or datetime.now(UTC)
     with store.session() as db:
         polls = {
             p.office: p
@@ -45,6 +50,11 @@ def office_statuses(settings: Settings, store: Store) -> list[OfficeStatus]:
                     Message.office, Message.state
                 )
             )
+        }
+        holds = {
+            h.office: h
+            for h in db.execute(select(SendState)).scalars()
+            if h.login_broken or (h.hold_until is not None and h.hold_until > now)
         }
         parked: dict[str, list[str]] = {}
         for office_code, pk, subject, error in db.execute(
@@ -71,9 +81,17 @@ def office_statuses(settings: Settings, store: Store) -> list[OfficeStatus]:
                 waiting=sum(by_state.get(s.value, 0) for s in WAITING_STATES),
                 quarantined=by_state.get(MessageState.QUARANTINED.value, 0),
                 quarantined_mail=tuple(parked.get(office.code, ())),
+                sending=_sending_text(holds.get(office.code)),
             )
         )
     return rows
+
+
+def _sending_text(hold: SendState | None) -> str:
+    if hold is None:
+        return "ok"
+    prefix = "login broken: " if hold.login_broken else "held: "
+    return prefix + (hold.reason or f"until {local_text(hold.hold_until)}")
 
 
 def as_json(rows: list[OfficeStatus]) -> list[dict[str, object]]:
@@ -94,6 +112,9 @@ def as_table(rows: list[OfficeStatus]) -> str:
     errors = [f"  {r.office} {r.name}: {r.last_error}" for r in rows if r.last_error]
     if errors:
         lines += ["", "last errors:", *errors]
+    held = [f"  {r.office} {r.name}: {r.sending}" for r in rows if r.sending != "ok"]
+    if held:
+        lines += ["", "sending held (replies wait in the outbox):", *held]
     parked = [f"  {r.office}: {line}" for r in rows for line in r.quarantined_mail]
     if parked:
         lines += ["", "quarantined mail (kept, not retried; needs a person):", *parked]

@@ -158,3 +158,18 @@ def test_sent_mail_is_copied_to_the_sent_folder_once(outbox: Outbox, tmp_path: P
     assert len(copies) == 1
     with outbox.store.session() as db:
         assert db.execute(select(OutboxMail.appended)).scalar_one()
+
+
+def test_status_tells_the_admin_about_a_broken_login(outbox: Outbox, tmp_path: Path) -> None:
+    from intake.settings import load_settings
+    from intake.status import as_table, office_statuses
+
+    queue(outbox, "a@qq.com")
+    outbox.drain(
+        OFFICE, lambda o: ScriptedTransport([SendResult(SendOutcome.LOGIN_BROKEN, 535, "auth")])
+    )
+    config = Path(__file__).resolve().parents[2] / "config" / "intake.toml"
+    rows = {r.office: r for r in office_statuses(load_settings(config, {}), outbox.store, NOW)}
+    assert rows["130582"].sending.startswith("login broken: SMTP login refused")
+    assert rows["130502"].sending == "ok"
+    assert "sending held" in as_table(list(rows.values()))
