@@ -8,35 +8,11 @@ import pytest
 
 from intake.errors import ConfigError
 from intake.settings import Security, Severity, load_settings
+from routing.offices import OFFICES
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "intake.toml"
 NOTICE = Path(__file__).resolve().parents[3] / "shared" / "seed" / "notice.txt"
-ALL_SET = {
-    f"INTAKE_PASSWORD_{c}": "x" * 16
-    for c in [
-        "130500",
-        "130503",
-        "130502",
-        "130521",
-        "130582",
-        "130523",
-        "130522",
-        "130525",
-        "130526",
-        "130524",
-        "130527",
-        "130528",
-        "130529",
-        "130532",
-        "130530",
-        "130531",
-        "130581",
-        "130533",
-        "130535",
-        "130534",
-        "130571",
-    ]
-}
+ALL_SET = {f"INTAKE_PASSWORD_{office.code}": "x" * 16 for office in OFFICES}
 
 
 def test_shipped_config_has_the_21_offices_of_the_notice() -> None:
