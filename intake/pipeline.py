@@ -14,7 +14,6 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,12 +43,6 @@ CONTAINER_TYPES = frozenset(
         "message/rfc822",
     }
 )
-
-
-class OcrEngineLike(Protocol):
-    """What the parse step hands to the document readers (see `parsers.reader`)."""
-
-    name: str
 
 
 @dataclass

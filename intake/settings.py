@@ -652,11 +652,3 @@ def _disable_duplicates(checker: _Checker, offices: list[OfficeSettings]) -> lis
             )
         seen_mailboxes.setdefault(office.mailbox, index)
     return offices
-
-
-def problems_by_office(settings: Settings) -> dict[str | None, list[ConfigProblem]]:
-    """Problems grouped by office code (None for file-wide ones)."""
-    grouped: dict[str | None, list[ConfigProblem]] = {}
-    for problem in settings.problems:
-        grouped.setdefault(problem.office, []).append(problem)
-    return grouped
