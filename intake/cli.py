@@ -9,11 +9,12 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from intake import logs
 from intake.errors import IntakeError
+from intake.service import lazy_ocr
 from intake.settings import Settings, Severity, config_path, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -127,7 +128,7 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
-    deployment = open_deployment(settings, ocr=_ocr_factory("rapidocr"))
+    deployment = open_deployment(settings, ocr=lazy_ocr("rapidocr"))
     try:
         if args.once:
             report = run_once(deployment, StopFlag())
@@ -165,24 +166,10 @@ def _status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _ocr_factory(name: str) -> Callable[[], object | None]:
-    """A lazy OCR engine: made on first use, once per process (models load once)."""
-    engine: list[object] = []
-
-    def get() -> object | None:
-        if not engine:
-            from parsers.ocr import make_engine
-
-            engine.append(make_engine(name))
-        return engine[0]
-
-    return get
-
-
 def _parse(args: argparse.Namespace) -> int:
     from parsers.reader import read_document
 
-    get_engine = _ocr_factory(args.engine)
+    get_engine = lazy_ocr(args.engine)
     results: list[dict[str, object]] = []
     status = EXIT_OK
     for name in args.files:
@@ -277,7 +264,7 @@ def _check(args: argparse.Namespace) -> int:
     results = check_files(
         paths,
         mailboxes,
-        _ocr_factory(args.engine),
+        lazy_ocr(args.engine),
         lambda i, p: print(f"[{i}/{len(paths)}] {p}", file=sys.stderr) if show else None,
     )
     if args.json:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from intake.clock import SHANGHAI
 from intake.digests import make_digests
-from intake.service import open_deployment, run_once, send_due
+from intake.service import lazy_ocr, open_deployment, run_once, send_due
 from intake.settings import load_settings
 from intake.store.tables import Attachment, Document, Filing, Message
 
@@ -57,9 +57,7 @@ def run_demo(out: Path, mailboxes: Path = SAMPLE_MAILBOXES) -> int:
     settings = load_settings(demo_config(out), {})
     for office in settings.offices:
         (out / "mailboxes" / office.code).mkdir(exist_ok=True)
-    from intake.cli import _ocr_factory
-
-    deployment = open_deployment(settings, {}, ocr=_ocr_factory("rapidocr"))
+    deployment = open_deployment(settings, {}, ocr=lazy_ocr("rapidocr"))
     started = time.monotonic()
     try:
         report = run_once(deployment)

@@ -91,6 +91,20 @@ class Deployment:
         self.store.close()
 
 
+def lazy_ocr(name: str) -> Callable[[], object | None]:
+    """A lazy OCR engine: made on first use, once per process (models load once)."""
+    engine: list[object] = []
+
+    def get() -> object | None:
+        if not engine:
+            from parsers.ocr import make_engine
+
+            engine.append(make_engine(name))
+        return engine[0]
+
+    return get
+
+
 def mailbox_adapter(settings: Settings, environ: Mapping[str, str]) -> MailboxAdapter:
     """The local folder adapter when the config names one, else IMAP with each office's code."""
     if settings.local_mailboxes is not None:

@@ -71,9 +71,9 @@ smtp = {{ host = "127.0.0.1", port = {smtp.port}, security = "none" }}
 def deploy(tmp_path: Path, dovecot: Dovecot, smtp: SmtpServer) -> Deployment:
     settings = load_settings(config(tmp_path, dovecot, smtp), {"PW": CODE})
     assert settings.enabled_offices, settings.problems
-    from intake.cli import _ocr_factory
+    from intake.service import lazy_ocr
 
-    return open_deployment(settings, {"PW": CODE}, ocr=_ocr_factory("rapidocr"))
+    return open_deployment(settings, {"PW": CODE}, ocr=lazy_ocr("rapidocr"))
 
 
 def deliver(dovecot: Dovecot, raw: bytes, folder: str = "INBOX") -> None:

@@ -241,13 +241,13 @@ def test_hostile_attachment_name_never_becomes_a_path(
 def test_every_change_to_a_filing_is_kept_with_the_mail_that_caused_it(
     deployment: Deployment,
 ) -> None:
-    from intake.cli import _ocr_factory
+    from intake.service import lazy_ocr
     from intake.store.tables import Filing, FilingEvent
 
     mailboxes = deployment.settings.local_mailboxes
     assert mailboxes is not None
     scenario = REPO / "samples" / "scenarios" / "individual_follow_up"
-    deployment.ocr = _ocr_factory("rapidocr")
+    deployment.ocr = lazy_ocr("rapidocr")
     drop(mailboxes, "130502", "1.eml", (scenario / "01-form-only.eml").read_bytes())
     run_once(deployment)
     drop(mailboxes, "130502", "2.eml", (scenario / "02-id-later.eml").read_bytes())

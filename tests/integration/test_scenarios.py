@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from intake.checking import check_files
-from intake.cli import _ocr_factory
+from intake.service import lazy_ocr
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "samples" / "scenarios"
 FOLDERS = sorted(p for p in SCENARIOS.iterdir() if p.is_dir() and (p / "expected.json").exists())
-OCR = _ocr_factory("rapidocr")
+OCR = lazy_ocr("rapidocr")
 COMPARED = ("status", "office", "received_by", "reply", "missing", "problems")
 
 
