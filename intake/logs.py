@@ -6,9 +6,34 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from intake.clock import SHANGHAI
+
+CORRELATION: ContextVar[str] = ContextVar("correlation", default="-")
+"""The id of the mail (or poll) being worked on, carried by every log line it causes."""
+
+
+@contextmanager
+def correlated(value: str) -> Iterator[None]:
+    """Log lines inside carry `value` as their correlation id (e.g. ``mail-42``, ``poll-130582``)."""
+    token = CORRELATION.set(value)
+    try:
+        yield
+    finally:
+        CORRELATION.reset(token)
+
+
+class CorrelationFilter(logging.Filter):
+    """Puts the current correlation id on every record as `correlation`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.correlation = CORRELATION.get()
+        return True
+
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 
@@ -37,6 +62,7 @@ class JsonFormatter(MaskingFormatter):
             "time": self.formatTime(record),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "correlation": getattr(record, "correlation", CORRELATION.get()),
             "message": mask_id_numbers(record.getMessage()),
         }
         if record.exc_info:
@@ -50,8 +76,9 @@ def configure(verbose: bool = False, as_json: bool = False) -> None:
     handler.setFormatter(
         JsonFormatter()
         if as_json
-        else MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        else MaskingFormatter("%(asctime)s %(levelname)s [%(correlation)s] %(name)s: %(message)s")
     )
+    handler.addFilter(CorrelationFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -22,6 +22,7 @@ from intake.clock import Clock
 from intake.deciding import decide_message
 from intake.errors import TransientError
 from intake.ledger import RAW_KIND, RAW_SUFFIX, split_header
+from intake.logs import correlated
 from intake.reading import MailReading, ReadLimits, read_message
 from intake.replying import ReplyAdapters, queue_reply
 from intake.store.database import Store
@@ -224,7 +225,8 @@ def run_round(
             if should_stop():
                 report.interrupted = "stop requested"
                 break
-            _advance(ctx, table, message_pk, report)
+            with correlated(f"mail-{message_pk}"):
+                _advance(ctx, table, message_pk, report)
     except TransientError as exc:
         report.interrupted = str(exc)
         log.warning("pipeline round interrupted, retried next round: %s", exc)

@@ -19,6 +19,7 @@ from intake.clock import Clock, system_clock
 from intake.digests import DigestMade, due_digests, make_digest
 from intake.fetcher import PollReport, poll_office
 from intake.locks import mailbox_lock
+from intake.logs import correlated
 from intake.mailbox.base import MailboxAdapter
 from intake.mailbox.imap import ImapAdapter
 from intake.mailbox.local import LocalFolderAdapter
@@ -138,7 +139,10 @@ def poll_one(
     deployment: Deployment, office: OfficeSettings, should_stop: Callable[[], bool]
 ) -> PollReport:
     """Poll one office under its lock; a poll already running elsewhere is skipped, not waited for."""
-    with mailbox_lock(deployment.lock_dir, office.code, deployment.store.engine) as taken:
+    with (
+        correlated(f"poll-{office.code}"),
+        mailbox_lock(deployment.lock_dir, office.code, deployment.store.engine) as taken,
+    ):
         if not taken:
             report = PollReport(office.code, skipped="another poll of this mailbox is running")
         else:
@@ -150,7 +154,7 @@ def poll_one(
                 deployment.clock,
                 should_stop,
             )
-    (log.info if report.ok else log.warning)("poll %s", report.summary())
+        (log.info if report.ok else log.warning)("poll %s", report.summary())
     return report
 
 
