@@ -84,14 +84,7 @@ def probe_smtp(office: OfficeSettings, password: str) -> ProbeResult:
         return failed(MailboxProblem.UNREACHABLE, str(exc) or type(exc).__name__)
     try:
         client.login(office.mailbox, password)
-    except smtplib.SMTPAuthenticationError as exc:
-        text = (
-            exc.smtp_error.decode("utf-8", "replace")
-            if isinstance(exc.smtp_error, bytes)
-            else str(exc.smtp_error)
-        )
-        return failed(classify_smtp(exc.smtp_code, text), f"{exc.smtp_code} {text}")
-    except smtplib.SMTPResponseException as exc:
+    except smtplib.SMTPResponseException as exc:  # 535 and friends (SMTPAuthenticationError too)
         text = (
             exc.smtp_error.decode("utf-8", "replace")
             if isinstance(exc.smtp_error, bytes)

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from intake.ledger import header_message_id
 from intake.mailbox.base import (
     FetchedMail,
     HeaderSummary,
@@ -70,17 +71,9 @@ class LocalFolderSession:
         folder = self._require_folder()
         result = []
         for uid in uids:
-            if uid not in self._uids:
-                continue
-            data = (folder / self._uids[uid]).read_bytes()
-            header = data.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-            message_id = None
-            for line in header.splitlines():
-                if line.lower().startswith(b"message-id:"):
-                    message_id = (
-                        line.split(b":", 1)[1].strip().decode("ascii", "replace").strip("<>")
-                    )
-            result.append(HeaderSummary(uid, message_id or None, len(data)))
+            if uid in self._uids:
+                data = (folder / self._uids[uid]).read_bytes()
+                result.append(HeaderSummary(uid, header_message_id(data), len(data)))
         return result
 
     def fetch(self, uids: Sequence[int]) -> Iterator[FetchedMail]:
@@ -102,7 +95,7 @@ class LocalFolderSession:
         fd, tmp = tempfile.mkstemp(dir=target, prefix=".in-")
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
-        os.replace(tmp, target / _file_name(_header_message_id(raw) or "unnamed"))
+        os.replace(tmp, target / _file_name(header_message_id(raw) or "unnamed"))
 
     def close(self) -> None:
         self._folder = None
@@ -117,14 +110,6 @@ def _file_name(message_id: str) -> str:
     """A file name for a sent mail, from its Message-ID (safe characters only)."""
     safe = re.sub(r"[^A-Za-z0-9._@-]", "_", message_id.strip("<>"))[:200]
     return f"{safe}.eml"
-
-
-def _header_message_id(raw: bytes) -> str | None:
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    for line in head.splitlines():
-        if line.lower().startswith(b"message-id:"):
-            return line.split(b":", 1)[1].strip().decode("ascii", "replace").strip("<>")
-    return None
 
 
 @dataclass
