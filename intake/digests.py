@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from intake.clock import SHANGHAI
 from intake.deciding import current_form
 from intake.replying import office_info
+from intake.sending import enqueue
 from intake.settings import OfficeSettings, Settings
 from intake.store.database import Store
 from intake.store.files import FileStore
@@ -285,19 +286,16 @@ def make_digest(
                 message_id=message_id,
                 date=now,
             )
-            digest_sha, _ = files.put("out", raw, ".eml")
-            db.add(
-                OutboxMail(
-                    office=office.code,
-                    kind="digest",
-                    recipient=recipient,
-                    message_id=message_id,
-                    raw_sha256=digest_sha,
-                    state=OutboxState.QUEUED.value,
-                    attempts=0,
-                    created_at=now,
-                    subject=built.subject,
-                )
+            enqueue(
+                db,
+                files,
+                office=office.code,
+                kind="digest",
+                recipient=recipient,
+                message_id=message_id,
+                raw=raw,
+                subject=built.subject,
+                now=now,
             )
             queued += 1
         db.add(

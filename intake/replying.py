@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 
 from intake.clock import SHANGHAI
 from intake.deciding import current_form
+from intake.sending import enqueue
 from intake.settings import EMAIL_RE, OfficeSettings
 from intake.store.files import FileStore
-from intake.store.tables import Attachment, Document, Filing, Message, OutboxMail, OutboxState
+from intake.store.tables import Attachment, Document, Filing, Message, OutboxMail
 from notifications.compose import compose_reply, make_message_id
 from notifications.replies import AccountLine, OfficeInfo, ReplyContext, ReplyRenderer
 
-OUTBOX_KIND = "out"
 REPLY_WITHIN = timedelta(days=15)
 LINK_REASON = "link_only"
 
@@ -121,22 +121,19 @@ def queue_reply(
         references=references,
         date=now,
     )
-    digest, _ = adapters.files.put(OUTBOX_KIND, raw, ".eml")
-    row = OutboxMail(
+    return enqueue(
+        db,
+        adapters.files,
         office=replying.code,
-        filing_id=filing.id,
-        message_pk=message.id,
         kind=kind,
         recipient=recipient,
         message_id=message_id,
-        raw_sha256=digest,
-        state=OutboxState.QUEUED.value,
-        attempts=0,
-        created_at=now,
+        raw=raw,
         subject=rendered.subject,
+        now=now,
+        filing_id=filing.id,
+        message_pk=message.id,
     )
-    db.add(row)
-    return row
 
 
 def template_dir(config_path: Path) -> Path:

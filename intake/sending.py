@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from intake.clock import SHANGHAI
 from intake.errors import IntakeError
@@ -42,6 +43,39 @@ log = logging.getLogger(__name__)
 OUTBOX_KIND = "out"
 BACK_OFF = timedelta(minutes=15)
 LOGIN_HOLD = timedelta(hours=1)
+
+
+def enqueue(
+    db: Session,
+    files: FileStore,
+    *,
+    office: str,
+    kind: str,
+    recipient: str,
+    message_id: str,
+    raw: bytes,
+    subject: str,
+    now: datetime,
+    filing_id: int | None = None,
+    message_pk: int | None = None,
+) -> OutboxMail:
+    """Put a composed mail in the outbox (its bytes in the files folder), in `db`'s transaction."""
+    raw_sha, _ = files.put(OUTBOX_KIND, raw, ".eml")
+    row = OutboxMail(
+        office=office,
+        filing_id=filing_id,
+        message_pk=message_pk,
+        kind=kind,
+        recipient=recipient,
+        message_id=message_id,
+        raw_sha256=raw_sha,
+        state=OutboxState.QUEUED.value,
+        attempts=0,
+        created_at=now,
+        subject=subject,
+    )
+    db.add(row)
+    return row
 
 
 class Transport(Protocol):
