@@ -25,16 +25,16 @@ SAMPLE_MAILBOXES = REPO / "samples" / "demo" / "mailboxes"
 SHIPPED_CONFIG = REPO / "config" / "intake.toml"
 
 
-def demo_config(out: Path) -> Path:
-    """The shipped config with the store, files and mailboxes pointed into `out`."""
+def local_config(out: Path, database: str | None = None, mailboxes: Path | None = None) -> Path:
+    """The shipped config with the store, files and mailboxes pointed into `out` (the store
+    defaults to `out/intake.db`, the mailboxes to `out/mailboxes`); written to `out/intake.toml`."""
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
-    text = text.replace(
-        'database = "sqlite:///var/intake.db"', f'database = "sqlite:///{out / "intake.db"}"'
-    )
+    database = database or f"sqlite:///{out / 'intake.db'}"
+    text = text.replace('database = "sqlite:///var/intake.db"', f'database = "{database}"')
     text = text.replace('files = "var/files"', f'files = "{out / "files"}"')
     text = text.replace(
         '# [mailboxes]\n# local_root = "samples/demo/mailboxes"',
-        f'[mailboxes]\nlocal_root = "{out / "mailboxes"}"',
+        f'[mailboxes]\nlocal_root = "{mailboxes or out / "mailboxes"}"',
     )
     path = out / "intake.toml"
     path.write_text(text, encoding="utf-8")
@@ -54,7 +54,7 @@ def run_demo(out: Path, mailboxes: Path = SAMPLE_MAILBOXES) -> int:
         shutil.rmtree(out)
     out.mkdir(parents=True, mode=0o700)
     shutil.copytree(mailboxes, out / "mailboxes", ignore=shutil.ignore_patterns(".uids.json"))
-    settings = load_settings(demo_config(out), {})
+    settings = load_settings(local_config(out), {})
     for office in settings.offices:
         (out / "mailboxes" / office.code).mkdir(exist_ok=True)
     deployment = open_deployment(settings, {}, ocr=lazy_ocr("rapidocr"))

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from intake.demo import local_config
 from intake.pipeline import DEFAULT_STEPS, PipelineContext, read_step, run_round
 from intake.service import Deployment, open_deployment, run_once
 from intake.settings import Settings, load_settings
@@ -54,16 +55,7 @@ def form_xlsx() -> bytes:
 
 
 def write_config(tmp_path: Path, database: str, mailboxes: Path) -> Path:
-    shipped = (REPO / "config" / "intake.toml").read_text(encoding="utf-8")
-    text = shipped.replace('database = "sqlite:///var/intake.db"', f'database = "{database}"')
-    text = text.replace('files = "var/files"', f'files = "{tmp_path / "files"}"')
-    text = text.replace(
-        '# [mailboxes]\n# local_root = "samples/demo/mailboxes"',
-        f'[mailboxes]\nlocal_root = "{mailboxes}"',
-    )
-    path = tmp_path / "intake.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return local_config(tmp_path, database, mailboxes)
 
 
 @pytest.fixture
