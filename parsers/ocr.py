@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -69,16 +70,98 @@ class RapidOcrEngine:
         return _RAPIDOCR_CACHE[key]
 
     def recognise(self, image: ImageArray) -> list[TextBox]:
-        """Text boxes with RapidOCR's recognition scores as confidence."""
-        result = self._model()(image)
-        if result.boxes is None or result.txts is None or result.scores is None:
+        """Text boxes with RapidOCR's recognition scores as confidence (image taken as upright)."""
+        return self.read_page(image, orient=False)
+
+    def read_page(self, image: ImageArray, orient: bool = True) -> list[TextBox]:
+        """Text boxes of a page in any of the four orientations, found from the page itself.
+
+        Detection runs once; when most text lines stand on end (a page turned 90° either way)
+        the page is turned a quarter and detected again. Whether it is then upside down is
+        decided for the page as a whole by RapidOCR's line-direction classifier, by a vote of
+        all lines weighted by their width: every line is turned, or none. Box coordinates are
+        those of the upright page. This replaces an orientation pass by tesseract OSD at full
+        resolution, which cost more than detection itself.
+        """
+        model = self._model()
+        quads, crops = _detect(model, image)
+        if orient and sideways(quads):
+            image = _turn(image, 90)
+            quads, crops = _detect(model, image)
+        if not crops:
             return []
+        if orient and upside_down(model._load_cls_model()(crops).cls_res, crops):
+            import cv2
+
+            crops = [cv2.rotate(crop, cv2.ROTATE_180) for crop in crops]
+            height, width = image.shape[:2]
+            quads = [[(width - x, height - y) for x, y in quad] for quad in quads]
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        result = model._load_rec_model()(TextRecInput(img=crops, return_word_box=False))
         boxes: list[TextBox] = []
-        for quad, text, score in zip(result.boxes, result.txts, result.scores, strict=False):
+        minimum = float(model.cfg.Global.text_score)
+        for quad, text, score in zip(quads, result.txts or (), result.scores or (), strict=False):
+            if not str(text).strip() or float(score) < minimum:
+                continue
             xs = [float(point[0]) for point in quad]
             ys = [float(point[1]) for point in quad]
             boxes.append(TextBox(str(text), min(xs), min(ys), max(xs), max(ys), float(score)))
         return boxes
+
+
+def _detect(model: Any, image: ImageArray) -> tuple[list[list[tuple[float, float]]], list[Any]]:
+    """RapidOCR's text detection: line quadrilaterals in `image`'s coordinates, and the crops."""
+    from rapidocr.utils.process_img import map_boxes_to_original
+
+    scaled, record = model.preprocess_img(image)
+    try:
+        crops, found = model.detect_and_crop(scaled, record)
+    except Exception as error:  # RapidOCRError: nothing detected
+        if type(error).__name__ == "RapidOCRError":
+            return [], []
+        raise
+    height, width = image.shape[:2]
+    quads = map_boxes_to_original(found.boxes, record, height, width)
+    return [[(float(x), float(y)) for x, y in quad] for quad in quads], list(crops)
+
+
+def _turn(image: ImageArray, clockwise: int) -> ImageArray:
+    from parsers.preprocess import rotate
+
+    return rotate(image, clockwise)
+
+
+def sideways(quads: Sequence[Sequence[tuple[float, float]]]) -> bool:
+    """True when most elongated text lines are taller than wide: the page lies on its side."""
+    upright_lines = standing_lines = 0
+    for quad in quads:
+        xs = [x for x, _ in quad]
+        ys = [y for _, y in quad]
+        width, height = max(xs) - min(xs), max(ys) - min(ys)
+        if width >= 2.5 * height:
+            upright_lines += 1
+        elif height >= 2.5 * width:
+            standing_lines += 1
+    return standing_lines >= 3 and standing_lines > upright_lines
+
+
+def upside_down(labels: Sequence[tuple[str, float]], crops: Sequence[Any]) -> bool:
+    """True when the width-weighted vote of the line classifier says the page is turned 180°.
+
+    Short lines (one or two characters) carry little weight, and a line counts only when the
+    classifier is fairly sure of it.
+    """
+    turned = kept = 0.0
+    for (label, score), crop in zip(labels, crops, strict=False):
+        if float(score) < 0.7:
+            continue
+        weight = float(crop.shape[1]) / max(float(crop.shape[0]), 1.0)
+        if str(label) == "180":
+            turned += weight
+        else:
+            kept += weight
+    return turned > 1.5 * kept and turned > 0
 
 
 def without_rules(image: ImageArray) -> ImageArray:

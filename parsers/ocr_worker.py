@@ -34,11 +34,15 @@ class OcrFailed(Exception):
 
 
 def prepare_and_recognise(image: ImageArray, engine: OcrEngine, orient: bool) -> list[TextBox]:
-    """Prepare the image (orientation by tesseract OSD when `orient`) and read it.
+    """Prepare the image and read it, turning it upright first when `orient`.
 
-    When the text still reads as standing on its side (OSD missing or unsure), the page is
-    also read turned 90° both ways and the reading with the most confident text wins.
+    RapidOCR finds the orientation from its own detection and line classifier
+    (`RapidOcrEngine.read_page`). Other engines get tesseract OSD; when their text still reads
+    as standing on its side, the page is also read turned 90° both ways and the reading with
+    the most confident text wins.
     """
+    if isinstance(engine, RapidOcrEngine):
+        return engine.read_page(prepare(image), orient=orient)
     prepared = prepare(image, tesseract_orientation if orient else None)
     boxes = engine.recognise(prepared)
     if not orient or not looks_sideways(boxes):

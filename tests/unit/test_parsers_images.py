@@ -7,7 +7,6 @@ engines; everything else uses an engine that returns fixed boxes.
 from __future__ import annotations
 
 import io
-import shutil
 from dataclasses import dataclass
 
 import numpy as np
@@ -186,7 +185,6 @@ def card_image() -> bytes:
     return png(image)
 
 
-@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract not installed")
 def test_tesseract_reads_a_card_line() -> None:
     image = decode_image(card_image(), 10**7)
     boxes = make_engine("tesseract").recognise(image)
@@ -244,3 +242,39 @@ def test_skew_is_measured_from_long_lines() -> None:
     tilted = np.asarray(page.rotate(3, fillcolor="white")).copy()
     assert abs(abs(deskew_angle(tilted)) - 3) < 0.5
     assert abs(deskew_angle(deskew(tilted))) < 0.5
+
+
+def test_sideways_pages_are_told_from_the_shape_of_their_text_lines() -> None:
+    from parsers.ocr import sideways
+
+    lying = [[(0.0, 0.0), (300.0, 0.0), (300.0, 30.0), (0.0, 30.0)]] * 5
+    standing = [[(0.0, 0.0), (30.0, 0.0), (30.0, 300.0), (0.0, 300.0)]] * 5
+    square = [[(0.0, 0.0), (30.0, 0.0), (30.0, 30.0), (0.0, 30.0)]] * 20
+    assert not sideways(lying + square)
+    assert sideways(standing + square)
+    assert not sideways(standing[:2] + square)  # too few lines to say
+    assert not sideways(standing[:3] + lying[:4])
+
+
+def test_upside_down_is_a_width_weighted_vote_of_confident_lines() -> None:
+    from parsers.ocr import upside_down
+
+    wide = np.zeros((30, 600, 3), np.uint8)
+    short = np.zeros((30, 30, 3), np.uint8)
+    assert upside_down([("180", 0.99), ("180", 0.95), ("0", 0.9)], [wide, wide, short])
+    assert not upside_down([("180", 0.99), ("0", 0.95), ("0", 0.9)], [short, wide, wide])
+    assert not upside_down([("180", 0.6), ("180", 0.5)], [wide, wide])  # unsure lines
+    assert not upside_down([], [])
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_rapidocr_reads_a_turned_card_from_the_card_itself(turn: int) -> None:
+    turned = Image.open(io.BytesIO(card_image())).rotate(-turn, expand=True)
+    try:
+        [document] = read_document("card.png", png(turned))
+    finally:
+        stop_worker()
+    assert document.kind is DocumentKind.ID_CARD_FRONT
+    values = {k: v.value for k, v in document.fields.items()}
+    assert values["id_number"] == "110102199101010078"
+    assert values["name"] == "王芳"
