@@ -255,10 +255,15 @@ def render_lines_image(reg: Registration, look: FormLook, dpi: int = 200) -> Ren
     draw.text(((width - tw) / 2, 160 * s), TITLE, font=title_face, fill="black")
     draw_sample_stamp(img, width - 120 * s, 60 * s, s)
     face = font(int(34 * s))
-    line_h = 62 * s
+    items = operator_items(reg, look)
+    # Three accounts need more lines than fit at the usual spacing: close up so the pledge and
+    # signature line stay on the page.
+    lines = len(items) + len(reg.accounts) * (1 + len(ACCOUNT_KEYS))
+    room = height - 330 * s - (30 + 16 * len(reg.accounts) + 40 + 90 + 60 + 100) * s
+    line_h = min(62 * s, room / lines)
     y = 330 * s
     boxes: dict[str, Box] = {}
-    for item in operator_items(reg, look):
+    for item in items:
         label = f"{item.label}："
         draw.text((margin, y), label, font=face, fill="black")
         x = margin + text_width(label, face)
