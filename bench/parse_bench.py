@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -136,9 +137,14 @@ def score_file(entry: dict[str, object], engine_name: str, engine: object) -> di
             have = accounts[index] if index < len(accounts) else {}
             pairs += [(f"account{index}.{k}", v) for k, v in account.items()]
             fields.update({f"account{index}.{k}": v for k, v in have.items()})
+        confidence = dict(got[match].get("confidence") or {})  # type: ignore[call-overload]
         for key, value in pairs:
             result["fields"] = int(result["fields"]) + 1
             ok = fields.get(key) == value
+            if key in fields and key in confidence:
+                bucket = "right_confidences" if ok else "wrong_confidences"
+                result.setdefault(bucket, [])
+                result[bucket].append(round(float(confidence[key]), 3))  # type: ignore[union-attr]
             result["fields_ok"] = int(result["fields_ok"]) + int(ok)
             if key in NUMBER_KEYS:
                 result["ids"] = int(result["ids"]) + 1
@@ -149,11 +155,27 @@ def score_file(entry: dict[str, object], engine_name: str, engine: object) -> di
     return result
 
 
+def warm_up(engine: object) -> None:
+    """Start the OCR worker and load the engine's models before anything is timed."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from parsers.reader import read_document
+
+    page = Image.new("RGB", (400, 120), "white")
+    ImageDraw.Draw(page).rectangle((40, 40, 360, 80), fill="black")
+    data = io.BytesIO()
+    page.save(data, "PNG")
+    read_document("warm-up.png", data.getvalue(), ocr=engine)  # type: ignore[arg-type]
+
+
 def worker(engine_name: str, only: str | None) -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     from parsers.ocr import make_engine
 
     engine = make_engine(engine_name)
+    warm_up(engine)
     index = json.loads((SAMPLES / "index.json").read_text(encoding="utf-8"))["files"]
     rows = []
     peak = 0.0
@@ -220,6 +242,14 @@ def table(results: dict[str, dict[str, object]]) -> str:
         lines.append(
             f"{engine}: peak memory {data['peak_mb']:.0f} MB; wrong numbers that pass their checksum: {wrong}"
         )
+        right_c = [c for r in data["rows"] for c in r.get("right_confidences", [])]  # type: ignore[attr-defined]
+        wrong_c = [c for r in data["rows"] for c in r.get("wrong_confidences", [])]  # type: ignore[attr-defined]
+        if right_c and wrong_c:
+            lines.append(
+                f"{engine}: confidence of values read right: median {statistics.median(right_c):.2f}"
+                f" ({len(right_c)}); read wrong: median {statistics.median(wrong_c):.2f}"
+                f" ({len(wrong_c)}), below 0.8: {sum(c < 0.8 for c in wrong_c)}"
+            )
     return "\n".join(lines)
 
 

@@ -63,7 +63,15 @@ from render_damage import (
     stamp_seal,
 )
 from render_fonts import FontMissingError, font
-from render_form import FormLook, Layout, choose_look, render_form_image, write_docx, write_xlsx
+from render_form import (
+    FormLook,
+    Layout,
+    choose_look,
+    render_form_image,
+    render_table_image,
+    write_docx,
+    write_xlsx,
+)
 
 DEFAULT_SEED = 20200508
 POOL_SIZE = 24
@@ -299,10 +307,11 @@ class Counts:
     licences: int
     org_certs: int
     multipage: int
+    handwritten: int
 
 
-FULL = Counts(6, 6, 3, 6, 6, 3, 4, 2, 2)
-SMALL = Counts(1, 1, 1, 1, 1, 1, 1, 1, 1)
+FULL = Counts(6, 6, 3, 6, 6, 3, 4, 2, 2, 4)
+SMALL = Counts(1, 1, 1, 1, 1, 1, 1, 1, 1, 1)
 
 SCAN_DAMAGES = (
     Damage.NOISE,
@@ -650,6 +659,23 @@ class Generator:
             )
         )
 
+    def handwritten_scans(self) -> None:
+        """Printed table forms filled in by hand (a script face with a hand's unevenness),
+        scanned. Made last, with their own random source, so the other samples stay as they
+        were."""
+        hand = random.Random(self.seed + 7)
+        for i in range(1, self.counts.handwritten + 1):
+            reg = self.cycle.next()
+            look = self.look(reg, Layout.TABLE)
+            page = render_table_image(reg, look, hand=hand).image
+            name = f"scan_handwritten_{i:02d}_table.jpg"
+            save_image(greyish(page), self.out / name)
+            self.add(
+                Output(
+                    name, "image", Damage.HANDWRITTEN, reg.case, [form_truth(reg, name)], "table"
+                )
+            )
+
     def run(self) -> None:
         """Generate everything and write index.json."""
         with tempfile.TemporaryDirectory(prefix="sample-docs-") as tmp:
@@ -662,6 +688,7 @@ class Generator:
         self.org_certs()
         self.multipage()
         self.other_documents()
+        self.handwritten_scans()
         index = {
             "generator": "samples/documents/generate.py",
             "seed": self.seed,

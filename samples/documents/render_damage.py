@@ -34,6 +34,7 @@ class Damage(StrEnum):
     SEAL = "seal"
     FAX = "fax"
     GLARE = "glare"
+    HANDWRITTEN = "handwritten"
     NONE = "none"
 
 

@@ -6,10 +6,11 @@ stops the generator with a message that says which package to install.
 
 from __future__ import annotations
 
+import random
 from functools import cache
 from pathlib import Path
 
-from PIL import ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 FONT_DIRS = (
     Path("/usr/share/fonts/opentype/noto"),
@@ -18,6 +19,7 @@ FONT_DIRS = (
 )
 SC_INDEX = 2  # "Noto Sans CJK SC" inside the .ttc collections
 MONO_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf")
+KAI_FONT = Path("/usr/share/fonts/truetype/arphic/ukai.ttc")  # brush script: stands in for a pen
 
 Font = ImageFont.FreeTypeFont
 
@@ -122,3 +124,55 @@ def draw_in_box(
         y += line_h
     top = y0 + (y1 - y0 - total_h) / 2
     return (left, top, right, top + total_h)
+
+
+@cache
+def kai_font(size: int) -> Font:
+    """AR PL UKai (a brush-script regular hand) of `size` pixels, for handwritten entries."""
+    if not KAI_FONT.exists():
+        raise FontMissingError(
+            f"{KAI_FONT} not found; install it with `apt-get install -y fonts-arphic-ukai`"
+        )
+    return ImageFont.truetype(str(KAI_FONT), size)
+
+
+def draw_handwritten(
+    img: Image.Image,
+    box: tuple[float, float, float, float],
+    text: str,
+    size: int,
+    rng: random.Random,
+    center: bool = False,
+) -> tuple[float, float, float, float]:
+    """Write `text` into `box` as a hand would: a script face, each character a little bigger or
+    smaller, higher or lower, tilted and spaced unevenly, in blue-black ink. Returns the inked box.
+    """
+    x0, y0, x1, y1 = box
+    pad = size * 0.4
+    room = x1 - x0 - 2 * pad
+    sizes = [max(14, int(size * rng.uniform(0.92, 1.15))) for _ in text]
+    advances = [
+        kai_font(sz).getlength(ch) * rng.uniform(0.92, 1.1)
+        for ch, sz in zip(text, sizes, strict=True)
+    ]
+    shrink = min(1.0, room / max(sum(advances), 1.0))
+    sizes = [max(12, int(sz * shrink)) for sz in sizes]
+    advances = [a * shrink for a in advances]
+    total = sum(advances)
+    x = x0 + (x1 - x0 - total) / 2 if center else x0 + pad
+    middle = (y0 + y1) / 2
+    ink = (25, 35, 110)
+    left, top, right, bottom = x, middle, x, middle
+    for char, char_size, advance in zip(text, sizes, advances, strict=True):
+        face = kai_font(char_size)
+        tile = Image.new("L", (char_size * 2, char_size * 2), 0)
+        ImageDraw.Draw(tile).text((char_size / 2, char_size / 2), char, font=face, fill=255)
+        tile = tile.rotate(rng.uniform(-7, 7), resample=Image.Resampling.BICUBIC)
+        dy = rng.uniform(-0.12, 0.12) * char_size
+        at = (int(x - char_size / 2), int(middle - char_size + dy))
+        img.paste(Image.new("RGB", tile.size, ink), at, tile)
+        top = min(top, middle - char_size / 2 + dy)
+        bottom = max(bottom, middle + char_size / 2 + dy)
+        x += advance
+        right = x
+    return (left, top, right, bottom)

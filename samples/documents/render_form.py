@@ -21,7 +21,7 @@ from fake_data import Account, Registration, SubjectType
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from PIL import Image, ImageDraw
-from render_fonts import draw_in_box, font, text_width
+from render_fonts import draw_handwritten, draw_in_box, font, text_width
 
 TITLE = "邢台市新媒体账号登记备案表"
 PLEDGE = "承诺：以上信息真实、准确、有效，信息变更时将在30日内更新备案信息。"
@@ -174,8 +174,17 @@ class RenderedPage:
     value_boxes: dict[str, Box]
 
 
-def render_table_image(reg: Registration, look: FormLook, dpi: int = 200) -> RenderedPage:
-    """The ruled-table layout on an A4 page at `dpi`."""
+def render_table_image(
+    reg: Registration, look: FormLook, dpi: int = 200, hand: random.Random | None = None
+) -> RenderedPage:
+    """The ruled-table layout on an A4 page at `dpi`; the entries written by hand when `hand`
+    (the random source of the hand's unevenness) is given."""
+
+    def value(box: tuple[float, float, float, float], text: str, size: int, center: bool) -> Box:
+        if hand is None:
+            return draw_in_box(draw, box, text, size, center=center)
+        return draw_handwritten(img, box, text, int(size * 1.1), hand, center=center)
+
     s = dpi / 200
     width, height = int(1654 * s), int(2339 * s)
     img = Image.new("RGB", (width, height), "white")
@@ -202,9 +211,7 @@ def render_table_image(reg: Registration, look: FormLook, dpi: int = 200) -> Ren
             draw.rectangle((cx0, y, cx0 + label_w, y + row_h), outline="black", width=line_w)
             draw.rectangle((cx0 + label_w, y, cx1, y + row_h), outline="black", width=line_w)
             draw_in_box(draw, (cx0, y, cx0 + label_w, y + row_h), item.label, fsize, center=True)
-            boxes[item.key] = draw_in_box(
-                draw, (cx0 + label_w, y, cx1, y + row_h), item.value, fsize
-            )
+            boxes[item.key] = value((cx0 + label_w, y, cx1, y + row_h), item.value, fsize, False)
         if len(cells) == 1 and not row[0].wide:
             draw.rectangle((x_left + half, y, x_right, y + row_h), outline="black", width=line_w)
         y += row_h
@@ -225,15 +232,15 @@ def render_table_image(reg: Registration, look: FormLook, dpi: int = 200) -> Ren
     acc_h = 110 * s
     n_rows = len(reg.accounts) + look.blank_rows
     for r in range(n_rows):
-        values = (
+        cells = (
             [str(r + 1)] + [account_cells(reg.accounts[r])[k] for k in ACCOUNT_KEYS]
             if r < len(reg.accounts)
             else [""] * 7
         )
-        for i, value in enumerate(values):
+        for i, cell in enumerate(cells):
             draw.rectangle((xs[i], y, xs[i + 1], y + acc_h), outline="black", width=line_w)
-            if value:
-                draw_in_box(draw, (xs[i], y, xs[i + 1], y + acc_h), value, int(28 * s), center=True)
+            if cell:
+                value((xs[i], y, xs[i + 1], y + acc_h), cell, int(28 * s), True)
         y += acc_h
     y += 70 * s
     body = font(int(30 * s))

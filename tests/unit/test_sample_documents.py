@@ -78,6 +78,7 @@ KINDS = {
 FORMATS = {"xlsx", "xls", "docx", "doc", "pdf_text", "pdf_scan", "image"}
 DAMAGES = {
     "clean",
+    "handwritten",
     "noise",
     "blur",
     "jpeg",
