@@ -21,6 +21,7 @@ from parsers.values import (
     normalise_credit_code,
     normalise_date,
     normalise_id_number,
+    simplified,
 )
 
 
@@ -215,7 +216,7 @@ def _first(found: dict[str, list[tuple[str, float]]], key: str) -> FieldReading 
     value = trim_marks(value)
     if not value:
         return None
-    return FieldReading(cjk_brackets(value), round(confidence, 3))
+    return FieldReading(simplified(cjk_brackets(value)), round(confidence, 3))
 
 
 _EDGE_MARKS = " \"'“”‘’，,.。、|｜:：;；_~-—"
@@ -317,7 +318,7 @@ def _address(lines: Sequence[Line]) -> FieldReading | None:
     address = trim_marks("".join(parts))
     if not address:
         return None
-    return FieldReading(address, round(confidence, 3))
+    return FieldReading(simplified(address), round(confidence, 3))
 
 
 def read_id_back(lines: Sequence[Line]) -> dict[str, FieldReading]:

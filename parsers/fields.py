@@ -40,6 +40,7 @@ from parsers.values import (
     normalise_followers,
     normalise_id_number,
     normalise_phone,
+    simplified,
 )
 from parsers.vocabulary import (
     OTHER_PLATFORM,
@@ -52,6 +53,10 @@ from parsers.vocabulary import (
 SNAPPED_NEAR_CONFIDENCE = 0.75
 # values kept exactly as written (spaces collapsed): no width folding of their punctuation
 TEXT_KEYS = frozenset({"subject_name", "address", "account_name", "content", "manager_name"})
+PLAIN_NAME_KEYS = frozenset({"subject_name", "address", "manager_name"})
+"""Names and addresses, registered in simplified characters: traditional forms outside GB2312
+(which OCR sometimes answers) are turned into their simplified ones. Account names and content
+descriptions are kept exactly as written."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,8 @@ def normalise_value(key: str, raw: str, confidence: float = 1.0) -> dict[str, Fi
         return {}
     if key not in TEXT_KEYS:
         text = unicodedata.normalize("NFKC", text)
+    if key in PLAIN_NAME_KEYS:
+        text = simplified(text)
     value, conf = _normalise(key, text, confidence)
     if value is None:
         return {}

@@ -7,8 +7,10 @@ or None when the text does not hold such a value. Nothing here guesses a missing
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
+from typing import Any
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -32,6 +34,42 @@ def halfwidth(text: str) -> str:
 def clean_text(text: str) -> str:
     """Trimmed text with runs of spaces collapsed to one (Chinese text keeps its characters)."""
     return _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def simplified(text: str) -> str:
+    """`text` with each character outside GB2312 that has a simplified form replaced by it.
+
+    The OCR models answer some brush-script or printed glyphs in traditional form (鋼 for 钢,
+    號 for 号, 臺 for 台). Characters inside GB2312 stay as they are, so a name written with
+    乾 or 於 keeps it; rare simplified characters (赟, 喆) have no traditional form and stay too.
+    """
+    return "".join(_simplified_char(char) for char in text)
+
+
+@functools.cache
+def _simplified_char(char: str) -> str:
+    if char.isascii() or not unicodedata.category(char).startswith("Lo"):
+        return char
+    try:
+        char.encode("gb2312")
+        return char
+    except UnicodeEncodeError:
+        pass
+    converted = str(_t2s().convert(char))
+    if len(converted) != 1 or converted == char:
+        return char
+    try:
+        converted.encode("gb2312")
+    except UnicodeEncodeError:
+        return char
+    return converted
+
+
+@functools.cache
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
 
 
 def compact(text: str) -> str:

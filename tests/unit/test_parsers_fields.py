@@ -267,3 +267,13 @@ def test_row_number_is_never_taken_for_a_missing_platform() -> None:
 def test_label_and_value_stacked_in_one_cell() -> None:
     form = extract_form([grid([["姓名\n张三", "联系电话\n138 1234 5678"]])])
     assert values(form.fields) == {"subject_name": "张三", "phone": "13812345678"}
+
+
+def test_names_and_addresses_are_simplified_but_account_names_are_kept() -> None:
+    from parsers.fields import normalise_value
+
+    assert normalise_value("subject_name", "邢臺電子商務有限公司")["subject_name"].value == (
+        "邢台电子商务有限公司"
+    )
+    assert normalise_value("address", "鋼铁路175號")["address"].value == "钢铁路175号"
+    assert normalise_value("account_name", "臺灣美食")["account_name"].value == "臺灣美食"

@@ -232,3 +232,13 @@ def test_unclear_subject_type_is_absent() -> None:
 )
 def test_filing_types(written: str, kind: str) -> None:
     assert snap_filing_type(written) == kind
+
+
+def test_traditional_forms_outside_gb2312_become_simplified() -> None:
+    from parsers.values import simplified
+
+    assert simplified("邢臺云帆電子商務有限公司") == "邢台云帆电子商务有限公司"
+    assert simplified("河北省宁晋县鋼铁路175號") == "河北省宁晋县钢铁路175号"
+    # inside GB2312 (乾, 於), or without a traditional form (赟, 喆): kept as written
+    assert simplified("徐勇赟 乾坤 於 喆") == "徐勇赟 乾坤 於 喆"
+    assert simplified("ＡＢＣ abc 123") == "ＡＢＣ abc 123"
