@@ -82,6 +82,7 @@ def worker_bare(port: int) -> dict[str, float]:
 def worker_ours(port: int, work: Path) -> dict[str, float]:
     from datetime import UTC, datetime
 
+    from intake import crypto
     from intake.fetcher import poll_office
     from intake.mailbox.imap import ImapAdapter
     from intake.store.database import Store
@@ -90,7 +91,9 @@ def worker_ours(port: int, work: Path) -> dict[str, float]:
 
     settings = office(mailbox=USER, port=port, folders=("INBOX",))
     store = Store.open(f"sqlite:///{work / 'bench.db'}")
-    files = FileStore(work / "files")
+    keyring = crypto.Keyring((crypto.new_key(),))
+    crypto.install(keyring)  # raw mail is stored encrypted, as in service
+    files = FileStore(work / "files", keyring)
     adapter = ImapAdapter({settings.code: (settings.imap, USER, PASSWORD)})
     started = time.perf_counter()
     report = poll_office(settings, adapter, store, files, lambda: datetime.now(UTC))

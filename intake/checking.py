@@ -16,6 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from intake import crypto
+from intake.audit import set_pipeline_actor
 from intake.ledger import Place, store_fetched
 from intake.pipeline import MAX_ATTEMPTS, PipelineContext, run_round
 from intake.reading import read_message
@@ -45,6 +47,9 @@ def check_files(
     """The state of each message's filing after it was taken in, in input order."""
     offices = mailboxes or {o.mailbox.lower(): o.code for o in OFFICES}
     results: list[dict[str, object]] = []
+    # The throw-away store is encrypted under a throw-away key, so no set-up is needed.
+    crypto.install(crypto.Keyring((crypto.new_key(),), "the throw-away key of intake check"))
+    set_pipeline_actor("intake check")
     with tempfile.TemporaryDirectory(prefix="intake-check-") as work:
         store = Store.open(f"sqlite:///{Path(work) / 'check.db'}")
         files = FileStore(Path(work) / "files")

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from intake import logs
@@ -101,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--engine", choices=("rapidocr", "tesseract"), default="rapidocr")
     check_cmd.set_defaults(handler=_check)
 
+    from intake.datacommands import add_parsers
+
+    add_parsers(sub, common)
+
     config = sub.add_parser("config", help="configuration commands")
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
     check = config_sub.add_parser("check", parents=[common], help="validate the config file")
@@ -137,9 +142,19 @@ def _run(args: argparse.Namespace) -> int:
             p = report.pipeline
             print(
                 f"pipeline: {p.advanced} steps done, {p.failed} failed, {p.quarantined} quarantined"
+                + (f"; interrupted: {p.interrupted} (resumed at the next run)" if p.interrupted else "")
             )
+            s = report.sending
+            print(
+                f"sending: {s.sent} sent, {s.settled} settled, {s.suppressed} suppressed, "
+                f"{s.failed} failed, {s.retrying} to retry"
+                + (f"; held: {', '.join(s.held_offices)}" if s.held_offices else "")
+            )
+            for problem in report.problems:
+                print(problem)
             failed = [poll for poll in report.polls if not poll.ok and not poll.skipped]
-            return EXIT_FAILED if failed and len(failed) == len(report.polls) else EXIT_OK
+            all_failed = bool(failed) and len(failed) == len(report.polls)
+            return EXIT_FAILED if all_failed or report.problems else EXIT_OK
         run_forever(deployment)
         return EXIT_OK
     finally:
@@ -153,13 +168,19 @@ def _warn_disabled(settings: Settings) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from intake import audit, crypto
+    from intake.service import deployment_keyring
     from intake.status import as_json, as_table, office_statuses
     from intake.store.database import Store
 
     settings = _settings(args)
+    crypto.install(deployment_keyring(settings, os.environ))
     store = Store.open(settings.storage.database)
     try:
         rows = office_statuses(settings, store)
+        audit.record_now(
+            store, audit.now(), "status", f"{len(rows)} offices shown", audit.os_user()
+        )
     finally:
         store.close()
     print(json.dumps(as_json(rows), ensure_ascii=False, indent=1) if args.json else as_table(rows))
@@ -203,6 +224,7 @@ def _parse(args: argparse.Namespace) -> int:
 def _digest(args: argparse.Namespace) -> int:
     from datetime import date as date_type
 
+    from intake import audit
     from intake.clock import SHANGHAI
     from intake.digests import make_digests
     from intake.service import open_deployment, send_due
@@ -234,6 +256,9 @@ def _digest(args: argparse.Namespace) -> int:
         for item in made:
             print(
                 f"{item.office} {item.day}: {item.html_path} {item.xlsx_path} ({item.queued} queued)"
+            )
+            audit.record_digest(
+                deployment.store, now, item.office, item.day.isoformat(), audit.os_user()
             )
         skipped = len(offices) - len(made)
         if skipped:
@@ -281,8 +306,10 @@ def _check(args: argparse.Namespace) -> int:
 
 def _config_check(args: argparse.Namespace) -> int:
     from intake.connect_check import probe_office
+    from intake.settings import key_problems
 
     settings = _settings(args)
+    settings = replace(settings, problems=(*settings.problems, *key_problems(settings, os.environ)))
     errors = [p for p in settings.problems if p.severity is Severity.ERROR]
     warnings = [p for p in settings.problems if p.severity is Severity.WARNING]
     from intake.replying import template_dir

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from intake.audit import record_digest
 from intake.clock import SHANGHAI
+from intake.crypto import Keyring, new_key, write_key_file
 from intake.digests import make_digests
 from intake.service import lazy_ocr, open_deployment, run_once, send_due
 from intake.settings import load_settings
@@ -27,11 +29,17 @@ SHIPPED_CONFIG = REPO / "config" / "intake.toml"
 
 def local_config(out: Path, database: str | None = None, mailboxes: Path | None = None) -> Path:
     """The shipped config with the store, files and mailboxes pointed into `out` (the store
-    defaults to `out/intake.db`, the mailboxes to `out/mailboxes`); written to `out/intake.toml`."""
+    defaults to `out/intake.db`, the mailboxes to `out/mailboxes`); written to `out/intake.toml`.
+    The demo's own encryption key is made in `out/intake.keys` unless it is there already."""
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
     database = database or f"sqlite:///{out / 'intake.db'}"
+    key_file = out / "intake.keys"
+    if not key_file.exists():
+        write_key_file(key_file, Keyring((new_key(),), str(key_file)))
     text = text.replace('database = "sqlite:///var/intake.db"', f'database = "{database}"')
-    text = text.replace('files = "var/files"', f'files = "{out / "files"}"')
+    text = text.replace(
+        'files = "var/files"', f'files = "{out / "files"}"\nkey_file = "{key_file}"'
+    )
     text = text.replace(
         '# [mailboxes]\n# local_root = "samples/demo/mailboxes"',
         f'[mailboxes]\nlocal_root = "{mailboxes or out / "mailboxes"}"',
@@ -70,6 +78,10 @@ def run_demo(out: Path, mailboxes: Path = SAMPLE_MAILBOXES) -> int:
             today,
             deployment.clock(),
         )
+        for made in digests:
+            record_digest(
+                deployment.store, deployment.clock(), made.office, made.day.isoformat(), "demo"
+            )
         sent = send_due(deployment)
         _print_table(deployment)
     finally:
@@ -87,7 +99,8 @@ def run_demo(out: Path, mailboxes: Path = SAMPLE_MAILBOXES) -> int:
         f"digests:   {out / 'files' / 'digests'}  ({len(report.digests) + len(digests)} offices: HTML and xlsx; {sent.sent} digest mails in replies/)"
     )
     print(f"store:     {out / 'intake.db'}")
-    print(f"files:     {out / 'files'}  (raw mail and attachments, by SHA-256)")
+    print(f"files:     {out / 'files'}  (raw mail and attachments, encrypted, by SHA-256)")
+    print(f"key:       {out / 'intake.keys'}  (the demo's own encryption key)")
     print(f"mailboxes: {out / 'mailboxes'}")
     print(f"config:    {out / 'intake.toml'}  (try: intake status --config {out / 'intake.toml'})")
     return 0

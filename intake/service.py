@@ -15,16 +15,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from intake import crypto
+from intake.audit import record_digest
 from intake.clock import Clock, system_clock
 from intake.digests import DigestMade, due_digests, make_digest
+from intake.errors import IntakeError
 from intake.fetcher import PollReport, poll_office
 from intake.locks import mailbox_lock
 from intake.logs import correlated
 from intake.mailbox.base import MailboxAdapter
 from intake.mailbox.imap import ImapAdapter
 from intake.mailbox.local import LocalFolderAdapter
-from intake.pipeline import PipelineContext, RoundReport, run_round
+from intake.pipeline import PipelineContext, RoundReport, run_round, with_limits
 from intake.replying import ReplyAdapters, template_dir
+from intake.retention import PurgeReport, purge
 from intake.sending import FolderTransport, Outbox, SendReport, Transport
 from intake.settings import OfficeSettings, Settings
 from intake.store.database import Store
@@ -48,6 +52,7 @@ class Deployment:
     ocr: Callable[[], object | None] = lambda: None
     pipeline_lock: threading.Lock = field(default_factory=threading.Lock)
     send_lock: threading.Lock = field(default_factory=threading.Lock)
+    digest_lock: threading.Lock = field(default_factory=threading.Lock)
     environ: Mapping[str, str] = field(default_factory=dict)
     _renderer: ReplyRenderer | None = None
 
@@ -60,9 +65,10 @@ class Deployment:
         replies = ReplyAdapters(
             {o.code: o for o in self.settings.offices}, self.renderer, self.files
         )
-        return PipelineContext(
+        context = PipelineContext(
             self.store, self.files, self.clock, ocr=self.ocr, own_addresses=own, replies=replies
         )
+        return with_limits(context, self.settings.limits)
 
     @property
     def renderer(self) -> ReplyRenderer:
@@ -122,8 +128,10 @@ def open_deployment(
     """Open the store (migrating it), the files folder and the mailbox adapter."""
     env = os.environ if environ is None else environ
     os.umask(0o077)
+    keyring = deployment_keyring(settings, env)
+    crypto.install(keyring)
     store = Store.open(settings.storage.database)
-    files = FileStore(settings.storage.files)
+    files = FileStore(settings.storage.files, keyring)
     return Deployment(
         settings,
         store,
@@ -135,27 +143,46 @@ def open_deployment(
     )
 
 
+def deployment_keyring(settings: Settings, environ: Mapping[str, str]) -> crypto.Keyring:
+    """The keyring of this deployment: `INTAKE_KEYS`, else `[storage] key_file`, else the one
+    already installed in the process; NoKeyError (a one-line reason and the fix) otherwise."""
+    if environ.get(crypto.KEYS_ENV) or settings.storage.key_file is not None:
+        return crypto.load_keyring(settings.storage.key_file, environ)
+    return crypto.process_keyring()
+
+
 def poll_one(
     deployment: Deployment, office: OfficeSettings, should_stop: Callable[[], bool]
 ) -> PollReport:
-    """Poll one office under its lock; a poll already running elsewhere is skipped, not waited for."""
-    with (
-        correlated(f"poll-{office.code}"),
-        mailbox_lock(deployment.lock_dir, office.code, deployment.store.engine) as taken,
-    ):
-        if not taken:
-            report = PollReport(office.code, skipped="another poll of this mailbox is running")
-        else:
-            report = poll_office(
-                office,
-                deployment.mailboxes,
-                deployment.store,
-                deployment.files,
-                deployment.clock,
-                should_stop,
-            )
+    """Poll one office under its lock; a poll already running elsewhere is skipped, not waited for.
+
+    Never raises for trouble with the mailbox, the database or the disk: the report says it."""
+    with correlated(f"poll-{office.code}"):
+        try:
+            with mailbox_lock(deployment.lock_dir, office.code, deployment.store.engine) as taken:
+                if not taken:
+                    report = PollReport(
+                        office.code, skipped="another poll of this mailbox is running"
+                    )
+                else:
+                    report = poll_office(
+                        office,
+                        deployment.mailboxes,
+                        deployment.store,
+                        deployment.files,
+                        deployment.clock,
+                        should_stop,
+                    )
+        except (IntakeError, OSError) as exc:
+            report = PollReport(office.code, error=_plain(exc))
         (log.info if report.ok else log.warning)("poll %s", report.summary())
     return report
+
+
+def _plain(exc: BaseException) -> str:
+    """An error as one line for a person: its own words, else its type."""
+    words = " ".join(str(exc).split())
+    return words[:300] if words else type(exc).__name__
 
 
 def process(
@@ -174,6 +201,7 @@ class PassReport:
     pipeline: RoundReport
     sending: SendReport
     digests: list[DigestMade]
+    problems: list[str] = field(default_factory=list)
 
 
 def send_due(deployment: Deployment, should_stop: Callable[[], bool] = lambda: False) -> SendReport:
@@ -185,16 +213,29 @@ def send_due(deployment: Deployment, should_stop: Callable[[], bool] = lambda: F
 
 
 def digests_due(deployment: Deployment) -> list[DigestMade]:
-    """Make the digests that are due now (after `digest_at`, once per office and day)."""
-    now = deployment.clock()
-    made = []
-    for office, day in due_digests(deployment.settings, deployment.store, now):
-        result = make_digest(
-            deployment.settings, deployment.store, deployment.files, office, day, now
+    """Make the digests that are due now (after `digest_at`, once per office and day); one
+    maker at a time in a process (the database's unique key guards against other processes)."""
+    with deployment.digest_lock:
+        now = deployment.clock()
+        made = []
+        for office, day in due_digests(deployment.settings, deployment.store, now):
+            result = make_digest(
+                deployment.settings, deployment.store, deployment.files, office, day, now
+            )
+            if result is not None:
+                made.append(result)
+                record_digest(
+                    deployment.store, now, result.office, result.day.isoformat(), "worker"
+                )
+        return made
+
+
+def purge_due(deployment: Deployment) -> PurgeReport:
+    """Delete what is past its retention time (daily job); never while a pipeline round runs."""
+    with deployment.pipeline_lock:
+        return purge(
+            deployment.store, deployment.files, deployment.settings.retention, deployment.clock()
         )
-        if result is not None:
-            made.append(result)
-    return made
 
 
 def run_once(deployment: Deployment, should_stop: Callable[[], bool] = lambda: False) -> PassReport:
@@ -204,5 +245,18 @@ def run_once(deployment: Deployment, should_stop: Callable[[], bool] = lambda: F
     with ThreadPoolExecutor(max_workers=max(1, min(POLL_THREADS, len(offices)))) as pool:
         polls = list(pool.map(lambda o: poll_one(deployment, o, should_stop), offices))
     pipeline = process(deployment, should_stop)
-    digests = digests_due(deployment) if not should_stop() else []
-    return PassReport(polls, pipeline, send_due(deployment, should_stop), digests)
+    problems: list[str] = []
+    digests: list[DigestMade] = []
+    sending = SendReport()
+    if not should_stop():
+        try:
+            digests = digests_due(deployment)
+        except (IntakeError, OSError) as exc:
+            problems.append(f"digests: FAILED: {_plain(exc)} (made at the next run)")
+    try:
+        sending = send_due(deployment, should_stop)
+    except (IntakeError, OSError) as exc:
+        problems.append(f"sending: FAILED: {_plain(exc)} (retried at the next run)")
+    for problem in problems:
+        log.warning("%s", problem)
+    return PassReport(polls, pipeline, sending, digests, problems)

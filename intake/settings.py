@@ -111,6 +111,7 @@ class StorageSettings:
 
     database: str
     files: Path
+    key_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,35 @@ class SendingSettings:
 
 
 @dataclass(frozen=True)
+class LimitsSettings:
+    """Bounds on the work one mail may cause (`[limits]`). What goes over one is not read; the
+    registrant's reply and the office's digest name it."""
+
+    max_mail_bytes: int = 64 * 1024 * 1024
+    max_attachments: int = 500
+    max_mime_depth: int = 10
+    max_archive_members: int = 500
+    max_archive_depth: int = 3
+    max_archive_ratio: int = 200
+    max_archive_bytes: int = 200 * 1024 * 1024
+    max_pages: int = 20
+    max_pixels: int = 60_000_000
+    max_document_bytes: int = 50 * 1000 * 1000
+    seconds_per_document: float = 60.0
+    ocr_memory_mb: int = 1500
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long raw mail and attachments are kept (`[retention]`), in days: after a filing is
+    complete, and after the last activity of a filing that never completed (or of a mail that
+    belongs to no filing). The decision record is kept for ever."""
+
+    days_after_complete: int = 180
+    days_after_last_activity: int = 365
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration, with the problems found in it."""
 
@@ -144,6 +174,8 @@ class Settings:
     local_mailboxes: Path | None = None
     problems: tuple[ConfigProblem, ...] = ()
     sending: SendingSettings = SendingSettings()
+    limits: LimitsSettings = LimitsSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @property
     def enabled_offices(self) -> tuple[OfficeSettings, ...]:
@@ -276,10 +308,8 @@ def settings_from_data(
     """Build `Settings` from parsed TOML; see `load_settings`."""
     checker = _Checker(path, text)
     for key in data:
-        if key not in ("storage", "schedule", "office", "mailboxes"):
-            close = difflib.get_close_matches(
-                key, ("storage", "schedule", "office", "mailboxes"), n=1
-            )
+        if key not in TOP_TABLES:
+            close = difflib.get_close_matches(key, TOP_TABLES, n=1)
             fix = f'rename it to "{close[0]}"' if close else "remove it"
             checker.problems.append(
                 ConfigProblem(
@@ -295,6 +325,8 @@ def settings_from_data(
     schedule = _schedule(checker, _table(data.get("schedule")))
     local_root = _mailboxes(checker, _table(data.get("mailboxes")))
     sending = _sending(checker, _table(data.get("sending")))
+    limits = _limits(checker, _table(data.get("limits")))
+    retention = _retention(checker, _table(data.get("retention")))
     fatal = [p for p in checker.problems if p.severity is Severity.ERROR]
     if fatal or storage is None or schedule is None:
         raise ConfigError(
@@ -312,7 +344,9 @@ def settings_from_data(
     problems = tuple(checker.problems)
     broken = {p.office for p in problems if p.severity is Severity.ERROR and p.office}
     final = tuple(replace(o, enabled=o.enabled and o.code not in broken) for o in offices)
-    return Settings(path, storage, schedule, final, local_root, problems, sending)
+    return Settings(
+        path, storage, schedule, final, local_root, problems, sending, limits, retention=retention
+    )
 
 
 def _table(value: Any) -> Mapping[str, Any]:
@@ -320,7 +354,7 @@ def _table(value: Any) -> Mapping[str, Any]:
 
 
 def _storage(checker: _Checker, raw: Mapping[str, Any]) -> StorageSettings | None:
-    checker.unknown_keys("storage", 0, raw, ("database", "files"), None)
+    checker.unknown_keys("storage", 0, raw, ("database", "files", "key_file"), None)
     database = raw.get("database", "sqlite:///var/intake.db")
     files = raw.get("files", "var/files")
     ok = True
@@ -345,7 +379,81 @@ def _storage(checker: _Checker, raw: Mapping[str, Any]) -> StorageSettings | Non
     if not isinstance(files, str) or not files.strip():
         checker.add("storage", 0, "files", "must be a folder path", 'e.g. files = "var/files"')
         ok = False
-    return StorageSettings(str(database), Path(str(files))) if ok else None
+    key_file = raw.get("key_file")
+    if key_file is not None and (not isinstance(key_file, str) or not key_file.strip()):
+        checker.add(
+            "storage",
+            0,
+            "key_file",
+            "must be a file path",
+            'e.g. key_file = "/etc/intake/keys" (made by intake keys new)',
+        )
+        ok = False
+    keys = Path(key_file) if isinstance(key_file, str) and key_file.strip() else None
+    return StorageSettings(str(database), Path(str(files)), keys) if ok else None
+
+
+def _retention(checker: _Checker, raw: Mapping[str, Any]) -> RetentionSettings:
+    keys = ("days_after_complete", "days_after_last_activity")
+    checker.unknown_keys("retention", 0, raw, keys, None)
+    values: dict[str, int] = {}
+    for key in keys:
+        if key not in raw:
+            continue
+        value = raw[key]
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 36500:
+            checker.add(
+                "retention",
+                0,
+                key,
+                f"must be a whole number of days from 1 to 36500, not {value!r}",
+                f"{key} = {getattr(RetentionSettings, key)}",
+            )
+            continue
+        values[key] = value
+    return RetentionSettings(**values)
+
+
+def key_problems(settings: Settings, environ: Mapping[str, str]) -> list[ConfigProblem]:
+    """What keeps the encryption key from being used (for `intake config check`)."""
+    from intake import crypto
+
+    if environ.get(crypto.KEYS_ENV, "").strip():
+        try:
+            crypto.parse_keys(environ[crypto.KEYS_ENV], crypto.KEYS_ENV)
+        except ConfigError as exc:
+            return [
+                ConfigProblem(str(settings.path), 0, crypto.KEYS_ENV, str(exc), "intake keys new")
+            ]
+        return []
+    line = _LineIndex(settings.path.read_text(encoding="utf-8") if settings.path.exists() else "")
+    where = line.line("storage", 0, "key_file")
+    key_file = settings.storage.key_file
+    if key_file is None:
+        return [
+            ConfigProblem(
+                str(settings.path),
+                line.line("storage", 0),
+                "storage.key_file",
+                "no encryption key: neither key_file nor INTAKE_KEYS is set",
+                'add key_file = "/etc/intake/keys" under [storage], then run intake keys new',
+            )
+        ]
+    try:
+        crypto.load_keyring(key_file, {})
+    except ConfigError as exc:
+        text = str(exc)
+        message, _, fix = text.partition(" (fix: ")
+        return [
+            ConfigProblem(
+                str(settings.path),
+                where,
+                "storage.key_file",
+                message,
+                fix.rstrip(")") or "intake keys new",
+            )
+        ]
+    return []
 
 
 def _schedule(checker: _Checker, raw: Mapping[str, Any]) -> ScheduleSettings | None:
@@ -412,7 +520,7 @@ def _mailboxes(checker: _Checker, raw: Mapping[str, Any]) -> Path | None:
     return Path(root)
 
 
-TOP_TABLES = ("storage", "schedule", "office", "mailboxes", "sending")
+TOP_TABLES = ("storage", "schedule", "office", "mailboxes", "sending", "limits", "retention")
 SENDING_LIMITS: dict[str, tuple[type, float, float]] = {
     "replies_per_address_per_day": (int, 1, 100),
     "seconds_between_sends": (float, 0, 600),
@@ -449,6 +557,47 @@ def _sending(checker: _Checker, raw: Mapping[str, Any]) -> SendingSettings:
                 "sending", 0, "mask_ids_in_xlsx", "must be true or false", "mask_ids_in_xlsx = true"
             )
     return SendingSettings(**values)
+
+
+LIMIT_RANGES: dict[str, tuple[type, float, float]] = {
+    "max_mail_bytes": (int, 1024 * 1024, 4 * 1024**3),
+    "max_attachments": (int, 1, 10_000),
+    "max_mime_depth": (int, 2, 100),
+    "max_archive_members": (int, 1, 100_000),
+    "max_archive_depth": (int, 1, 10),
+    "max_archive_ratio": (int, 10, 10_000),
+    "max_archive_bytes": (int, 1024 * 1024, 4 * 1024**3),
+    "max_pages": (int, 1, 1000),
+    "max_pixels": (int, 1_000_000, 500_000_000),
+    "max_document_bytes": (int, 1024 * 1024, 1024**3),
+    "seconds_per_document": (float, 1, 3600),
+    "ocr_memory_mb": (int, 300, 64_000),
+}
+
+
+def _limits(checker: _Checker, raw: Mapping[str, Any]) -> LimitsSettings:
+    """`[limits]`: each key a number within its range (an error names the range and default)."""
+    checker.unknown_keys("limits", 0, raw, tuple(LIMIT_RANGES), None)
+    values: dict[str, Any] = {}
+    for key, (kind, low, high) in LIMIT_RANGES.items():
+        if key not in raw:
+            continue
+        value = raw[key]
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if kind is int:
+            ok = ok and isinstance(value, int)
+        if not ok or not low <= value <= high:
+            checker.add(
+                "limits",
+                0,
+                key,
+                f"must be {'a whole number' if kind is int else 'a number'} from {low:.0f} to "
+                f"{high:.0f}, not {value!r}",
+                f"{key} = {getattr(LimitsSettings, key)}",
+            )
+            continue
+        values[key] = kind(value)
+    return LimitsSettings(**values)
 
 
 OFFICE_KEYS = (

@@ -7,6 +7,7 @@ between messages, so the message in hand is finished and the worker then exits.
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import threading
@@ -17,7 +18,8 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerThreads
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from intake.service import Deployment, digests_due, poll_one, process, send_due
+from intake.errors import IntakeError
+from intake.service import Deployment, digests_due, poll_one, process, purge_due, send_due
 from intake.settings import OfficeSettings
 
 log = logging.getLogger(__name__)
@@ -39,11 +41,26 @@ class StopFlag:
         return self._event.wait(seconds)
 
 
+def guarded(name: str, job: Callable[[], None]) -> Callable[[], None]:
+    """A job whose database, disk or server trouble becomes one plain log line (it is retried
+    at its next run) instead of a traceback from the scheduler."""
+
+    def run() -> None:
+        try:
+            job()
+        except (IntakeError, OSError) as exc:
+            words = " ".join(str(exc).split())[:300] or type(exc).__name__
+            log.warning("%s: FAILED: %s (retried at the next run)", name, words)
+
+    return run
+
+
 def office_job(
     deployment: Deployment, office: OfficeSettings, stop: StopFlag
 ) -> Callable[[], None]:
     """The job of one office: poll its mailbox, then move its mails through the pipeline."""
 
+    @functools.partial(guarded, f"office {office.code}")
     def job() -> None:
         if stop():
             return
@@ -99,14 +116,26 @@ def build_scheduler(deployment: Deployment, stop: StopFlag) -> BackgroundSchedul
         id="digest",
         name="daily digests",
     )
+    scheduler.add_job(
+        purge_job(deployment, stop),
+        "cron",
+        hour=PURGE_AT[0],
+        minute=PURGE_AT[1],
+        id="purge",
+        name="daily purge of files past retention",
+    )
     return scheduler
 
 
 def sending_job(deployment: Deployment, stop: StopFlag) -> Callable[[], None]:
-    """Drain the outbox every minute (replies queued by the pipeline, digests)."""
+    """Every minute: make the digests that are due but not made (a worker that was down at
+    `digest_at` catches up on start), then drain the outbox (replies, digests)."""
 
+    @functools.partial(guarded, "sending")
     def job() -> None:
         if not stop():
+            for made in digests_due(deployment):
+                log.info("digest %s %s made (catching up)", made.office, made.day)
             report = send_due(deployment, stop)
             if report.sent or report.failed or report.held_offices:
                 log.info(
@@ -122,12 +151,30 @@ def sending_job(deployment: Deployment, stop: StopFlag) -> Callable[[], None]:
 def digest_job(deployment: Deployment, stop: StopFlag) -> Callable[[], None]:
     """At `digest_at`: each office's digest of the day, then send them."""
 
+    @functools.partial(guarded, "digests")
     def job() -> None:
         if stop():
             return
         for made in digests_due(deployment):
             log.info("digest %s %s made", made.office, made.day)
         send_due(deployment, stop)
+
+    return job
+
+
+PURGE_AT = (3, 15)
+"""When the daily purge runs (hour, minute in the schedule's time zone)."""
+
+
+def purge_job(deployment: Deployment, stop: StopFlag) -> Callable[[], None]:
+    """Daily: delete raw mail and attachments past their retention time (intake.retention)."""
+
+    @functools.partial(guarded, "purge")
+    def job() -> None:
+        if not stop():
+            report = purge_due(deployment)
+            if report.messages or report.filings:
+                log.info("retention: %s", report.summary())
 
     return job
 

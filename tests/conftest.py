@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from intake import crypto
 from intake.store.database import Store
 from tests.servers import Dovecot, start_dovecot
 
@@ -59,3 +60,15 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+@pytest.fixture(autouse=True)
+def encryption_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[crypto.Keyring]:
+    """Every test gets its own encryption key in INTAKE_KEYS (inherited by `intake` subprocesses)."""
+    keyring = crypto.Keyring((crypto.new_key(),), crypto.KEYS_ENV)
+    monkeypatch.setenv(crypto.KEYS_ENV, keyring.current.line())
+    crypto.install(None)
+    try:
+        yield keyring
+    finally:
+        crypto.install(None)

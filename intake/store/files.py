@@ -1,8 +1,12 @@
-"""The files adapter: raw mail and attachments as files named by their SHA-256.
+"""The files adapter: raw mail and attachments as files named by the SHA-256 of their content.
 
-Writes are atomic (temporary file in the same folder, fsync, rename), so a crash leaves either
-the whole file or nothing. Files are 0600 and folders 0700: only the service's user reads them.
-Writing the same content twice is a no-op.
+Files are stored encrypted (see `intake.crypto`: a header naming the key, then AES-GCM segments),
+but named by the hash of the plain content, which the ledger and the dedupe rely on. Writes are
+atomic (temporary file in the same folder, fsync, rename), so a crash leaves either the whole file
+or nothing. `put_stream` and `open_read` work a segment at a time, so a file of any size passes
+in constant memory. Files are 0600 and folders 0700: only the service's user reads them. Writing
+the same content twice is a no-op. A file written before encryption (no header) still reads;
+`intake keys rotate` encrypts it.
 """
 
 from __future__ import annotations
@@ -11,12 +15,19 @@ import errno
 import hashlib
 import os
 import tempfile
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
 
+from intake import crypto
 from intake.errors import PermanentError, TransientError
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+READ_CHUNK = 1 << 20
+_HEX = frozenset("0123456789abcdef")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -24,15 +35,106 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class FileStore:
-    """Content-addressed files under one root folder, in kinds (`raw`, `att`, `digest`...)."""
+class PlainStream:
+    """The plain content of a stored file, as an iterator of chunks (or `read()`).
 
-    def __init__(self, root: Path) -> None:
+    The hash of the content is checked against the file's name before the last chunk is handed
+    out, so a reader never gets a whole wrong file without a PermanentError.
+    """
+
+    def __init__(self, handle: BinaryIO, path: Path, digest: str, keyring: crypto.Keyring) -> None:
+        self._handle = handle
+        self._path = path
+        self._digest = digest
+        self._keyring = keyring
+        self._chunks = self._generate()
+        self._rest = b""
+
+    def _generate(self) -> Iterator[bytes]:
+        hasher = hashlib.sha256()
+        start = self._handle.read(len(crypto.MAGIC))
+        if start == crypto.MAGIC:
+            pieces = self._keyring.decrypt_stream(self._handle, str(self._path))
+        else:
+            pieces = _plain_pieces(start, self._handle)
+        held: bytes | None = None
+        for piece in pieces:
+            if held:
+                yield held
+            hasher.update(piece)
+            held = piece
+        if hasher.hexdigest() != self._digest:
+            raise PermanentError(f"stored file damaged (hash differs): {self._path}")
+        if held:
+            yield held
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self._chunks)
+        except StopIteration:
+            self.close()
+            raise
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to `size` plain bytes (all that is left when negative); b"" at the end."""
+        parts = [self._rest]
+        have = len(self._rest)
+        while size < 0 or have < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        data = b"".join(parts)
+        if size < 0:
+            self._rest = b""
+            return data
+        self._rest = data[size:]
+        return data[:size]
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> PlainStream:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _plain_pieces(start: bytes, handle: BinaryIO) -> Iterator[bytes]:
+    if start:
+        yield start
+    while chunk := handle.read(READ_CHUNK):
+        yield chunk
+
+
+class FileStore:
+    """Content-addressed files under one root folder, in kinds (`raw`, `att`, `out`...).
+
+    `keyring` defaults to the process keyring (`intake.crypto.process_keyring`), looked up when a
+    file is first written or read.
+    """
+
+    def __init__(self, root: Path, keyring: crypto.Keyring | None = None) -> None:
         self.root = root
+        self._keyring = keyring
+
+    @property
+    def keyring(self) -> crypto.Keyring:
+        return self._keyring or crypto.process_keyring()
 
     def path_for(self, kind: str, digest: str, suffix: str = "") -> Path:
         """Where the file of this kind and hash lives (it may not exist yet)."""
-        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+        if len(digest) != 64 or not set(digest) <= _HEX:
             raise ValueError(f"not a SHA-256 hex digest: {digest!r}")
         return self.root / kind / digest[:2] / f"{digest}{suffix}"
 
@@ -40,44 +142,148 @@ class FileStore:
         """Store `data`, returning its hash and path. Raises TransientError when the disk is full."""
         digest = sha256_hex(data)
         target = self.path_for(kind, digest, suffix)
-        if target.exists() and target.stat().st_size == len(data):
+        if target.exists():
             return digest, target
+        digest, target, _ = self.put_stream(kind, (data,), suffix)
+        return digest, target
+
+    def put_stream(
+        self, kind: str, chunks: Iterable[bytes], suffix: str = ""
+    ) -> tuple[str, Path, int]:
+        """Store the content given in `chunks` (constant memory), returning hash, path and size."""
+        keyring = self.keyring
+        hasher = hashlib.sha256()
+        size = 0
+
+        def counted() -> Iterator[bytes]:
+            nonlocal size
+            for chunk in chunks:
+                hasher.update(chunk)
+                size += len(chunk)
+                yield chunk
+
+        folder = self.root / kind
         try:
-            self._make_dirs(target.parent)
-            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+            self._make_dirs(folder)
+            tmp = self._write_temp(folder, keyring.encrypt_stream(counted()))
             try:
-                os.fchmod(fd, FILE_MODE)
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp_name, target)
+                digest = hasher.hexdigest()
+                target = self.path_for(kind, digest, suffix)
+                if target.exists():
+                    tmp.unlink()
+                    return digest, target, size
+                self._make_dirs(target.parent)
+                os.replace(tmp, target)
             except BaseException:
-                Path(tmp_name).unlink(missing_ok=True)
+                tmp.unlink(missing_ok=True)
                 raise
             self._fsync_dir(target.parent)
         except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
-                raise TransientError(
-                    f"files folder {self.root}: {exc.strerror} while storing {digest[:12]}"
-                ) from exc
-            raise PermanentError(f"files folder {self.root}: {exc}") from exc
-        return digest, target
+            raise self._os_error(exc, "storing a file") from exc
+        return digest, target, size
+
+    def open_read(self, kind: str, digest: str, suffix: str = "") -> PlainStream:
+        """The plain content as chunks; PermanentError when missing, tampered or of another hash."""
+        path = self.path_for(kind, digest, suffix)
+        keyring = self.keyring
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError as exc:
+            raise PermanentError(f"stored file missing: {path}") from exc
+        except OSError as exc:
+            raise self._os_error(exc, f"reading {path}") from exc
+        return PlainStream(handle, path, digest, keyring)
 
     def read(self, kind: str, digest: str, suffix: str = "") -> bytes:
         """The stored bytes; PermanentError when the file is missing or does not match its hash."""
-        path = self.path_for(kind, digest, suffix)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError as exc:
-            raise PermanentError(f"stored file missing: {path}") from exc
-        if sha256_hex(data) != digest:
-            raise PermanentError(f"stored file damaged (hash differs): {path}")
-        return data
+        with self.open_read(kind, digest, suffix) as stream:
+            return b"".join(stream)
 
     def exists(self, kind: str, digest: str, suffix: str = "") -> bool:
         """Whether the file is on disk."""
         return self.path_for(kind, digest, suffix).exists()
+
+    def delete(self, kind: str, digest: str, suffix: str = "") -> bool:
+        """Remove a stored file; True when it was there."""
+        path = self.path_for(kind, digest, suffix)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise self._os_error(exc, f"deleting {path}") from exc
+        self._fsync_dir(path.parent)
+        return True
+
+    def stored_files(self) -> Iterator[tuple[str, str, str, Path]]:
+        """Every stored file as (kind, digest, suffix, path); other files are left out."""
+        if not self.root.is_dir():
+            return
+        for kind_dir in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            for sub in sorted(p for p in kind_dir.iterdir() if p.is_dir() and len(p.name) == 2):
+                for path in sorted(sub.iterdir()):
+                    digest, suffix = path.name[:64], path.name[64:]
+                    if len(digest) == 64 and set(digest) <= _HEX and path.is_file():
+                        yield kind_dir.name, digest, suffix, path
+
+    def sweep_temporary(self, older_than_seconds: float = 3600.0, dry_run: bool = False) -> int:
+        """Delete half-written temporary files (`.tmp-*`, left by a process killed while
+        writing) older than `older_than_seconds`; the number found. Younger ones may belong
+        to a write in progress and are left alone."""
+        if not self.root.is_dir():
+            return 0
+        cutoff = time.time() - older_than_seconds
+        found = 0
+        for path in self.root.rglob(".tmp-*"):
+            try:
+                if not path.is_file() or path.stat().st_mtime > cutoff:
+                    continue
+                found += 1
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+            except OSError:
+                continue
+        return found
+
+    def rewrap(self, kind: str, digest: str, suffix: str = "") -> bool:
+        """Re-encrypt one file under the current key (atomically); False when it already was.
+
+        A crash leaves the old file or the new one, both readable while the old key is held."""
+        path = self.path_for(kind, digest, suffix)
+        keyring = self.keyring
+        if crypto.file_key_id(path) == keyring.current.kid:
+            return False
+        try:
+            with self.open_read(kind, digest, suffix) as plain:
+                tmp = self._write_temp(path.parent, keyring.encrypt_stream(plain))
+            try:
+                os.replace(tmp, path)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            self._fsync_dir(path.parent)
+        except OSError as exc:
+            raise self._os_error(exc, f"re-encrypting {path}") from exc
+        return True
+
+    def _write_temp(self, folder: Path, pieces: Iterable[bytes]) -> Path:
+        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            with os.fdopen(fd, "wb") as handle:
+                for piece in pieces:
+                    handle.write(piece)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return Path(tmp_name)
+
+    def _os_error(self, exc: OSError, doing: str) -> Exception:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+            return TransientError(f"files folder {self.root}: {exc.strerror} while {doing}")
+        return PermanentError(f"files folder {self.root}: {exc}")
 
     def _make_dirs(self, folder: Path) -> None:
         missing = []

@@ -8,8 +8,10 @@ fetched once per place and stored once overall.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -22,10 +24,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from intake import crypto
 
 
 class MessageState(StrEnum):
@@ -81,6 +86,64 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class EncryptedText(TypeDecorator[str]):
+    """Text stored encrypted under the process keyring (`intake.crypto`); `purpose` names the
+    column and is bound into the ciphertext. A value written before encryption reads as is."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__()
+        self.purpose = purpose
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return crypto.process_keyring().encrypt_value(value.encode("utf-8"), self.purpose)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None or crypto.value_key_id(value) is None:
+            return value
+        return crypto.process_keyring().decrypt_value(value, self.purpose).decode("utf-8")
+
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON value stored encrypted (see `EncryptedText`); plain JSON from before still reads."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__()
+        self.purpose = purpose
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return crypto.process_keyring().encrypt_value(plain, self.purpose)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, str):  # a JSON column not yet migrated
+            return value
+        if crypto.value_key_id(value) is None:
+            return json.loads(value)
+        return json.loads(crypto.process_keyring().decrypt_value(value, self.purpose))
+
+
+ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "messages": ("subject", "body_text", "large_links"),
+    "attachments": ("name", "container"),
+    "filings": ("fields", "accounts"),
+    "documents": ("fields", "accounts"),
+    "filing_events": ("change",),
+}
+"""Every encrypted column, by table (rotation and purge walk these)."""
+
+
 class PollState(Base):
     """The last poll of one office's folder, and what it found."""
 
@@ -119,7 +182,7 @@ class Message(Base):
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     # Filled by the read step.
     from_addr: Mapped[str | None] = mapped_column(String(320), index=True)
-    subject: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(EncryptedText("messages.subject"))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     in_reply_to: Mapped[str | None] = mapped_column(String(998))
     references: Mapped[list[str] | None] = mapped_column(JSON)
@@ -127,14 +190,18 @@ class Message(Base):
     auto_reply: Mapped[str | None] = mapped_column(String(32))
     is_bounce: Mapped[bool] = mapped_column(Boolean, default=False)
     bounced_recipients: Mapped[list[str] | None] = mapped_column(JSON)
-    body_text: Mapped[str | None] = mapped_column(Text)
-    large_links: Mapped[list[dict[str, str | None]] | None] = mapped_column(JSON)
+    body_text: Mapped[str | None] = mapped_column(EncryptedText("messages.body_text"))
+    large_links: Mapped[list[dict[str, str | None]] | None] = mapped_column(
+        EncryptedJSON("messages.large_links")
+    )
     defects: Mapped[list[str] | None] = mapped_column(JSON)
     filing_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"), index=True)
     # Filled by the decide step.
     nature: Mapped[str | None] = mapped_column(String(16))
     ignored_reason: Mapped[str | None] = mapped_column(String(32))
     thread_rule: Mapped[str | None] = mapped_column(String(32))
+    # Set by the purge: the raw mail and attachment files are deleted, the record kept.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class MailboxEntry(Base):
@@ -163,13 +230,13 @@ class Attachment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
     ordinal: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(EncryptedText("attachments.name"))
     declared_type: Mapped[str] = mapped_column(String(255))
     sniffed_type: Mapped[str] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     origin: Mapped[str] = mapped_column(String(32))
-    container: Mapped[str | None] = mapped_column(Text)
+    container: Mapped[str | None] = mapped_column(EncryptedText("attachments.container"))
     problem: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -186,14 +253,16 @@ class Filing(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     subject_type: Mapped[str | None] = mapped_column(String(16))
     filing_type: Mapped[str] = mapped_column(String(16), default="new")
-    fields: Mapped[dict[str, str] | None] = mapped_column(JSON)
-    accounts: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    fields: Mapped[dict[str, str] | None] = mapped_column(EncryptedJSON("filings.fields"))
+    accounts: Mapped[list[dict[str, str]] | None] = mapped_column(EncryptedJSON("filings.accounts"))
     missing: Mapped[list[str] | None] = mapped_column(JSON)
     problems: Mapped[list[str] | None] = mapped_column(JSON)
     reply_kind: Mapped[str | None] = mapped_column(String(32))
     change_of: Mapped[int | None] = mapped_column(ForeignKey("filings.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set by the purge: files deleted, ID numbers masked, the decision record kept.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Document(Base):
@@ -207,8 +276,10 @@ class Document(Base):
     part: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32))
     engine: Mapped[str | None] = mapped_column(String(32))
-    fields: Mapped[dict[str, str] | None] = mapped_column(JSON)
-    accounts: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    fields: Mapped[dict[str, str] | None] = mapped_column(EncryptedJSON("documents.fields"))
+    accounts: Mapped[list[dict[str, str]] | None] = mapped_column(
+        EncryptedJSON("documents.accounts")
+    )
     confidence: Mapped[dict[str, float] | None] = mapped_column(JSON)
     unreadable: Mapped[str | None] = mapped_column(String(64))
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -223,7 +294,7 @@ class FilingEvent(Base):
     filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id"), index=True)
     message_pk: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
-    change: Mapped[dict[str, object]] = mapped_column(JSON)
+    change: Mapped[dict[str, object]] = mapped_column(EncryptedJSON("filing_events.change"))
 
 
 class OutboxMail(Base):
@@ -289,4 +360,54 @@ class Suppression(Base):
     message_pk: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
 
 
+class AuditEntry(Base):
+    """Who or what read or changed a filing (or the store as a whole), and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    filing_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    reference: Mapped[str | None] = mapped_column(String(32), index=True)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
 Index("ix_messages_state_office", Message.state, Message.office)
+
+
+AUDIT_ACTOR = ["worker"]
+"""Who the pipeline's changes are recorded under in this process (see `intake.audit`)."""
+
+
+def _audit_filing_events(session: Session, _context: object, _instances: object) -> None:
+    """Every filing event written in a session gets its audit row in the same transaction."""
+    events = [o for o in session.new if isinstance(o, FilingEvent)]
+    with session.no_autoflush:
+        for event_row in events:
+            filing = session.get(Filing, event_row.filing_id) if event_row.filing_id else None
+            change = event_row.change or {}
+            changed = change.get("changed") if isinstance(change, dict) else None
+            keys = sorted(changed) if isinstance(changed, dict) else []
+            first = isinstance(changed, dict) and any(
+                isinstance(v, dict) and v.get("from") is None and k == "status"
+                for k, v in changed.items()
+            )
+            detail = f"mail {change.get('mail')}: " + (", ".join(keys) or "no change")
+            if isinstance(changed, dict) and "status" in changed:
+                status = changed["status"]
+                detail += f" (status {status.get('from') or '-'} → {status.get('to')})"
+            session.add(
+                AuditEntry(
+                    at=event_row.at,
+                    actor=AUDIT_ACTOR[0],
+                    action="decided" if first else "changed",
+                    filing_id=event_row.filing_id,
+                    reference=filing.reference if filing else None,
+                    detail=detail,
+                )
+            )
+
+
+event.listen(Session, "before_flush", _audit_filing_events)
