@@ -23,18 +23,22 @@ from intake.settings import OfficeSettings, Settings
 from intake.store.database import Store
 from intake.store.files import FileStore
 from intake.store.tables import (
+    Attachment,
     Digest,
+    Document,
     Filing,
     Message,
     MessageState,
     OutboxMail,
     OutboxState,
+    PollResult,
+    PollState,
     SendState,
 )
 from notifications.compose import compose_digest, make_message_id
 from notifications.digest import ActivityRow, AttentionRow, DigestInput, RegistryRow, build_digest
 from notifications.replies import AccountLine
-from notifications.wording import problem_phrase
+from notifications.wording import LIMIT_WORDS, clean_text, problem_phrase
 from routing.offices import CITY_OFFICE
 
 log = logging.getLogger(__name__)
@@ -189,6 +193,65 @@ def _attention(db: Session, office: str) -> tuple[AttentionRow, ...]:
     state = db.execute(select(SendState).where(SendState.office == office)).scalar_one_or_none()
     if state is not None and (state.login_broken or state.hold_until):
         rows.append(AttentionRow("failed_send", None, state.reason or "发信暂停"))
+    rows.extend(_poll_failures(db, office))
+    return tuple(rows)
+
+
+def _poll_failures(db: Session, office: str) -> list[AttentionRow]:
+    """The mailbox's last poll when it failed (wrong code, unreachable, disk full …): until a
+    poll succeeds again no new mail of this office is read, so a person must look."""
+    poll = db.execute(
+        select(PollState).where(
+            PollState.office == office,
+            PollState.folder == "*",
+            PollState.last_result == PollResult.FAILED.value,
+        )
+    ).scalar_one_or_none()
+    if poll is None:
+        return []
+    when = poll.last_finished_at.astimezone(SHANGHAI) if poll.last_finished_at else None
+    detail = (
+        f"收信失败（连续 {poll.consecutive_failures or 1} 次"
+        + (f"，最近一次 {when:%Y-%m-%d %H:%M}" if when else "")
+        + f"）：{poll.last_error or ''}"
+    )
+    return [AttentionRow("收信失败", None, detail)]
+
+
+def _limit_hits(
+    db: Session, office: str, start: datetime, end: datetime
+) -> tuple[AttentionRow, ...]:
+    """One line per attachment or document of the day's mail that a limit kept from being read."""
+    rows: list[AttentionRow] = []
+    day = (Message.office == office, Message.stored_at >= start, Message.stored_at < end)
+    found = list(
+        db.execute(
+            select(
+                Message.id, Message.from_addr, Filing.reference, Attachment.name, Attachment.problem
+            )
+            .join(Attachment, Attachment.message_pk == Message.id)
+            .outerjoin(Filing, Message.filing_id == Filing.id)
+            .where(*day, Attachment.problem.in_(tuple(LIMIT_WORDS)))
+            .order_by(Message.id, Attachment.ordinal)
+        ).all()
+    )
+    found += db.execute(
+        select(Message.id, Message.from_addr, Filing.reference, Document.part, Document.unreadable)
+        .join(Attachment, Attachment.message_pk == Message.id)
+        .join(Document, Document.attachment_pk == Attachment.id)
+        .outerjoin(Filing, Message.filing_id == Filing.id)
+        .where(*day, Document.unreadable.in_(tuple(LIMIT_WORDS)))
+        .order_by(Message.id, Document.id)
+    ).all()
+    for message_pk, sender, reference, name, code in found:
+        words = LIMIT_WORDS.get(code or "", "")
+        rows.append(
+            AttentionRow(
+                "limit",
+                reference,
+                f"邮件 #{message_pk}（{sender or '-'}）：{clean_text(name, 80)} — {words}",
+            )
+        )
     return tuple(rows)
 
 
@@ -255,7 +318,7 @@ def make_digest(
             day=day,
             registry=_registry(db, office.code),
             activity=_activity(db, office.code, start, end),
-            attention=_attention(db, office.code),
+            attention=_attention(db, office.code) + _limit_hits(db, office.code, start, end),
             rollup=_rollup(db, settings, start, end) if office.code == CITY_OFFICE else (),  # type: ignore[arg-type]
             mask_ids_in_xlsx=settings.sending.mask_ids_in_xlsx,
         )

@@ -9,13 +9,19 @@ process dies, so a killed worker never leaves a stale lock.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from intake.errors import TransientError
+
+log = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 0x58_54_49_4E  # "XTIN": keeps our advisory keys apart from other users'
 
@@ -35,20 +41,42 @@ def mailbox_lock(lock_dir: Path, office_code: str, engine: Engine | None = None)
             yield True
             return
         key = zlib.crc32(office_code.encode()) & 0x7FFFFFFF
-        with engine.connect() as connection:
+        connection: Connection | None = None
+        try:
+            connection = engine.connect()
             taken = bool(
                 connection.execute(
                     text("SELECT pg_try_advisory_lock(:ns, :key)"),
                     {"ns": LOCK_NAMESPACE, "key": key},
                 ).scalar()
             )
+        except SQLAlchemyError as exc:
+            if connection is not None:
+                connection.close()
+            raise TransientError(
+                f"database unreachable for the mailbox lock: {_first_line(exc)}"
+            ) from exc
+        with connection:
             try:
                 yield taken
             finally:
                 if taken:
-                    connection.execute(
-                        text("SELECT pg_advisory_unlock(:ns, :key)"),
-                        {"ns": LOCK_NAMESPACE, "key": key},
-                    )
+                    _unlock(connection, key)
     finally:
         os.close(fd)
+
+
+def _unlock(connection: Connection, key: int) -> None:
+    """Release the advisory lock; when the server went away (a restart) the lock went with the
+    session, so there is nothing left to release and that is no error."""
+    try:
+        connection.execute(
+            text("SELECT pg_advisory_unlock(:ns, :key)"), {"ns": LOCK_NAMESPACE, "key": key}
+        )
+    except SQLAlchemyError as exc:
+        log.warning("advisory lock already gone with its database session: %s", _first_line(exc))
+
+
+def _first_line(exc: BaseException) -> str:
+    text_ = str(getattr(exc, "orig", None) or exc)
+    return text_.splitlines()[0][:200] if text_ else type(exc).__name__

@@ -16,7 +16,8 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
@@ -104,10 +105,32 @@ class Dovecot:
                 self.process.wait(5)
 
     def restart(self) -> None:
-        """Stop and start again on the same ports and mail (for server-fault tests)."""
+        """Stop and start again on the same ports and mail (for server-fault tests); the open
+        client connections are cut, as a restart of a real server does (Dovecot's own imap
+        processes would otherwise go on serving them)."""
+        serving = _descendants(self.process.pid)
         self.stop()
+        for pid in serving:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.process = _spawn(self.folder)
         wait_for_port(self.port)
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes started by `pid`, and theirs (from /proc)."""
+    found: list[int] = []
+    queue = [pid]
+    while queue:
+        current = queue.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found.append(child)
+            queue.append(child)
+    return found
 
 
 def _spawn(folder: Path) -> subprocess.Popen[bytes]:
@@ -271,39 +294,104 @@ class CuttingProxy:
 
 @dataclass
 class SmtpServer:
-    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives.
+
+    `script` holds the answers to give, one per mail (or per login for ``535``), before it
+    accepts again: a reply line such as ``451 4.7.0 try later`` or ``close`` (the connection is
+    cut without an answer). `log` names a file where each accepted mail is appended as one JSON
+    line, so counts survive the processes that send.
+    """
 
     port: int
     received: list[tuple[str, list[str], bytes]]
     controller: object
+    script: list[str] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)
+    log: Path | None = None
 
     def stop(self) -> None:
         self.controller.stop()  # type: ignore[attr-defined]
 
 
-def start_smtp(users: dict[str, str], *, tls_cert: tuple[Path, Path] | None = None) -> SmtpServer:
-    """Start aiosmtpd with AUTH PLAIN/LOGIN for these users; implicit TLS when a cert is given."""
+def read_smtp_log(path: Path) -> list[dict[str, object]]:
+    """The mails a server with `log=` accepted, oldest first (a cut last line is ignored)."""
+    import json
+
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        with contextlib.suppress(ValueError):
+            out.append(json.loads(line))
+    return out
+
+
+def start_smtp(
+    users: dict[str, str],
+    *,
+    tls_cert: tuple[Path, Path] | None = None,
+    script: list[str] | None = None,
+    log: Path | None = None,
+    on_accept: Callable[[str, bytes], None] | None = None,
+) -> SmtpServer:
+    """Start aiosmtpd with AUTH PLAIN/LOGIN for these users; implicit TLS when a cert is given.
+
+    `script`: scripted answers (see `SmtpServer`); `log`: a JSON-lines file of accepted mail;
+    `on_accept(mail_from, raw)` runs before the ``250`` (e.g. to keep a copy in the sender's
+    sent folder, as servers that save submitted mail do).
+    """
+    import email
+    import json
     import ssl as ssl_module
+    from email import policy
 
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
     received: list[tuple[str, list[str], bytes]] = []
+    pending = list(script or [])
+    answered: list[str] = []
+    refused_sessions: list[int] = []
 
     class Handler:
         async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-            received.append(
-                (
-                    envelope.mail_from,
-                    list(envelope.rcpt_tos),
-                    bytes(envelope.original_content or envelope.content),
-                )  # type: ignore[attr-defined]
-            )
+            if pending and not pending[0].startswith("535"):
+                answer = pending.pop(0)
+                answered.append(answer)
+                if answer == "close":
+                    server.transport.close()  # type: ignore[attr-defined]
+                    return "421 closing"
+                if not answer.startswith("250"):
+                    return answer
+            raw = bytes(envelope.original_content or envelope.content)  # type: ignore[attr-defined]
+            mail_from = str(envelope.mail_from)  # type: ignore[attr-defined]
+            rcpt = list(envelope.rcpt_tos)  # type: ignore[attr-defined]
+            if on_accept is not None:
+                on_accept(mail_from, raw)
+            received.append((mail_from, rcpt, raw))
+            if log is not None:
+                head = email.message_from_bytes(raw, policy=policy.default)
+                line = {
+                    "message_id": str(head.get("Message-ID", "")).strip().strip("<>"),
+                    "in_reply_to": str(head.get("In-Reply-To", "")).strip().strip("<>"),
+                    "from": mail_from,
+                    "to": rcpt,
+                    "subject": str(head.get("Subject", "")),
+                }
+                with log.open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+                    handle.flush()
+                    os.fsync(handle.fileno())
             return "250 OK"
 
     def authenticator(
         server: object, session: object, envelope: object, mechanism: str, data: object
     ) -> AuthResult:
+        if pending and pending[0].startswith("535"):
+            answered.append(pending.pop(0))
+            refused_sessions.append(id(session))
+        if id(session) in refused_sessions:  # every mechanism the client tries next fails too
+            return AuthResult(success=False, handled=False)
         if isinstance(data, LoginPassword):
             user, password = data.login.decode(), data.password.decode()
             if users.get(user) == password:
@@ -325,4 +413,4 @@ def start_smtp(users: dict[str, str], *, tls_cert: tuple[Path, Path] | None = No
         server_hostname="localhost",
     )
     controller.start()
-    return SmtpServer(port, received, controller)
+    return SmtpServer(port, received, controller, pending, answered, log)

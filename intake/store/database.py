@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from intake.errors import PermanentError, TransientError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_BUSY_SECONDS = 30  # how long a statement waits for another process's lock on the file
 
 
 def make_engine(url: str) -> Engine:
@@ -29,7 +30,7 @@ def make_engine(url: str) -> Engine:
         path = url.split(":///", 1)[1] if ":///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -40,22 +41,52 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
     cursor.close()
 
 
+def _transactional_sqlite(engine: Engine) -> Engine:
+    """A second engine on the same SQLite file whose transactions also cover DDL.
+
+    Python's sqlite3 module opens a transaction only before INSERT/UPDATE/DELETE, so CREATE,
+    DROP and ALTER commit one by one: a process killed in the middle of a migration would leave
+    a half-changed schema (and alembic's `_alembic_tmp_*` table) that no later start could
+    migrate. Here the driver's own transaction handling is off and every transaction starts with
+    `BEGIN IMMEDIATE`, so a migration is all or nothing, and two processes starting at once
+    take turns.
+    """
+    migrating = create_engine(engine.url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+    event.listen(migrating, "connect", _sqlite_pragmas)
+
+    @event.listens_for(migrating, "connect")
+    def _no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(migrating, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return migrating
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+    """Bring the schema to the newest revision (idempotent; on SQLite all or nothing)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    sqlite = engine.url.get_backend_name() == "sqlite"
+    on_file = sqlite and engine.url.database not in (None, "", ":memory:")
+    migrating = _transactional_sqlite(engine) if on_file else engine
     try:
-        with engine.begin() as connection:
+        with migrating.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:
         raise TransientError(f"database unreachable while migrating: {_short(exc)}") from exc
     except SQLAlchemyError as exc:
         raise PermanentError(f"database migration failed: {_short(exc)}") from exc
+    finally:
+        if migrating is not engine:
+            migrating.dispose()
     if engine.url.get_backend_name() == "sqlite" and engine.url.database:
         db = Path(engine.url.database)
         for candidate in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
