@@ -25,6 +25,7 @@ from intake.ledger import (
     known_uids,
     record_place,
     store_fetched,
+    store_fetched_stream,
 )
 from intake.mailbox.base import (
     MailboxAdapter,
@@ -171,9 +172,11 @@ def _poll_folder(
                 office, folder, uidvalidity, new, session, store, clock, report
             )
         for mail in session.fetch(new):
-            store_fetched(
-                store, files, Place(office, folder, uidvalidity, mail.uid), mail.raw, clock()
-            )
+            place = Place(office, folder, uidvalidity, mail.uid)
+            if mail.stream is not None:
+                store_fetched_stream(store, files, place, mail.stream, clock())
+            else:
+                store_fetched(store, files, place, mail.raw, clock())
             report.fetched += 1
             if should_stop():
                 break

@@ -3,11 +3,14 @@
 `store_fetched` is the first thing that happens to a mail: its raw bytes go to a content-addressed
 file, then one transaction records the mail (or finds it already recorded, by content hash or by
 Message-ID with the same body) and the place it was seen. Running it twice changes nothing.
+`store_fetched_stream` does the same for a mail too large to hold in memory, given in pieces.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +24,7 @@ from intake.store.tables import MailboxEntry, Message, MessageState
 
 RAW_KIND = "raw"
 RAW_SUFFIX = ".eml"
+HEAD_LIMIT = 1024 * 1024
 _MESSAGE_ID_RE = re.compile(rb"^Message-ID:[ \t]*(.*?)[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -149,13 +153,81 @@ def store_fetched(
             record_place(session, place, existing, now)
             return StoreOutcome(existing, new=False)
     files.put(RAW_KIND, raw, RAW_SUFFIX)
+    return _record_new(store, place, digest, body_digest, message_id, len(raw), now)
+
+
+class _StreamProbe:
+    """Watches a mail's bytes go by: keeps its header block (up to `HEAD_LIMIT` bytes) and
+    hashes its body, as `split_header` would divide it, in constant memory."""
+
+    def __init__(self) -> None:
+        self.head = b""
+        self._start = b""
+        self._body = hashlib.sha256()
+        self._in_body = False
+
+    def watch(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            self._see(chunk)
+            yield chunk
+        if not self._in_body:
+            self.head, rest = split_header(self._start)
+            self._body.update(rest)
+
+    def _see(self, chunk: bytes) -> None:
+        if self._in_body:
+            self._body.update(chunk)
+            return
+        self._start += chunk
+        for separator in (b"\r\n\r\n", b"\n\n"):
+            head, found, rest = self._start.partition(separator)
+            if found:
+                self.head, self._in_body = head, True
+                self._body.update(rest)
+                self._start = b""
+                return
+        if len(self._start) > HEAD_LIMIT:  # no blank line: all header, as split_header says
+            self.head, self._in_body = self._start, True
+            self._start = b""
+
+    def body_digest(self) -> str:
+        return self._body.hexdigest()
+
+
+def store_fetched_stream(
+    store: Store, files: FileStore, place: Place, chunks: Iterable[bytes], now: datetime
+) -> StoreOutcome:
+    """`store_fetched` for a mail given in pieces: written to the files store as it arrives
+    (never whole in memory), then recorded, or recognised as a mail already held."""
+    probe = _StreamProbe()
+    digest, _, size = files.put_stream(RAW_KIND, probe.watch(chunks), RAW_SUFFIX)
+    message_id = header_message_id(probe.head + b"\r\n\r\n")
+    body_digest = probe.body_digest()
+    with store.session() as session:
+        existing = _existing_message(session, digest, message_id, body_digest)
+        if existing is not None:
+            record_place(session, place, existing, now)
+            return StoreOutcome(existing, new=False)
+    return _record_new(store, place, digest, body_digest, message_id, size, now)
+
+
+def _record_new(
+    store: Store,
+    place: Place,
+    digest: str,
+    body_digest: str,
+    message_id: str | None,
+    size: int,
+    now: datetime,
+) -> StoreOutcome:
+    """Record a mail whose raw bytes are stored (or find the one a racing process recorded)."""
     try:
         with store.session() as session:
             message = Message(
                 sha256=digest,
                 body_sha256=body_digest,
                 message_id=message_id,
-                size=len(raw),
+                size=size,
                 office=place.office,
                 folder=place.folder,
                 stored_at=now,

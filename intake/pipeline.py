@@ -6,10 +6,15 @@ was committed. A step that raises is recorded on the message with its attempt co
 `MAX_ATTEMPTS` failures the message is quarantined (kept, shown to a person, not retried) and the
 rest of the mailbox goes on. A transient error (database or disk unavailable) stops the round
 without counting against the message: the next round retries it.
+
+A limit a mail hits (`[limits]`: too large to read, too many attachments, MIME nested too deep)
+is written as an attachment row with no file and that limit's problem code, beside the
+attachments that were read, so the registrant's reply and the office's digest name it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import traceback
 from collections.abc import Callable
@@ -23,8 +28,9 @@ from intake.deciding import decide_message
 from intake.errors import TransientError
 from intake.ledger import RAW_KIND, RAW_SUFFIX, split_header
 from intake.logs import correlated
-from intake.reading import MailReading, ReadLimits, read_message
+from intake.reading import LimitCode, LimitHit, MailReading, ReadLimits, read_message
 from intake.replying import ReplyAdapters, queue_reply
+from intake.settings import LimitsSettings
 from intake.store.database import Store
 from intake.store.files import FileStore
 from intake.store.tables import Attachment, Document, Filing, Message, MessageState
@@ -62,6 +68,31 @@ class PipelineContext:
 
 
 Step = Callable[[PipelineContext, Session, Message], MessageState]
+NOTHING_READ = hashlib.sha256(b"").hexdigest()
+HEAD_BYTES = 256 * 1024
+
+
+def with_limits(ctx: PipelineContext, limits: LimitsSettings) -> PipelineContext:
+    """`ctx` with the reading and parsing bounds of the `[limits]` settings."""
+    return replace(
+        ctx,
+        max_read_bytes=limits.max_mail_bytes,
+        read_limits=ReadLimits(
+            max_attachments=limits.max_attachments,
+            max_depth=limits.max_mime_depth,
+            max_archive_total_bytes=limits.max_archive_bytes,
+            max_archive_members=limits.max_archive_members,
+            max_archive_depth=limits.max_archive_depth,
+            max_compression_ratio=limits.max_archive_ratio,
+        ),
+        parse_limits=ParseLimits(
+            max_pages=limits.max_pages,
+            max_pixels=limits.max_pixels,
+            seconds_per_document=limits.seconds_per_document,
+            max_bytes=limits.max_document_bytes,
+            ocr_memory_mb=limits.ocr_memory_mb,
+        ),
+    )
 
 
 @dataclass
@@ -76,18 +107,25 @@ class RoundReport:
 
 def read_step(ctx: PipelineContext, db: Session, message: Message) -> MessageState:
     """Raw bytes → envelope and attachments (files stored, rows written)."""
-    raw = ctx.files.read(RAW_KIND, message.sha256, RAW_SUFFIX)
-    if len(raw) > ctx.max_read_bytes:
-        head, _ = split_header(raw)
-        del raw
+    if message.size > ctx.max_read_bytes:
+        head = _stored_head(ctx.files, message.sha256)
         reading = read_message(head + b"\r\n\r\n", ctx.read_limits)
         too_large = (
             f"message too large to read: {message.size / 1e6:.0f} MB is over the limit of "
             f"{ctx.max_read_bytes / 1e6:.0f} MB; the raw mail is kept, its attachments were not opened"
         )
-        reading = replace(reading, defects=(too_large, *reading.defects))
+        hit = LimitHit(
+            LimitCode.MESSAGE_TOO_LARGE,
+            ctx.max_read_bytes,
+            f"整封邮件（{_megabytes(message.size)}，每封最多读取 {_megabytes(ctx.max_read_bytes)}）",
+        )
+        reading = replace(
+            reading, defects=(too_large, *reading.defects), limits_hit=(hit, *reading.limits_hit)
+        )
     else:
-        reading = read_message(raw, ctx.read_limits)
+        reading = read_message(
+            ctx.files.read(RAW_KIND, message.sha256, RAW_SUFFIX), ctx.read_limits
+        )
     _write_envelope(message, reading)
     existing = {
         a.ordinal
@@ -111,7 +149,43 @@ def read_step(ctx: PipelineContext, db: Session, message: Message) -> MessageSta
                 problem=attachment.problem,
             )
         )
+    for ordinal, hit in enumerate(reading.limits_hit, start=len(reading.attachments)):
+        if ordinal not in existing:
+            db.add(_limit_row(message.id, ordinal, hit))
+    if reading.limits_hit:
+        log.warning(
+            "message %s hit limits: %s", message.id, ", ".join(h.code for h in reading.limits_hit)
+        )
     return MessageState.READ
+
+
+def _stored_head(files: FileStore, sha256: str) -> bytes:
+    """The header block of a stored raw mail, read from the start of the file only (a mail over
+    the size limit is never loaded whole)."""
+    with files.open_read(RAW_KIND, sha256, RAW_SUFFIX) as stream:
+        start = stream.read(HEAD_BYTES)
+    head, _ = split_header(start)
+    return head
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:,.0f} MB"
+
+
+def _limit_row(message_pk: int, ordinal: int, hit: LimitHit) -> Attachment:
+    """An attachment row standing for what a limit kept from being read: no file, its code."""
+    return Attachment(
+        message_pk=message_pk,
+        ordinal=ordinal,
+        name=hit.label,
+        declared_type="application/octet-stream",
+        sniffed_type="application/octet-stream",
+        size=0,
+        sha256=NOTHING_READ,
+        origin="limit",
+        container=None,
+        problem=hit.code.value,
+    )
 
 
 def _write_envelope(message: Message, reading: MailReading) -> None:

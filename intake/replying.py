@@ -22,7 +22,7 @@ from intake.sending import enqueue
 from intake.settings import EMAIL_RE, OfficeSettings
 from intake.store.files import FileStore
 from intake.store.tables import Attachment, Document, Filing, Message, OutboxMail
-from notifications.compose import compose_reply, make_message_id
+from notifications.compose import compose_reply, is_message_id, make_message_id
 from notifications.replies import AccountLine, OfficeInfo, ReplyContext, ReplyRenderer
 
 REPLY_WITHIN = timedelta(days=15)
@@ -110,14 +110,17 @@ def queue_reply(
     rendered = adapters.renderer.render(context)
     domain = replying.mailbox.rpartition("@")[2] or "localhost"
     message_id = make_message_id(domain)
-    references = tuple(r for r in (*(message.references or []), message.message_id) if r)
+    # Threading headers echo the registrant's Message-IDs: only well-formed ones are written,
+    # and a malformed one costs the threading, never the reply.
+    parent = message.message_id if is_message_id(message.message_id) else None
+    references = tuple(r for r in (*(message.references or []), parent) if r and is_message_id(r))
     raw = compose_reply(
         from_name=replying.name,
         from_addr=replying.mailbox,
         to_addr=recipient,
         rendered=rendered,
         message_id=message_id,
-        in_reply_to=message.message_id,
+        in_reply_to=parent,
         references=references,
         date=now,
     )

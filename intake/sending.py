@@ -13,6 +13,9 @@ Rules, in the order they are applied to each queued mail:
   (`550 RP:TRC`, `554 MI:STC`) holds it until tomorrow; `535` marks its login broken (held an
   hour, shown to the admin); other 5xx fail that mail; 4xx and dropped connections retry with
   backoff, up to `max_attempts`.
+* Just before a mail is handed to SMTP its bytes are checked once more
+  (`notifications.compose.outgoing_refusal`): from the office's own mailbox, to the row's one
+  recipient, no other addressee, no file attached; a mail that fails is `failed`, never sent.
 * After a send, a copy goes to the office's sent folder (as mail clients do), unless the server
   already put one there.
 """
@@ -37,6 +40,7 @@ from intake.settings import OfficeSettings, SendingSettings
 from intake.store.database import Store
 from intake.store.files import FileStore
 from intake.store.tables import OutboxMail, OutboxState, SendState, Suppression
+from notifications.compose import outgoing_refusal
 from notifications.smtp import SendOutcome, SendResult
 
 log = logging.getLogger(__name__)
@@ -227,6 +231,12 @@ class Outbox:
                 row.attempts = (row.attempts or 0) + 1
                 raw_sha = row.raw_sha256
             raw = self.files.read(OUTBOX_KIND, raw_sha, ".eml")
+            refusal = outgoing_refusal(raw, office.mailbox, recipient, digest=kind == "digest")
+            if refusal is not None:
+                log.error("outbox mail %s not sent: %s", outbox_id, refusal)
+                self._finish(outbox_id, OutboxState.FAILED, f"refused before sending: {refusal}")
+                report.failed += 1
+                continue
             result = transport.send(office.mailbox, recipient, raw)
             if not self._handle(office, outbox_id, result, report):
                 return

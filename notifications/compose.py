@@ -6,6 +6,10 @@ encoded with RFC 2231. Headers are written by ``email.policy.SMTP``: Chinese sub
 display names become RFC 2047 UTF-8 encoded words that QQ Mail, 163 and Outlook show, lines
 are folded at 78 characters and end in CRLF. Every message says ``Auto-Submitted:
 auto-replied`` and ``X-Auto-Response-Suppress: All`` so that no auto-responder answers it.
+
+`outgoing_refusal` checks composed bytes once more just before they are handed to SMTP: from
+the office's own mailbox, to the one recipient of the outbox row, no other addressee, only the
+headers composition writes, and no file attached (a digest carries only its xlsx registry).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from datetime import datetime
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.policy import SMTP, Policy
-from email.utils import format_datetime
+from email.utils import format_datetime, getaddresses
 
 from notifications.model import RenderedReply
 from notifications.wording import clean_text
@@ -44,6 +49,17 @@ def check_mailbox(address: str) -> str:
     if not _DOMAIN.match(domain):
         raise ValueError(f"not a single plain mailbox (domain): {address!r}")
     return address
+
+
+def is_message_id(value: str | None) -> bool:
+    """True when `value` (with or without brackets) can stand in a Message-ID header as is."""
+    if not value:
+        return False
+    try:
+        _bracketed(value)
+    except ValueError:
+        return False
+    return True
 
 
 def make_message_id(domain: str) -> str:
@@ -175,3 +191,67 @@ def compose_digest(
     name = _header_text(xlsx_name, 120).replace("/", "_").replace("\\", "_")
     message.add_attachment(xlsx, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=name)
     return message.as_bytes(policy=SMTP)
+
+
+OUTGOING_HEADERS = frozenset(
+    {
+        "from",
+        "to",
+        "subject",
+        "date",
+        "message-id",
+        "in-reply-to",
+        "references",
+        "auto-submitted",
+        "x-auto-response-suppress",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+    }
+)
+_HEADER_LINE = re.compile(rb"^([!-9;-~]+):|^[ \t]")
+
+
+def _single_address(message: EmailMessage, name: str) -> str | None:
+    values = message.get_all(name) or []
+    pairs = getaddresses([str(v) for v in values])
+    if len(values) != 1 or len(pairs) != 1:
+        return None
+    return pairs[0][1].lower()
+
+
+def outgoing_refusal(
+    raw: bytes, sender: str, recipient: str, *, digest: bool = False
+) -> str | None:
+    """Why `raw` must not be sent from `sender` to `recipient`, or None when it may.
+
+    Refused: a header line that is not ``Name: value`` or a continuation, a header composition
+    never writes (Cc, Bcc, Reply-To, Resent-* …), a From other than `sender`, a To other than
+    the one `recipient`, any attached or non-text part (a digest may carry one xlsx).
+    """
+    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
+    for line in re.split(rb"\r?\n", head):
+        match = _HEADER_LINE.match(line)
+        if match is None or b"\r" in line:
+            return f"malformed header line {line[:60]!r}"
+        if match.group(1) and match.group(1).decode().lower() not in OUTGOING_HEADERS:
+            return f"header {match.group(1).decode()!r} is never written by the composer"
+    message = BytesParser(policy=SMTP).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    if _single_address(message, "From") != sender.lower():
+        return f"From is not the office's own mailbox {sender}"
+    if _single_address(message, "To") != recipient.lower():
+        return f"To is not exactly the one recipient {recipient}"
+    spreadsheets = 0
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        kind = part.get_content_type()
+        plain = kind in ("text/plain", "text/html") and part.get_filename() is None
+        if plain and part.get_content_disposition() in (None, "inline"):
+            continue
+        if digest and kind == "/".join(XLSX_TYPE) and spreadsheets == 0:
+            spreadsheets += 1
+            continue
+        return f"carries a file ({kind}, {part.get_filename()!r}); attachments are never sent out"
+    return None

@@ -44,7 +44,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 HTML_ROW_LIMIT = 30
 """Rows per table in the mail; the rest are in the attached registry."""
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 ROLLUP_KEYS: tuple[tuple[str, str], ...] = (
     ("received", "收到"),
     ("complete", "材料齐全"),

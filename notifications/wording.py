@@ -74,16 +74,34 @@ _UNREADABLE_PHRASES: dict[str, str] = {
     "unsupported": "文件格式无法识别，请使用 Word、Excel、PDF 或 JPG/PNG 图片",
     "rar_unsupported": "RAR 压缩包无法解压，请改用 ZIP 格式或直接发送文件",
     "timeout": "文件处理超时，请发送更清晰、更小的扫描件或照片",
+    "too_much_memory": "文件处理所需内存超出上限，请发送更小的扫描件或照片",
     "too_many_pixels": "图片尺寸过大，请缩小后重新发送",
     "too_many_pages": "文件页数过多，请只发送备案所需的页面",
     "too_many_members": "压缩包内文件过多，请只放入备案所需的材料",
     "nested_too_deep": "压缩包层层嵌套，请直接发送文件",
     "ratio_exceeded": "压缩包解压后过大，请直接发送文件",
-    "too_many_attachments": "附件数量过多，请只发送备案所需的材料",
+    "too_many_attachments": "附件数量过多，超出的部分未读取，请只发送备案所需的材料",
+    "mime_too_deep": "邮件层层转发、嵌套过深，深处的内容未读取，请将材料直接作为附件发送",
+    "message_too_large": "邮件过大，其中的附件未读取，请压缩图片或分几封邮件发送",
     "tiny_image": "图片过小，看不清内容",
     "converter_missing": "文件格式暂时无法读取，请另存为 PDF 或 Excel 后发送",
 }
 _UNREADABLE_FALLBACK = "文件无法读取，请检查后重新发送"
+
+LIMIT_WORDS: dict[str, str] = {
+    "message_too_large": "邮件超过大小上限，附件未读取",
+    "too_many_attachments": "附件数量超过上限，其余未读取",
+    "mime_too_deep": "邮件嵌套层数超过上限，深处内容未读取",
+    "too_many_members": "压缩包内文件数超过上限，其余未读取",
+    "ratio_exceeded": "压缩包压缩比异常（疑似压缩炸弹），未解压",
+    "nested_too_deep": "压缩包嵌套层数超过上限，未解压",
+    "too_large": "文件超过大小上限，未读取",
+    "too_many_pages": "文件页数超过上限，其余页未读取",
+    "too_many_pixels": "图片像素超过上限（疑似解压炸弹），未读取",
+    "timeout": "文件处理超时，未读完",
+    "too_much_memory": "文件处理所需内存超出上限，未读完",
+}
+"""Each limit code in words for office staff (the digest's 超出处理上限 lines)."""
 
 SUBJECT_TYPE_WORDS: dict[str, str] = {"individual": "个人", "organization": "企业/单位"}
 
@@ -112,6 +130,7 @@ ATTENTION_WORDS: dict[str, str] = {
     "unreadable": "附件无法读取",
     "login_broken": "邮箱登录失败",
     "stopped_today": "今日发信已达上限",
+    "limit": "超出处理上限",
 }
 
 OFFICE_NAMES: dict[str, str] = {

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from parsers.model import TextBox
@@ -31,6 +33,22 @@ class OcrTimeout(Exception):
 
 class OcrFailed(Exception):
     """The worker died or the engine failed on this page."""
+
+
+class OcrTooMuchMemory(OcrFailed):
+    """The worker's resident memory passed the limit on this page; it was killed."""
+
+
+def resident_mb(pid: int) -> float:
+    """The resident set size of process `pid` in MB (0 when it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def prepare_and_recognise(image: ImageArray, engine: OcrEngine, orient: bool) -> list[TextBox]:
@@ -86,22 +104,48 @@ class _Worker:
             process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
 
+    def _pids(self) -> list[int]:
+        pool = self._pool
+        processes = getattr(pool, "_processes", None) or {}
+        return [int(pid) for pid in processes]
+
     def run(
-        self, image: ImageArray, engine: OcrEngine, orient: bool, seconds: float
+        self, image: ImageArray, engine: OcrEngine, orient: bool, seconds: float, memory_mb: int
     ) -> list[TextBox]:
         with self._lock:
             future = self._executor().submit(prepare_and_recognise, image, engine, orient)
+            deadline = time.monotonic() + seconds
             try:
-                return future.result(timeout=seconds)
+                while True:
+                    try:
+                        return future.result(timeout=min(WATCH_EVERY, seconds))
+                    except FutureTimeout:
+                        if time.monotonic() >= deadline:
+                            raise
+                    used = max((resident_mb(pid) for pid in self._pids()), default=0.0)
+                    if used > memory_mb:
+                        self.stop()
+                        raise OcrTooMuchMemory(
+                            f"the OCR worker used {used:.0f} MB (limit {memory_mb} MB)"
+                        )
             except FutureTimeout as error:
                 self.stop()
                 raise OcrTimeout() from error
             except BrokenProcessPool as error:
                 self.stop()
                 raise OcrFailed("the OCR worker process died") from error
+            except OcrFailed:
+                raise
             except Exception as error:
                 raise OcrFailed(str(error)) from error
 
+
+WATCH_EVERY = 0.2
+"""Seconds between two looks at the worker's memory while a page is read."""
+
+DEFAULT_MEMORY_MB = 1500
+"""The OCR worker's resident-memory limit when the caller gives none: RapidOCR's models and one
+A4 page use about 700 MB."""
 
 _WORKER = _Worker()
 
@@ -112,11 +156,19 @@ def stop_worker() -> None:
 
 
 def recognise(
-    image: ImageArray, engine: OcrEngine, seconds: float, orient: bool = True
+    image: ImageArray,
+    engine: OcrEngine,
+    seconds: float,
+    orient: bool = True,
+    memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> list[TextBox]:
-    """Text boxes of `image`, in the worker process for our engines, raising `OcrTimeout`."""
+    """Text boxes of `image`, in the worker process for our engines.
+
+    Raises `OcrTimeout` past `seconds`, and `OcrTooMuchMemory` when the worker's resident memory
+    passes `memory_mb` (the worker is killed in both cases; the next page starts a fresh one).
+    """
     if isinstance(engine, RapidOcrEngine | TesseractEngine):
-        return _WORKER.run(image, engine, orient, seconds)
+        return _WORKER.run(image, engine, orient, seconds, memory_mb)
     try:
         return prepare_and_recognise(image, engine, orient)
     except Exception as error:

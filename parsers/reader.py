@@ -21,7 +21,7 @@ from parsers.fields import Cell, Grid, extract_form
 from parsers.layout import column_lines, grid_of, lines_of
 from parsers.model import DocumentKind, ParsedDocument, TextBox
 from parsers.ocr import OcrEngine, OcrUnavailable, make_engine
-from parsers.ocr_worker import OcrFailed, OcrTimeout, recognise
+from parsers.ocr_worker import OcrFailed, OcrTimeout, OcrTooMuchMemory, recognise
 from parsers.office import (
     ENCRYPTED_MARK,
     OfficeContent,
@@ -59,6 +59,7 @@ class ParseLimits:
     seconds_per_document: float = 60.0
     max_bytes: int = 50_000_000
     orient_pages: bool = True
+    ocr_memory_mb: int = 1500
 
 
 def read_document(
@@ -211,20 +212,45 @@ def _text_layer_document(name: str, pages: Sequence[PdfPage]) -> ParsedDocument:
     return ParsedDocument(name, kind, None, read_card(kind, _card_lines(kind, words)))
 
 
+def _declared_size(data: bytes) -> tuple[int, int]:
+    """Pixels per frame and frame count as the image's header declares them, read before
+    decoding, so a decompression bomb (a small file declaring a huge canvas) is refused without
+    decoding it. (0, 1) when Pillow cannot open it: the decoder then says how it is damaged."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            frames = int(getattr(image, "n_frames", 1) or 1)
+    except Image.DecompressionBombError:
+        return 2**62, 1
+    except Exception:
+        return 0, 1
+    return width * height, frames
+
+
 def _read_image(
     name: str, data: bytes, limits: ParseLimits, ocr: OcrEngine | None
 ) -> list[ParsedDocument]:
+    pixels, total = _declared_size(data)
+    if pixels > limits.max_pixels:
+        return [_unreadable(name, "too_many_pixels")]
     try:
         frames = image_frames(data, limits.max_pixels, limits.max_pages)
     except ImageTooLarge:
         return [_unreadable(name, "too_many_pixels")]
     except ImageDamaged:
         return [_unreadable(name, "damaged")]
-    if len(frames) == 1:
-        return _ocr_documents(name, frames[0], limits, ocr)
     documents: list[ParsedDocument] = []
-    for index, frame in enumerate(frames, start=1):
-        documents.extend(_ocr_documents(f"{name}#page={index}", frame, limits, ocr))
+    if len(frames) == 1:
+        documents.extend(_ocr_documents(name, frames[0], limits, ocr))
+    else:
+        for index, frame in enumerate(frames, start=1):
+            documents.extend(_ocr_documents(f"{name}#page={index}", frame, limits, ocr))
+    if total > limits.max_pages:
+        documents.append(
+            _unreadable(f"{name}#page={limits.max_pages + 1}-{total}", "too_many_pages")
+        )
     return documents
 
 
@@ -241,9 +267,13 @@ def _ocr_documents(
         return [_unreadable(name, "too_many_pixels")]
     engine = ocr if ocr is not None else make_engine()
     try:
-        boxes = recognise(image, engine, limits.seconds_per_document, limits.orient_pages)
+        boxes = recognise(
+            image, engine, limits.seconds_per_document, limits.orient_pages, limits.ocr_memory_mb
+        )
     except OcrTimeout:
         return [_unreadable(name, "timeout")]
+    except OcrTooMuchMemory as error:
+        return [_unreadable(name, "too_much_memory", str(error)[:200])]
     except (OcrFailed, OcrUnavailable) as error:
         return [_unreadable(name, "ocr_failed", str(error)[:200])]
     if not boxes:

@@ -76,10 +76,14 @@ class MailboxTransientError(TransientError):
 
 @dataclass(frozen=True)
 class FetchedMail:
-    """One message's raw bytes, as the server holds them, with its UID."""
+    """One message's raw bytes, as the server holds them, with its UID.
+
+    A mail too large to hold in memory comes as `stream` (its bytes in pieces, read from the
+    server while they are consumed; `raw` is then empty)."""
 
     uid: int
     raw: bytes
+    stream: Iterator[bytes] | None = None
 
 
 @dataclass(frozen=True)

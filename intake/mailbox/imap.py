@@ -33,6 +33,8 @@ ID_ARGUMENT = '("name" "xt-intake" "version" "0.1.0" "vendor" "Xingtai new-media
 SENT_FOLDER_NAMES = ("已发送", "Sent", "Sent Messages", "Sent Items", "INBOX.Sent")
 FETCH_BATCH_BYTES = 16 * 1024 * 1024
 FETCH_BATCH_COUNT = 50
+STREAM_ABOVE = FETCH_BATCH_BYTES
+STREAM_PIECE = 8 * 1024 * 1024
 SIZE_QUERY_CHUNK = 500
 
 _UID_RE = re.compile(rb"UID (\d+)")
@@ -139,10 +141,15 @@ def send_id(client: imaplib.IMAP4) -> None:
 
 
 class ImapSession:
-    """A logged-in IMAP connection to one mailbox."""
+    """A logged-in IMAP connection to one mailbox.
+
+    `stream_above` and `stream_piece` (bytes) say which mails are fetched in pieces, and how
+    large a piece is."""
 
     def __init__(self, endpoint: Endpoint, user: str, password: str) -> None:
         self._selected: str | None = None
+        self.stream_above = STREAM_ABOVE
+        self.stream_piece = STREAM_PIECE
         with translated_errors("connect"):
             self._box = _connect(endpoint)
         try:
@@ -211,12 +218,36 @@ class ImapSession:
         return result
 
     def fetch(self, uids: Sequence[int]) -> Iterator[FetchedMail]:
+        """Mails in ascending UID order; one above `stream_above` bytes comes as a stream of
+        partial fetches (RFC 3501 ``BODY.PEEK[]<offset.length>``), never whole in memory."""
         sizes = self.sizes(uids)
-        for batch in _batches(uids, sizes):
+        for batch in _batches(uids, sizes, self.stream_above):
+            if len(batch) == 1 and sizes.get(batch[0], 0) > self.stream_above:
+                yield FetchedMail(batch[0], b"", stream=self._pieces(batch[0]))
+                continue
             for head, body in self._fetch_items(batch, "(UID RFC822.SIZE BODY.PEEK[])"):
                 uid = _UID_RE.search(head)
                 if uid and body is not None:
                     yield FetchedMail(int(uid.group(1)), body)
+
+    def _pieces(self, uid: int) -> Iterator[bytes]:
+        """The mail `uid` in pieces of `stream_piece` bytes, each fetched when it is wanted."""
+        offset, length = 0, self.stream_piece
+        while True:
+            query = f"(UID BODY.PEEK[]<{offset}.{length}>)"
+            items = self._fetch_items([uid], query)
+            piece = next((body for _, body in items if body is not None), None)
+            if piece is None:
+                if offset == 0:
+                    raise MailboxTransientError(
+                        MailboxProblem.PROTOCOL, f"fetch: no body for UID {uid}"
+                    )
+                return
+            if piece:
+                yield piece
+            offset += len(piece)
+            if len(piece) < length:
+                return
 
     def _fetch_items(self, uids: Sequence[int], query: str) -> list[tuple[bytes, bytes | None]]:
         if not uids:
@@ -268,13 +299,17 @@ class ImapSession:
                 box.client.shutdown()
 
 
-def _batches(uids: Sequence[int], sizes: dict[int, int]) -> Iterator[list[int]]:
-    """UIDs in ascending batches of bounded count and bytes, so memory stays flat."""
+def _batches(
+    uids: Sequence[int], sizes: dict[int, int], alone_above: int = STREAM_ABOVE
+) -> Iterator[list[int]]:
+    """UIDs in ascending batches of bounded count and bytes, so memory stays flat; a mail
+    above `alone_above` bytes is a batch of its own."""
     batch: list[int] = []
     total = 0
     for uid in sorted(uids):
         size = sizes.get(uid, 0)
-        if batch and (len(batch) >= FETCH_BATCH_COUNT or total + size > FETCH_BATCH_BYTES):
+        full = len(batch) >= FETCH_BATCH_COUNT or total + size > FETCH_BATCH_BYTES
+        if batch and (full or size > alone_above or total > alone_above):
             yield batch
             batch, total = [], 0
         batch.append(uid)

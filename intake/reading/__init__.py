@@ -12,6 +12,8 @@ from intake.reading.model import (
     AutoMarker,
     Envelope,
     LargeAttachmentLink,
+    LimitCode,
+    LimitHit,
     MailReading,
     ReadLimits,
 )
@@ -23,6 +25,8 @@ __all__ = [
     "AutoMarker",
     "Envelope",
     "LargeAttachmentLink",
+    "LimitCode",
+    "LimitHit",
     "MailReading",
     "ReadLimits",
     "codec_for",

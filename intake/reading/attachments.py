@@ -12,7 +12,7 @@ import hashlib
 import mimetypes
 from dataclasses import replace
 
-from intake.reading.model import Attachment, AttachmentOrigin, ReadLimits
+from intake.reading.model import Attachment, AttachmentOrigin, LimitCode, LimitHit, ReadLimits
 from intake.reading.parts import FileDraft
 from parsers.archives import ArchiveLimits, expand_archive, safe_member_name
 from parsers.sniff import ARCHIVE_TYPES, sniff_type
@@ -105,17 +105,35 @@ def _archive_members(
     return contents.problem, members
 
 
+def _too_many(limits: ReadLimits, left: int) -> LimitHit:
+    return LimitHit(
+        LimitCode.TOO_MANY_ATTACHMENTS,
+        limits.max_attachments,
+        f"第 {limits.max_attachments} 个以后的 {left} 个附件（每封邮件最多读取 "
+        f"{limits.max_attachments} 个）",
+    )
+
+
 def build_attachments(
-    drafts: list[FileDraft], shown_cids: set[str], limits: ReadLimits, defects: list[str]
+    drafts: list[FileDraft],
+    shown_cids: set[str],
+    limits: ReadLimits,
+    defects: list[str],
+    hits: list[LimitHit] | None = None,
 ) -> tuple[Attachment, ...]:
-    """Name, classify, sniff and expand the drafted file parts, within `limits`."""
+    """Name, classify, sniff and expand the drafted file parts, within `limits`.
+
+    Files beyond `limits.max_attachments` (archive members count) are not read; that is
+    recorded in `defects` and, when `hits` is given, as a `LimitHit` there."""
     result: list[Attachment] = []
     counters = {"inline": 0, "attachment": 0}
-    for draft in drafts:
+    not_read = 0
+    for index, draft in enumerate(drafts):
         if len(result) >= limits.max_attachments:
             defects.append(
                 f"more than {limits.max_attachments} attachments; the rest were not read"
             )
+            not_read += len(drafts) - index
             break
         sniffed = sniff_type(draft.data, draft.filename)
         shown = draft.content_id is not None and draft.content_id in shown_cids
@@ -149,7 +167,10 @@ def build_attachments(
                 defects.append(
                     f"archive {name!r} has more members than the attachment limit allows"
                 )
+                not_read += len(members) - room
             result.extend(members[:room])
             continue
         result.append(attachment)
+    if not_read and hits is not None:
+        hits.append(_too_many(limits, not_read))
     return tuple(result)

@@ -91,7 +91,7 @@ def codec_for(label: str | None) -> str | None:
         return _ALIASES[name]
     try:
         found = codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL inside the label
         return None
     return "gb18030" if found in {"gbk", "gb2312", "gb18030"} else found
 

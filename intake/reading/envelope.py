@@ -8,6 +8,7 @@ contains a comma never splits an address.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import getaddresses, parsedate_to_datetime
@@ -34,13 +35,24 @@ class DeliveryFacts:
     body_text: str
 
 
+def _no_controls(text: str) -> str:
+    """`text` without control or format characters (C0/C1 controls, zero-width and bidi marks,
+    soft hyphens, byte-order marks); line breaks and tabs become spaces."""
+    return "".join(
+        " " if ch in "\r\n\t" else ch
+        for ch in text
+        if ch in "\r\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")
+    )
+
+
 def _clean_space(text: str) -> str:
     return re.sub(r"[\r\n\t]+", " ", text).strip()
 
 
 def normalise_address(addr: str) -> str:
-    """The address with surrounding junk removed and its domain lower-cased."""
-    cleaned = addr.strip().strip("<>").strip()
+    """The address with surrounding junk and control characters removed and its domain
+    lower-cased."""
+    cleaned = _no_controls(addr).strip().strip("<>").strip()
     local, at, domain = cleaned.rpartition("@")
     return f"{local}@{domain.lower()}" if at else cleaned
 
@@ -60,7 +72,9 @@ def parse_addresses(raws: list[bytes], defects: list[str], label: str) -> tuple[
         address = normalise_address(addr)
         if not address:
             continue
-        display = _clean_space(decode_header_bytes(name.encode("utf-8", errors="surrogateescape")))
+        display = _clean_space(
+            _no_controls(decode_header_bytes(name.encode("utf-8", errors="surrogateescape")))
+        )
         found.append(Address(display.strip('"').strip(), address))
     if not found and text.strip():
         defects.append(f"{label} header holds no readable address: {text[:80]!r}")

@@ -11,8 +11,8 @@ from intake.reading.attachments import build_attachments
 from intake.reading.envelope import DeliveryFacts, build_envelope
 from intake.reading.html_text import referenced_content_ids
 from intake.reading.large_links import find_large_links
-from intake.reading.mime import parse_entity
-from intake.reading.model import Envelope, MailReading, ReadLimits
+from intake.reading.mime import DEPTH_DEFECT, parse_entity
+from intake.reading.model import Envelope, LimitCode, LimitHit, MailReading, ReadLimits
 from intake.reading.parts import PartWalk
 
 _EMPTY_ENVELOPE = Envelope(
@@ -54,7 +54,16 @@ def _read(raw: bytes, limits: ReadLimits) -> MailReading:
     shown: set[str] = set()
     for html in walk.html_sources:
         shown |= referenced_content_ids(html)
-    attachments = build_attachments(walk.files, shown, limits, defects)
+    hits: list[LimitHit] = []
+    if any(defect.startswith(DEPTH_DEFECT) for defect in defects):
+        hits.append(
+            LimitHit(
+                LimitCode.MIME_TOO_DEEP,
+                limits.max_depth,
+                f"嵌套超过 {limits.max_depth} 层的邮件内容",
+            )
+        )
+    attachments = build_attachments(walk.files, shown, limits, defects, hits)
     plain_bodies = [body.text for body in walk.bodies if body.kind == "plain"]
     large_links = find_large_links(walk.html_sources, plain_bodies)
     return MailReading(
@@ -63,6 +72,7 @@ def _read(raw: bytes, limits: ReadLimits) -> MailReading:
         attachments=attachments,
         large_links=large_links,
         defects=tuple(dict.fromkeys(defects)),
+        limits_hit=tuple(hits),
     )
 
 

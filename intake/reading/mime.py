@@ -17,6 +17,9 @@ from intake.reading.params import HeaderValue, parse_header_value
 
 _IDENTITY_ENCODINGS = {"", "7bit", "8bit", "binary", "7-bit", "8-bit", "8bits", "7bits", "none"}
 _UU_ENCODINGS = {"x-uuencode", "uuencode", "x-uue", "uue"}
+DEPTH_DEFECT = "MIME nesting deeper than"
+"""How the defect of a part cut off by the depth limit begins (the reader turns it into a
+`LimitHit`)."""
 
 
 @dataclass
@@ -175,7 +178,7 @@ def parse_entity(
             entity.content_type = HeaderValue("text/plain", content_type.params)
             return entity
         if depth >= max_depth:
-            defects.append(f"MIME nesting deeper than {max_depth} levels; deeper parts not read")
+            defects.append(f"{DEPTH_DEFECT} {max_depth} levels; deeper parts not read")
             return entity
         child_type = "message/rfc822" if content_type.value == "multipart/digest" else "text/plain"
         boundary_bytes = boundary.encode("utf-8", errors="surrogateescape")
@@ -194,7 +197,7 @@ def parse_entity(
             )
     elif content_type.value in ("message/rfc822", "message/global"):
         if depth >= max_depth:
-            defects.append(f"MIME nesting deeper than {max_depth} levels; deeper parts not read")
+            defects.append(f"{DEPTH_DEFECT} {max_depth} levels; deeper parts not read")
             return entity
         if transfer_encoding(entity) in _IDENTITY_ENCODINGS:
             entity.children.append(

@@ -24,6 +24,25 @@ class ReadLimits:
     tiny_image_bytes: int = 2048
 
 
+class LimitCode(StrEnum):
+    """A limit of `ReadLimits` (or of the pipeline) that a message hit; also an attachment
+    problem code, so the registrant's reply and the office's digest name it."""
+
+    TOO_MANY_ATTACHMENTS = "too_many_attachments"
+    MIME_TOO_DEEP = "mime_too_deep"
+    MESSAGE_TOO_LARGE = "message_too_large"
+
+
+@dataclass(frozen=True)
+class LimitHit:
+    """One limit a message hit: which, its value, and a short display name for what was not
+    read (shown to the registrant in place of a file name)."""
+
+    code: LimitCode
+    limit: int
+    label: str
+
+
 class AutoMarker(StrEnum):
     """Why a message counts as automatically generated (never to be answered)."""
 
@@ -117,3 +136,4 @@ class MailReading:
     attachments: tuple[Attachment, ...]
     large_links: tuple[LargeAttachmentLink, ...]
     defects: tuple[str, ...]
+    limits_hit: tuple[LimitHit, ...] = ()

@@ -55,7 +55,7 @@ def outbox(tmp_path: Path) -> Iterator[Outbox]:
 def queue(outbox: Outbox, recipient: str, count: int = 1, kind: str = "ack") -> list[int]:
     ids = []
     for index in range(count):
-        raw = factories.mail(subject=f"reply {index}", to=recipient)
+        raw = factories.mail(subject=f"reply {index}", sender="shhlwxxb@163.com", to=recipient)
         digest, _ = outbox.files.put("out", raw, ".eml")
         with outbox.store.session() as db:
             row = OutboxMail(

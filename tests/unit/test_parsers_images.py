@@ -278,3 +278,14 @@ def test_rapidocr_reads_a_turned_card_from_the_card_itself(turn: int) -> None:
     values = {k: v.value for k, v in document.fields.items()}
     assert values["id_number"] == "110102199101010078"
     assert values["name"] == "王芳"
+
+
+def test_an_ocr_worker_past_its_memory_limit_is_killed_and_the_page_reported() -> None:
+    try:
+        [document] = read_document("card.png", card_image(), ParseLimits(ocr_memory_mb=60))
+        assert document.unreadable == "too_much_memory"
+        assert "limit 60 MB" in document.notes[0]
+        [again] = read_document("card.png", card_image())  # a fresh worker reads the next page
+        assert again.kind is DocumentKind.ID_CARD_FRONT
+    finally:
+        stop_worker()
