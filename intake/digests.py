@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from intake.clock import SHANGHAI
 from intake.deciding import current_form
 from intake.replying import office_info
-from intake.sending import enqueue
+from intake.sending import OFFICE_CAP_NOTE, enqueue
 from intake.settings import OfficeSettings, Settings
 from intake.store.database import Store
 from intake.store.files import FileStore
@@ -150,7 +150,9 @@ def _activity(db: Session, office: str, start: datetime, end: datetime) -> tuple
     return tuple(sorted(rows, key=lambda r: r.at))
 
 
-def _attention(db: Session, office: str) -> tuple[AttentionRow, ...]:
+def attention_rows(db: Session, office: str) -> tuple[AttentionRow, ...]:
+    """What waits for a person at this office: quarantined mail, uncertain counties, failed or
+    held sending, replies waiting for tomorrow, a mailbox that cannot be read."""
     rows: list[AttentionRow] = []
     for message in db.execute(
         select(Message).where(
@@ -188,6 +190,23 @@ def _attention(db: Session, office: str) -> tuple[AttentionRow, ...]:
                 "failed_send",
                 reference,
                 f"{mail.recipient}: {mail.state} — {mail.last_error or ''}",
+            )
+        )
+    waiting = db.execute(
+        select(func.count())
+        .select_from(OutboxMail)
+        .where(
+            OutboxMail.office == office,
+            OutboxMail.state == OutboxState.QUEUED.value,
+            OutboxMail.last_error.startswith(OFFICE_CAP_NOTE),
+        )
+    ).scalar_one()
+    if waiting:
+        rows.append(
+            AttentionRow(
+                "stopped_today",
+                None,
+                f"今日自动回复已达本办公室每日上限，{waiting} 封回复顺延至明天发出",
             )
         )
     state = db.execute(select(SendState).where(SendState.office == office)).scalar_one_or_none()
@@ -288,7 +307,7 @@ def _rollup(
                     "incomplete": int(statuses.get("incomplete", 0))
                     + int(statuses.get("unreadable", 0)),
                     "transferred": int(transferred),
-                    "attention": len(_attention(db, office.code)),
+                    "attention": len(attention_rows(db, office.code)),
                 },
             )
         )
@@ -318,7 +337,7 @@ def make_digest(
             day=day,
             registry=_registry(db, office.code),
             activity=_activity(db, office.code, start, end),
-            attention=_attention(db, office.code) + _limit_hits(db, office.code, start, end),
+            attention=attention_rows(db, office.code) + _limit_hits(db, office.code, start, end),
             rollup=_rollup(db, settings, start, end) if office.code == CITY_OFFICE else (),  # type: ignore[arg-type]
             mask_ids_in_xlsx=settings.sending.mask_ids_in_xlsx,
         )

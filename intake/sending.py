@@ -9,6 +9,9 @@ Rules, in the order they are applied to each queued mail:
 * Nothing goes to an address that hard-bounced in the last `bounce_days`, and no address gets
   more than `replies_per_address_per_day` automatic replies per day (Asia/Shanghai); such mail is
   `suppressed`, with the reason, and shows in the digest.
+* No office sends more than `replies_per_office_per_day` automatic replies a day: past it the
+  rest wait, queued, until tomorrow (they are legitimate answers, unlike a flood from one
+  address); digests still go, and the digest says how many replies wait.
 * NetEase's coded answers: `451 MI:SFQ` holds the office 15 minutes; the daily limit
   (`550 RP:TRC`, `554 MI:STC`) holds it until tomorrow; `535` marks its login broken (held an
   hour, shown to the admin); other 5xx fail that mail; 4xx and dropped connections retry with
@@ -47,6 +50,7 @@ log = logging.getLogger(__name__)
 OUTBOX_KIND = "out"
 BACK_OFF = timedelta(minutes=15)
 LOGIN_HOLD = timedelta(hours=1)
+OFFICE_CAP_NOTE = "the office's daily cap of automatic replies reached"
 
 
 def enqueue(
@@ -118,6 +122,7 @@ class SendReport:
     suppressed: int = 0
     failed: int = 0
     retrying: int = 0
+    deferred: int = 0
     held_offices: list[str] = field(default_factory=list)
 
 
@@ -216,6 +221,10 @@ class Outbox:
             if reason:
                 self._finish(outbox_id, OutboxState.SUPPRESSED, reason)
                 report.suppressed += 1
+                continue
+            if kind != "digest" and self._office_cap_reached(office.code):
+                self._defer_to_tomorrow(outbox_id)
+                report.deferred += 1
                 continue
             if (
                 not first
@@ -333,6 +342,28 @@ class Outbox:
             row.last_error = reason
             if state is OutboxState.SENT:
                 row.sent_at = self.clock()
+
+    def _office_cap_reached(self, office: str) -> bool:
+        with self.store.session() as db:
+            today = db.execute(
+                select(func.count())
+                .select_from(OutboxMail)
+                .where(
+                    OutboxMail.office == office,
+                    OutboxMail.kind != "digest",
+                    OutboxMail.state == OutboxState.SENT.value,
+                    OutboxMail.sent_at >= day_start(self.clock()),
+                )
+            ).scalar_one()
+        return int(today) >= self.settings.replies_per_office_per_day
+
+    def _defer_to_tomorrow(self, outbox_id: int) -> None:
+        cap = self.settings.replies_per_office_per_day
+        with self.store.session() as db:
+            row = db.get(OutboxMail, outbox_id)
+            assert row is not None
+            row.not_before = next_midnight(self.clock())
+            row.last_error = f"{OFFICE_CAP_NOTE} ({cap}); sent tomorrow"
 
     def _suppressed_reason(self, recipient: str, kind: str) -> str | None:
         now = self.clock()

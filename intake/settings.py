@@ -128,6 +128,7 @@ class SendingSettings:
     """How replies go out: caps and pacing that keep NetEase from throttling an office."""
 
     replies_per_address_per_day: int = 5
+    replies_per_office_per_day: int = 400
     seconds_between_sends: float = 3.0
     bounce_days: int = 60
     max_attempts: int = 8
@@ -523,6 +524,7 @@ def _mailboxes(checker: _Checker, raw: Mapping[str, Any]) -> Path | None:
 TOP_TABLES = ("storage", "schedule", "office", "mailboxes", "sending", "limits", "retention")
 SENDING_LIMITS: dict[str, tuple[type, float, float]] = {
     "replies_per_address_per_day": (int, 1, 100),
+    "replies_per_office_per_day": (int, 1, 10000),
     "seconds_between_sends": (float, 0, 600),
     "bounce_days": (int, 1, 3650),
     "max_attempts": (int, 1, 100),

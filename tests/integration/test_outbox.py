@@ -173,3 +173,39 @@ def test_status_tells_the_admin_about_a_broken_login(outbox: Outbox, tmp_path: P
     assert rows["130582"].sending.startswith("login broken: SMTP login refused")
     assert rows["130502"].sending == "ok"
     assert "sending held" in as_table(list(rows.values()))
+
+
+def test_office_cap_defers_the_rest_to_tomorrow_and_digests_still_go(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'o.db'}")
+    (tmp_path / "mail" / "130582").mkdir(parents=True)
+    capped = Outbox(
+        store,
+        FileStore(tmp_path / "files"),
+        LocalFolderAdapter(tmp_path / "mail"),
+        SendingSettings(seconds_between_sends=0, replies_per_office_per_day=3),
+        lambda: NOW,
+    )
+    try:
+        for sender in range(5):
+            queue(capped, f"r{sender}@qq.com")
+        queue(capped, "staff@163.com", kind="digest")
+        transport = ScriptedTransport()
+        report = capped.drain(OFFICE, lambda o: transport)
+        assert report.sent == 4 and report.deferred == 2  # 3 replies and the digest
+        assert transport.sent == ["r0@qq.com", "r1@qq.com", "r2@qq.com", "staff@163.com"]
+        with store.session() as db:
+            waiting = (
+                db.execute(select(OutboxMail).where(OutboxMail.state == OutboxState.QUEUED.value))
+                .scalars()
+                .all()
+            )
+            assert [w.recipient for w in waiting] == ["r3@qq.com", "r4@qq.com"]
+            assert all(w.not_before == next_midnight(NOW) for w in waiting)
+            from intake.digests import attention_rows
+
+            lines = [row.detail for row in attention_rows(db, "130582")]
+        assert any("2 封回复顺延至明天发出" in line for line in lines)
+        again = capped.drain(OFFICE, lambda o: transport)  # later the same day: nothing more
+        assert again.sent == 0 and len(transport.sent) == 4
+    finally:
+        store.close()
