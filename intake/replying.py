@@ -24,6 +24,7 @@ from intake.store.files import FileStore
 from intake.store.tables import Attachment, Document, Filing, Message, OutboxMail
 from notifications.compose import compose_reply, is_message_id, make_message_id
 from notifications.replies import AccountLine, OfficeInfo, ReplyContext, ReplyRenderer
+from routing.offices import office_by_code
 
 REPLY_WITHIN = timedelta(days=15)
 LINK_REASON = "link_only"
@@ -42,6 +43,26 @@ def office_info(office: OfficeSettings) -> OfficeInfo:
     """The office as the templates show it."""
     return OfficeInfo(
         office.code, office.name, office.mailbox, office.address, office.phone, office.contacts
+    )
+
+
+def holder_info(offices: Mapping[str, OfficeSettings], code: str) -> OfficeInfo | None:
+    """The office that holds a filing, as the templates show it: from the config, or, for an
+    office the config leaves out, from the notice's own list (a registrant told where the filing
+    went must be told how to reach that office)."""
+    configured = offices.get(code)
+    if configured is not None:
+        return office_info(configured)
+    published = office_by_code(code)
+    if published is None:
+        return None
+    return OfficeInfo(
+        published.code,
+        published.name,
+        published.mailbox,
+        published.address,
+        published.phone,
+        published.contacts,
     )
 
 
@@ -87,14 +108,14 @@ def queue_reply(
     replying = adapters.offices.get(message.office) or adapters.offices.get(filing.received_by)
     if replying is None:
         return None
-    holder = adapters.offices.get(filing.office)
+    holder = holder_info(adapters.offices, filing.office)
     form = current_form(db, filing)
     assert filing.reference is not None
     context = ReplyContext(
         kind=kind,
         reference=filing.reference,
         office=office_info(replying),
-        holder=office_info(holder) if holder and holder.code != replying.code else None,
+        holder=holder if holder and holder.code != replying.code else None,
         subject_type=filing.subject_type,
         registrant=((form.fields or {}).get("subject_name") or None) if form else None,
         accounts=_accounts(form),
