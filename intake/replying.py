@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from intake.clock import SHANGHAI
 from intake.deciding import current_form
+from intake.reading.envelope import SEVERAL_SENDERS
 from intake.sending import enqueue
 from intake.settings import EMAIL_RE, OfficeSettings
 from intake.store.files import FileStore
@@ -104,6 +105,8 @@ def queue_reply(
     kind = filing.reply_kind or "none"
     recipient = (message.from_addr or "").strip().lower()
     if kind == "none" or not recipient or not EMAIL_RE.match(recipient):
+        return None
+    if any(defect.startswith(SEVERAL_SENDERS) for defect in message.defects or ()):
         return None
     replying = adapters.offices.get(message.office) or adapters.offices.get(filing.received_by)
     if replying is None:

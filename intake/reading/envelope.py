@@ -120,11 +120,18 @@ def _text_header(entity: Entity, name: str) -> str | None:
     return None if raw is None else _clean_space(decode_header_bytes(raw))
 
 
+SEVERAL_SENDERS = "From names several mailboxes"
+"""The start of the defect recorded for a mail whose From holds more than one address: such a
+mail gets no automatic reply (the reply must go to one mailbox that surely sent it)."""
+
+
 def build_envelope(entity: Entity, facts: DeliveryFacts, defects: list[str]) -> Envelope:
     """Read the envelope from the top entity's headers and the facts found in its body."""
     subject = _text_header(entity, "subject") or ""
     senders = parse_addresses(entity.all_headers("from")[:1], defects, "From")
     from_ = senders[0] if senders else None
+    if len(senders) > 1:
+        defects.append(f"{SEVERAL_SENDERS}: {', '.join(a.addr for a in senders)[:200]}")
     delivered = [
         address.addr.lower()
         for name in ("delivered-to", "x-original-to")

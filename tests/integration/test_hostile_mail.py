@@ -519,6 +519,8 @@ def test_mails_fetched_in_pieces_are_the_same_bytes_at_every_piece_boundary(
         b"\xe7\x94\xa8\xe6\x88\xb7@qq.com",
         b"a@qq.com\x00b@evil.example",
         b"undisclosed-recipients:;",
+        b"zhang@qq.com, victim@163.com",
+        b"=?utf-8?b?5byg5LiJ?= <zhang@qq.com>, <victim@163.com>",
     ],
 )
 def test_no_reply_to_a_sender_that_is_not_one_plain_mailbox(
