@@ -103,6 +103,7 @@ class RoundReport:
     failed: int = 0
     quarantined: int = 0
     interrupted: str | None = None
+    skipped: str | None = None
 
 
 def read_step(ctx: PipelineContext, db: Session, message: Message) -> MessageState:

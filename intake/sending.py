@@ -124,6 +124,7 @@ class SendReport:
     retrying: int = 0
     deferred: int = 0
     held_offices: list[str] = field(default_factory=list)
+    skipped: str | None = None
 
 
 def next_midnight(now: datetime) -> datetime:

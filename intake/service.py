@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from intake import crypto
 from intake.audit import record_digest
 from intake.clock import Clock, system_clock
 from intake.digests import DigestMade, due_digests, make_digest
-from intake.errors import IntakeError
+from intake.errors import IntakeError, TransientError
 from intake.fetcher import PollReport, poll_office
 from intake.locks import mailbox_lock
 from intake.logs import correlated
@@ -188,9 +189,32 @@ def _plain(exc: BaseException) -> str:
 def process(
     deployment: Deployment, should_stop: Callable[[], bool], office: str | None = None
 ) -> RoundReport:
-    """One pipeline round; rounds never overlap inside one process."""
+    """One pipeline round. Rounds never overlap: inside one process by a lock, across processes
+    (an admin's `intake run --once` beside the worker, or workers on two machines sharing a
+    PostgreSQL store) by the `pipeline` lock; a round that finds it taken is skipped, not
+    waited for — the other process is doing the same work."""
     with deployment.pipeline_lock:
-        return run_round(deployment.pipeline(), office=office, should_stop=should_stop)
+        try:
+            with _across_processes(deployment, PIPELINE_LOCK) as taken:
+                if not taken:
+                    log.info("pipeline: %s", ELSEWHERE)
+                    return RoundReport(skipped=ELSEWHERE)
+                return run_round(deployment.pipeline(), office=office, should_stop=should_stop)
+        except TransientError as exc:  # the lock's database could not be reached
+            return RoundReport(interrupted=_plain(exc))
+
+
+PIPELINE_LOCK = "pipeline"
+OUTBOX_LOCK = "outbox"
+ELSEWHERE = "another process is doing this now; skipped"
+
+
+@contextmanager
+def _across_processes(deployment: Deployment, name: str) -> Iterator[bool]:
+    """The named lock shared by every process of the deployment (a file lock beside the files,
+    and a PostgreSQL advisory lock when the store is PostgreSQL); yields whether it was taken."""
+    with mailbox_lock(deployment.lock_dir, name, deployment.store.engine) as taken:
+        yield taken
 
 
 @dataclass
@@ -205,8 +229,12 @@ class PassReport:
 
 
 def send_due(deployment: Deployment, should_stop: Callable[[], bool] = lambda: False) -> SendReport:
-    """Drain the outbox of every enabled office; one drain at a time in a process."""
-    with deployment.send_lock:
+    """Drain the outbox of every enabled office; one drain at a time, in a process and across
+    processes (two drains could both take the same queued mail and send it twice)."""
+    with deployment.send_lock, _across_processes(deployment, OUTBOX_LOCK) as taken:
+        if not taken:
+            log.info("sending: %s", ELSEWHERE)
+            return SendReport(skipped=ELSEWHERE)
         return deployment.outbox().drain(
             deployment.settings.enabled_offices, deployment.transport_for, should_stop
         )
@@ -231,8 +259,12 @@ def digests_due(deployment: Deployment) -> list[DigestMade]:
 
 
 def purge_due(deployment: Deployment) -> PurgeReport:
-    """Delete what is past its retention time (daily job); never while a pipeline round runs."""
-    with deployment.pipeline_lock:
+    """Delete what is past its retention time (daily job); never while a pipeline round runs,
+    in this process or another."""
+    with deployment.pipeline_lock, _across_processes(deployment, PIPELINE_LOCK) as taken:
+        if not taken:
+            log.info("purge: %s", ELSEWHERE)
+            return PurgeReport(dry_run=False)
         return purge(
             deployment.store, deployment.files, deployment.settings.retention, deployment.clock()
         )

@@ -26,7 +26,8 @@ def dovecot() -> Iterator[Dovecot]:
         server.stop()
 
 
-def _pg_database() -> Iterator[str]:
+def fresh_pg_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database on the local server, dropped afterwards."""
     name = f"intake_test_{uuid.uuid4().hex[:12]}"
     try:
         with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
@@ -49,7 +50,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'intake.db'}"
     else:
-        yield from _pg_database()
+        yield from fresh_pg_database()
 
 
 @pytest.fixture

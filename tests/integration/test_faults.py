@@ -42,7 +42,7 @@ from intake.store import database
 from intake.store.database import Store
 from intake.store.tables import Digest, Message, OutboxMail, OutboxState, PollState
 from intake.worker import StopFlag, guarded, sending_job
-from tests.conftest import PG_ADMIN, _pg_database
+from tests.conftest import PG_ADMIN, fresh_pg_database
 from tests.servers import CuttingProxy, Dovecot, SmtpServer, read_smtp_log, start_smtp
 
 REPO = Path(__file__).resolve().parents[2]
@@ -440,7 +440,7 @@ def pg_up() -> bool:
 def test_postgresql_restarted_under_the_worker(
     dovecot: Dovecot, smtp: SmtpServer, tmp_path: Path
 ) -> None:
-    url_source = _pg_database()
+    url_source = fresh_pg_database()
     url = next(url_source)
     mails = [form_mail(i) for i in range(12)]
     deliver(dovecot, [raw for _, raw in mails])
