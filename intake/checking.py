@@ -19,8 +19,9 @@ from sqlalchemy import select
 from intake import crypto
 from intake.audit import set_pipeline_actor
 from intake.ledger import Place, store_fetched
-from intake.pipeline import MAX_ATTEMPTS, PipelineContext, run_round
+from intake.pipeline import MAX_ATTEMPTS, PipelineContext, run_round, with_limits
 from intake.reading import read_message
+from intake.settings import LimitsSettings
 from intake.store.database import Store
 from intake.store.files import FileStore
 from intake.store.tables import Attachment, Document, Filing, Message, MessageState
@@ -43,8 +44,10 @@ def check_files(
     mailboxes: dict[str, str] | None = None,
     ocr: Callable[[], object | None] = lambda: None,
     on_progress: Callable[[int, Path], None] = lambda i, p: None,
+    limits: LimitsSettings | None = None,
 ) -> list[dict[str, object]]:
-    """The state of each message's filing after it was taken in, in input order."""
+    """The state of each message's filing after it was taken in, in input order (under the
+    config's `[limits]` when given, else the defaults)."""
     offices = mailboxes or {o.mailbox.lower(): o.code for o in OFFICES}
     results: list[dict[str, object]] = []
     # The throw-away store is encrypted under a throw-away key, so no set-up is needed.
@@ -57,6 +60,8 @@ def check_files(
         context = PipelineContext(
             store, files, lambda: moment[0], ocr=ocr, own_addresses=tuple(offices)
         )
+        if limits is not None:
+            context = with_limits(context, limits)
         try:
             for index, path in enumerate(paths, start=1):
                 on_progress(index, path)

@@ -142,7 +142,11 @@ def _run(args: argparse.Namespace) -> int:
             p = report.pipeline
             print(
                 f"pipeline: {p.advanced} steps done, {p.failed} failed, {p.quarantined} quarantined"
-                + (f"; interrupted: {p.interrupted} (resumed at the next run)" if p.interrupted else "")
+                + (
+                    f"; interrupted: {p.interrupted} (resumed at the next run)"
+                    if p.interrupted
+                    else ""
+                )
             )
             s = report.sending
             print(
@@ -188,8 +192,13 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _parse(args: argparse.Namespace) -> int:
-    from parsers.reader import read_document
+    from intake.pipeline import parse_limits_of
+    from parsers.reader import ParseLimits, read_document
 
+    try:
+        limits = parse_limits_of(_settings(args).limits)
+    except IntakeError:
+        limits = ParseLimits()  # no usable config: the default limits
     get_engine = lazy_ocr(args.engine)
     results: list[dict[str, object]] = []
     status = EXIT_OK
@@ -201,7 +210,7 @@ def _parse(args: argparse.Namespace) -> int:
             print(f"intake: {name}: {exc.strerror or exc}", file=sys.stderr)
             status = EXIT_FAILED
             continue
-        for document in read_document(path.name, data, ocr=get_engine()):  # type: ignore[arg-type]
+        for document in read_document(path.name, data, limits, get_engine()):  # type: ignore[arg-type]
             item = document.to_json()
             if str(path.parent) != ".":
                 item["file"] = str(path.parent / document.file)
@@ -280,17 +289,20 @@ def _check(args: argparse.Namespace) -> int:
             print(f"intake: {path}: no such file", file=sys.stderr)
             return EXIT_FAILED
     mailboxes = None
+    limits = None
     try:
         settings = _settings(args)
         mailboxes = {o.mailbox.lower(): o.code for o in settings.offices if o.mailbox}
+        limits = settings.limits
     except IntakeError:
-        pass  # no usable config: the offices of the notice are used
+        pass  # no usable config: the offices of the notice and the default limits are used
     show = sys.stderr.isatty() and len(paths) > 1
     results = check_files(
         paths,
         mailboxes,
         lazy_ocr(args.engine),
         lambda i, p: print(f"[{i}/{len(paths)}] {p}", file=sys.stderr) if show else None,
+        limits,
     )
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=1))

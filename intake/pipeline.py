@@ -85,13 +85,18 @@ def with_limits(ctx: PipelineContext, limits: LimitsSettings) -> PipelineContext
             max_archive_depth=limits.max_archive_depth,
             max_compression_ratio=limits.max_archive_ratio,
         ),
-        parse_limits=ParseLimits(
-            max_pages=limits.max_pages,
-            max_pixels=limits.max_pixels,
-            seconds_per_document=limits.seconds_per_document,
-            max_bytes=limits.max_document_bytes,
-            ocr_memory_mb=limits.ocr_memory_mb,
-        ),
+        parse_limits=parse_limits_of(limits),
+    )
+
+
+def parse_limits_of(limits: LimitsSettings) -> ParseLimits:
+    """The document reader's bounds from the `[limits]` settings."""
+    return ParseLimits(
+        max_pages=limits.max_pages,
+        max_pixels=limits.max_pixels,
+        seconds_per_document=limits.seconds_per_document,
+        max_bytes=limits.max_document_bytes,
+        ocr_memory_mb=limits.ocr_memory_mb,
     )
 
 

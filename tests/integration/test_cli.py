@@ -103,3 +103,21 @@ def test_config_check_renders_template_overrides(tmp_path: Path) -> None:
     assert "reply_ack.txt.j2" in run.stdout and "refernce" in run.stdout
     (overrides / "reply_ack.txt.j2").write_text(builtin, encoding="utf-8")
     assert intake("config", "check", "--config", str(path), env=env).returncode == 0
+
+
+def test_parse_and_check_follow_the_configs_limits(tmp_path: Path) -> None:
+    from intake.demo import local_config
+
+    config = local_config(tmp_path, f"sqlite:///{tmp_path / 'i.db'}", tmp_path / "mailboxes")
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write("\n[limits]\nmax_pages = 1\nmax_attachments = 1\n")
+    run = intake("parse", str(DOCUMENTS / "filing_01_scan.pdf"), "--json", "--config", str(config))
+    assert run.returncode == 0, run.stderr
+    documents = json.loads(run.stdout)
+    assert [d.get("unreadable") for d in documents][-1] == "too_many_pages"
+    assert documents[0]["kind"] == "registration_form"
+    mail = next((SCENARIOS / "individual_complete").glob("01-*.eml"))
+    checked = intake("check", str(mail), "--json", "--config", str(config))
+    assert checked.returncode == 0, checked.stderr
+    [result] = json.loads(checked.stdout)
+    assert len(result["documents"]) == 1  # the mail's other attachments are over the limit
