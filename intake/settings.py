@@ -394,25 +394,54 @@ def _storage(checker: _Checker, raw: Mapping[str, Any]) -> StorageSettings | Non
     return StorageSettings(str(database), Path(str(files)), keys) if ok else None
 
 
+RETENTION_RANGES: dict[str, tuple[type, float, float]] = {
+    "days_after_complete": (int, 1, 36500),
+    "days_after_last_activity": (int, 1, 36500),
+}
+
+
 def _retention(checker: _Checker, raw: Mapping[str, Any]) -> RetentionSettings:
-    keys = ("days_after_complete", "days_after_last_activity")
-    checker.unknown_keys("retention", 0, raw, keys, None)
-    values: dict[str, int] = {}
-    for key in keys:
+    """`[retention]`: whole numbers of days."""
+    checker.unknown_keys("retention", 0, raw, tuple(RETENTION_RANGES), None)
+    return RetentionSettings(
+        **_numbers(checker, "retention", raw, RETENTION_RANGES, RetentionSettings, " of days")
+    )
+
+
+def _plain_number(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+def _numbers(
+    checker: _Checker,
+    table: str,
+    raw: Mapping[str, Any],
+    ranges: Mapping[str, tuple[type, float, float]],
+    defaults: type,
+    unit: str = "",
+) -> dict[str, Any]:
+    """The keys of `ranges` present in `[table]`, each a number of its kind within its range;
+    a bad one is reported (naming the range, and the default as the fix) and left out."""
+    values: dict[str, Any] = {}
+    for key, (kind, low, high) in ranges.items():
         if key not in raw:
             continue
         value = raw[key]
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 36500:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if kind is int:
+            ok = ok and isinstance(value, int)
+        if not ok or not low <= value <= high:
             checker.add(
-                "retention",
+                table,
                 0,
                 key,
-                f"must be a whole number of days from 1 to 36500, not {value!r}",
-                f"{key} = {getattr(RetentionSettings, key)}",
+                f"must be {'a whole number' if kind is int else 'a number'}{unit} from "
+                f"{_plain_number(low)} to {_plain_number(high)}, not {value!r}",
+                f"{key} = {getattr(defaults, key)}",
             )
             continue
-        values[key] = value
-    return RetentionSettings(**values)
+        values[key] = kind(value)
+    return values
 
 
 def key_problems(settings: Settings, environ: Mapping[str, str]) -> list[ConfigProblem]:
@@ -533,24 +562,7 @@ SENDING_LIMITS: dict[str, tuple[type, float, float]] = {
 
 def _sending(checker: _Checker, raw: Mapping[str, Any]) -> SendingSettings:
     checker.unknown_keys("sending", 0, raw, (*SENDING_LIMITS, "mask_ids_in_xlsx"), None)
-    values: dict[str, Any] = {}
-    for key, (kind, low, high) in SENDING_LIMITS.items():
-        if key not in raw:
-            continue
-        value = raw[key]
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if kind is int:
-            ok = ok and isinstance(value, int)
-        if not ok or not low <= value <= high:
-            checker.add(
-                "sending",
-                0,
-                key,
-                f"must be a number from {low:g} to {high:g}, not {value!r}",
-                f"{key} = {getattr(SendingSettings, key)}",
-            )
-            continue
-        values[key] = kind(value)
+    values = _numbers(checker, "sending", raw, SENDING_LIMITS, SendingSettings)
     if "mask_ids_in_xlsx" in raw:
         if isinstance(raw["mask_ids_in_xlsx"], bool):
             values["mask_ids_in_xlsx"] = raw["mask_ids_in_xlsx"]
@@ -580,26 +592,7 @@ LIMIT_RANGES: dict[str, tuple[type, float, float]] = {
 def _limits(checker: _Checker, raw: Mapping[str, Any]) -> LimitsSettings:
     """`[limits]`: each key a number within its range (an error names the range and default)."""
     checker.unknown_keys("limits", 0, raw, tuple(LIMIT_RANGES), None)
-    values: dict[str, Any] = {}
-    for key, (kind, low, high) in LIMIT_RANGES.items():
-        if key not in raw:
-            continue
-        value = raw[key]
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if kind is int:
-            ok = ok and isinstance(value, int)
-        if not ok or not low <= value <= high:
-            checker.add(
-                "limits",
-                0,
-                key,
-                f"must be {'a whole number' if kind is int else 'a number'} from {low:.0f} to "
-                f"{high:.0f}, not {value!r}",
-                f"{key} = {getattr(LimitsSettings, key)}",
-            )
-            continue
-        values[key] = kind(value)
-    return LimitsSettings(**values)
+    return LimitsSettings(**_numbers(checker, "limits", raw, LIMIT_RANGES, LimitsSettings))
 
 
 OFFICE_KEYS = (
