@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import json
 import os
 import random
 import signal
@@ -52,6 +51,7 @@ sys.path.insert(0, str(REPO))
 from imap_tools import MailBoxUnencrypted  # noqa: E402
 
 from routing.offices import OFFICES  # noqa: E402
+from tests.factories import loopback_config  # noqa: E402
 from tests.servers import Dovecot, SmtpServer, read_smtp_log, start_dovecot, start_smtp  # noqa: E402
 
 DOCS = REPO / "samples" / "documents" / "out"
@@ -152,61 +152,17 @@ def plan_mails(count: int, offices: list[tuple[str, str]], rng: random.Random) -
 
 
 def write_config(work: Path, offices: list[tuple[str, str]], dovecot: Dovecot, smtp: int) -> Path:
-    """A config for these offices on the local servers; digests due at once (digest_at 00:00).
-
-    The other offices of the notice are listed too, disabled, so a filing transferred to one
-    of them is answered with its address and phone, as in a real deployment."""
-    blocks = []
-    tested = dict(offices)
-    for office in OFFICES:
-        if office.code not in tested:
-            blocks.append(
-                f"""
-[[office]]
-code = "{office.code}"
-name = "{office.name}"
-mailbox = "{office.mailbox}"
-address = "{office.address}"
-phone = "{office.phone}"
-contacts = {json.dumps(list(office.contacts), ensure_ascii=False)}
-password_env = "PW_{office.code}"
-enabled = false
-"""
-            )
-            continue
-        code, mailbox = office.code, tested[office.code]
-        blocks.append(
-            f"""
-[[office]]
-code = "{code}"
-name = "{office.name}"
-mailbox = "{mailbox}"
-address = "{office.address}"
-phone = "{office.phone}"
-contacts = {json.dumps(list(office.contacts), ensure_ascii=False)}
-password_env = "PW_{code}"
-imap = {{ host = "127.0.0.1", port = {dovecot.port}, security = "none" }}
-smtp = {{ host = "127.0.0.1", port = {smtp}, security = "none" }}
-folders = ["INBOX"]
-"""
-        )
-    path = work / "intake.toml"
-    path.write_text(
-        f"""
-[storage]
-database = "sqlite:///{work / "intake.db"}"
-files = "{work / "files"}"
-
-[schedule]
-digest_at = "00:00"
-
-[sending]
-seconds_between_sends = 0
-"""
-        + "".join(blocks),
-        encoding="utf-8",
+    """The deployment's config: the tested offices on the loopback servers, the notice's other
+    offices listed but disabled (so a filing transferred to one of them names its holder)."""
+    return loopback_config(
+        work,
+        imap_port=dovecot.port,
+        smtp_port=smtp,
+        offices=dict(offices),
+        password_env="PW_{code}",
+        digest_at="00:00",
+        others_disabled=True,
     )
-    return path
 
 
 def password(code: str) -> str:

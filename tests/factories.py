@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 
 from intake.settings import DEFAULT_FOLDERS, Endpoint, OfficeSettings, Security
 
@@ -60,3 +63,67 @@ def mail(
             attachment, maintype="application", subtype="octet-stream", filename=attachment_name
         )
     return message.as_bytes()
+
+
+def loopback_config(
+    folder: Path,
+    *,
+    imap_port: int,
+    smtp_port: int,
+    offices: Mapping[str, str],
+    password_env: str = "PW",
+    database_url: str | None = None,
+    files: Path | None = None,
+    digest_at: str = "23:59",
+    folders: tuple[str, ...] | None = ("INBOX",),
+    others_disabled: bool = False,
+) -> Path:
+    """A config file for a deployment whose offices (code → mailbox) use the test IMAP and SMTP
+    servers on loopback without TLS; names, addresses and phones are the notice's.
+
+    `password_env` may hold ``{code}``. With `others_disabled` the notice's other offices are
+    listed too, disabled (a transferred filing's holder office is then configured)."""
+    from routing.offices import OFFICES
+
+    blocks = []
+    for published in OFFICES:
+        mailbox = offices.get(published.code)
+        if mailbox is None and not others_disabled:
+            continue
+        lines = [
+            "[[office]]",
+            f'code = "{published.code}"',
+            f'name = "{published.name}"',
+            f'mailbox = "{mailbox or published.mailbox}"',
+            f'address = "{published.address}"',
+            f'phone = "{published.phone}"',
+            f"contacts = {json.dumps(list(published.contacts), ensure_ascii=False)}",
+            f'password_env = "{password_env.format(code=published.code)}"',
+        ]
+        if mailbox is None:
+            lines.append("enabled = false")
+        else:
+            lines.append(f'imap = {{ host = "127.0.0.1", port = {imap_port}, security = "none" }}')
+            lines.append(f'smtp = {{ host = "127.0.0.1", port = {smtp_port}, security = "none" }}')
+            if folders is not None:
+                lines.append(f"folders = {json.dumps(list(folders), ensure_ascii=False)}")
+        blocks.append("\n".join(lines))
+    path = folder / "intake.toml"
+    path.write_text(
+        f"""[storage]
+database = "{database_url or f"sqlite:///{folder / 'intake.db'}"}"
+files = "{files or folder / "files"}"
+
+[schedule]
+timezone = "Asia/Shanghai"
+digest_at = "{digest_at}"
+
+[sending]
+seconds_between_sends = 0
+
+"""
+        + "\n\n".join(blocks)
+        + "\n",
+        encoding="utf-8",
+    )
+    return path

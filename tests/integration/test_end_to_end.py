@@ -24,6 +24,7 @@ from intake.digests import make_digest
 from intake.service import Deployment, open_deployment, process, run_once, send_due
 from intake.settings import load_settings
 from intake.store.tables import OutboxMail, OutboxState
+from tests import factories
 from tests.servers import Dovecot, SmtpServer, start_smtp
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,33 +40,13 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 def config(tmp_path: Path, dovecot: Dovecot, smtp: SmtpServer) -> Path:
-    path = tmp_path / "intake.toml"
-    path.write_text(
-        f"""
-[storage]
-database = "sqlite:///{tmp_path / "intake.db"}"
-files = "{tmp_path / "files"}"
-
-[schedule]
-digest_at = "23:59"
-
-[sending]
-seconds_between_sends = 0
-
-[[office]]
-code = "{OFFICE}"
-name = "桥东区互联网信息办公室"
-mailbox = "{MAILBOX}"
-address = "桥东区顺德路201号"
-phone = "3664526"
-contacts = ["张路"]
-password_env = "PW"
-imap = {{ host = "127.0.0.1", port = {dovecot.port}, security = "none" }}
-smtp = {{ host = "127.0.0.1", port = {smtp.port}, security = "none" }}
-""",
-        encoding="utf-8",
+    return factories.loopback_config(
+        tmp_path,
+        imap_port=dovecot.port,
+        smtp_port=smtp.port,
+        offices={OFFICE: MAILBOX},
+        folders=None,
     )
-    return path
 
 
 def deploy(tmp_path: Path, dovecot: Dovecot, smtp: SmtpServer) -> Deployment:

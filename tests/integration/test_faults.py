@@ -42,6 +42,7 @@ from intake.store import database
 from intake.store.database import Store
 from intake.store.tables import Digest, Message, OutboxMail, OutboxState, PollState
 from intake.worker import StopFlag, guarded, sending_job
+from tests import factories
 from tests.conftest import PG_ADMIN, fresh_pg_database
 from tests.servers import CuttingProxy, Dovecot, SmtpServer, read_smtp_log, start_smtp
 
@@ -94,34 +95,14 @@ def write_config(
     database_url: str | None = None,
     files: Path | None = None,
 ) -> Path:
-    path = folder / "intake.toml"
-    path.write_text(
-        f"""
-[storage]
-database = "{database_url or f"sqlite:///{folder / 'intake.db'}"}"
-files = "{files or folder / "files"}"
-
-[schedule]
-digest_at = "23:59"
-
-[sending]
-seconds_between_sends = 0
-
-[[office]]
-code = "{OFFICE}"
-name = "沙河市互联网信息办公室"
-mailbox = "{MAILBOX}"
-address = "沙河市太行大街561号"
-phone = "8921750"
-contacts = ["李晓静"]
-password_env = "PW"
-folders = ["INBOX"]
-imap = {{ host = "127.0.0.1", port = {imap_port}, security = "none" }}
-smtp = {{ host = "127.0.0.1", port = {smtp_port}, security = "none" }}
-""",
-        encoding="utf-8",
+    return factories.loopback_config(
+        folder,
+        imap_port=imap_port,
+        smtp_port=smtp_port,
+        offices={OFFICE: MAILBOX},
+        database_url=database_url,
+        files=files,
     )
-    return path
 
 
 def deploy(config: Path, clock: Clock | None = None) -> Deployment:

@@ -358,31 +358,13 @@ def _write_big_mail(path: Path, megabytes: int) -> int:
 
 
 def _config(tmp_path: Path, dovecot: Dovecot, smtp_port: int) -> Path:
-    config = tmp_path / "intake.toml"
-    config.write_text(
-        f"""
-[storage]
-database = "sqlite:///{tmp_path / "intake.db"}"
-files = "{tmp_path / "files"}"
-
-[schedule]
-timezone = "Asia/Shanghai"
-
-[sending]
-seconds_between_sends = 0
-
-[[office]]
-code = "{OFFICE}"
-name = "沙河市互联网信息办公室"
-mailbox = "{MAILBOX}"
-password_env = "INTAKE_PASSWORD_{OFFICE}"
-imap = {{ host = "127.0.0.1", port = {dovecot.port}, security = "none" }}
-smtp = {{ host = "127.0.0.1", port = {smtp_port}, security = "none" }}
-folders = ["INBOX"]
-""",
-        encoding="utf-8",
+    return factories.loopback_config(
+        tmp_path,
+        imap_port=dovecot.port,
+        smtp_port=smtp_port,
+        offices={OFFICE: MAILBOX},
+        password_env="INTAKE_PASSWORD_{code}",
     )
-    return config
 
 
 def _run_once_peak_mb(config: Path) -> int:
