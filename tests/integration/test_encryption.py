@@ -6,7 +6,6 @@ old key dropped, leaves everything readable."""
 from __future__ import annotations
 
 import base64
-import io
 import os
 import stat
 import subprocess
@@ -16,7 +15,6 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-import openpyxl
 import psycopg
 import pytest
 from sqlalchemy import select
@@ -36,6 +34,7 @@ from intake.store.tables import (
     FilingEvent,
     Message,
 )
+from tests import factories
 
 REPO = Path(__file__).resolve().parents[2]
 ID_NUMBER = "11010519491231002X"
@@ -49,23 +48,7 @@ def id_image() -> bytes:
 
 
 def form_xlsx() -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in (
-        ["邢台市新媒体账号登记备案表"],
-        ["主体类型", "个人"],
-        ["姓名", "张喆"],
-        ["身份证号码", ID_NUMBER],
-        ["所属县（市、区）", "沙河市"],
-        ["联系电话", "13803190000"],
-        ["平台", "账号名称", "账号ID"],
-        ["抖音", "沙河生活", "shahe2020"],
-    ):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return factories.form_xlsx(id_number=ID_NUMBER)
 
 
 def filing_mail(sender: str = "zhang@qq.com", subject: str = "新媒体账号登记备案") -> bytes:

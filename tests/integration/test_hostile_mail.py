@@ -216,27 +216,7 @@ def test_bombs_and_locked_files_each_named_in_the_reply_and_digest(
 
 
 def _form(name: str, account: str) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in (
-        ["邢台市新媒体账号登记备案表"],
-        ["主体类型", "个人"],
-        ["姓名", name],
-        ["身份证号码", "11010519491231002X"],
-        ["所属县（市、区）", "沙河市"],
-        ["联系电话", "13803190000"],
-        ["平台", "账号名称", "账号ID"],
-        ["抖音", account, "shahe2020"],
-    ):
-        sheet.append(row)
-    for cells in sheet.iter_rows():
-        for cell in cells:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text that looks like a formula, as a registrant types it
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return factories.form_xlsx(name=name, account=account)
 
 
 def test_registrant_text_never_reaches_a_header_a_formula_or_live_html(

@@ -3,7 +3,6 @@ stored, read, parsed; resumed after a stop; a poison message quarantined, the re
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import subprocess
@@ -13,7 +12,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import openpyxl
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,24 +32,7 @@ def now() -> datetime:
 
 
 def form_xlsx() -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    rows = [
-        ["邢台市新媒体账号登记备案表"],
-        ["主体类型", "个人"],
-        ["姓名", "张喆"],
-        ["身份证号码", "11010519491231002X"],
-        ["所属县（市、区）", "沙河市"],
-        ["联系电话", "13803190000"],
-        ["平台", "账号名称", "账号ID"],
-        ["抖音", "沙河生活", "shahe2020"],
-    ]
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return factories.form_xlsx()
 
 
 def write_config(tmp_path: Path, database: str, mailboxes: Path) -> Path:

@@ -19,14 +19,13 @@ import zipfile
 from pathlib import Path
 from types import ModuleType
 
-import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intake.reading import ReadLimits, read_message
 from intake.reading.charsets import codec_for
 from parsers.archives import ArchiveLimits, expand_archive
-from tests import hostile
+from tests import factories, hostile
 
 REPO = Path(__file__).resolve().parents[2]
 QUICK = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -49,21 +48,7 @@ MAIL_SEEDS = [p.read_bytes() for p in (*QUIRKS, *SCENARIOS)]
 
 
 def _form_xlsx() -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in (
-        ["邢台市新媒体账号登记备案表"],
-        ["主体类型", "个人"],
-        ["姓名", "张喆"],
-        ["身份证号码", "11010519491231002X"],
-        ["平台", "账号名称", "账号ID"],
-        ["抖音", "沙河生活", "shahe2020"],
-    ):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return factories.form_xlsx(county=None)
 
 
 DOCUMENT_SEEDS = [
