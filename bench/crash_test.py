@@ -269,10 +269,15 @@ def reached(aimed: str, before: dict[str, int], now: dict[str, int], watcher: Wa
     return False
 
 
-def start_worker(config: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_worker(
+    config: Path, env: dict[str, str], log: Path, scheduler: bool = False
+) -> subprocess.Popen[bytes]:
+    """`intake run --once`, or with `scheduler` the long-running `intake run` (its jobs: poll
+    and pipeline per office at once, sending and due digests after 30 s)."""
     handle = log.open("ab")
+    how = ["run"] if scheduler else ["run", "--once"]
     return subprocess.Popen(
-        [sys.executable, "-c", WORKER, "run", "--once", "--config", str(config), "-v"],
+        [sys.executable, "-c", WORKER, *how, "--config", str(config), "-v"],
         cwd=REPO,
         env=env,
         stdout=handle,
@@ -296,11 +301,12 @@ def one_kill(
     rng: random.Random,
     log: Path,
     typical: float,
+    scheduler: bool = False,
 ) -> Kill | None:
     """Start the worker and kill it in the phase aimed at, else at a random moment; None when
     the worker finished before either came."""
     before = watcher.snapshot()
-    process = start_worker(config, env, log)
+    process = start_worker(config, env, log, scheduler)
     started = time.monotonic()
     random_at = rng.uniform(0.3, max(0.6, typical))
     deadline = started + 600
@@ -463,6 +469,7 @@ def run(
     office_count: int,
     work: Path,
     sent_copy: bool = True,
+    scheduler: bool = False,
 ) -> Outcome:
     """The whole test in `work`; servers started and stopped here."""
     began = time.monotonic()
@@ -492,7 +499,7 @@ def run(
         aims.insert(0, "digest")
         log = work / "worker.log"
         done: list[Kill] = []
-        typical = 3.0
+        typical = 40.0 if scheduler else 3.0
         round_no = 0
         while len(done) < kills:
             if round_no < len(batches):
@@ -503,10 +510,10 @@ def run(
             if aimed == "digest" and watcher.snapshot().get("digests", 0) >= len(offices):
                 aimed = rng.choice(PHASES[:4])
             started = time.monotonic()
-            result = one_kill(aimed, config, env, watcher, rng, log, typical)
+            result = one_kill(aimed, config, env, watcher, rng, log, typical, scheduler)
             if result is None:
                 typical = max(0.6, (time.monotonic() - started) * 0.9)
-                result = one_kill("random", config, env, watcher, rng, log, typical)
+                result = one_kill("random", config, env, watcher, rng, log, typical, scheduler)
             if result is not None:
                 done.append(result)
                 print(
@@ -574,13 +581,25 @@ def main(argv: list[str] | None = None) -> int:
         help="the SMTP server keeps no copy in 已发送: a kill between its 250 and our commit "
         "then sends that reply twice (shows what the check catches)",
     )
+    parser.add_argument(
+        "--scheduler",
+        action="store_true",
+        help="kill the long-running `intake run` (the scheduler and its jobs) instead of "
+        "`intake run --once`; slower, as sending starts 30 s after each start",
+    )
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     work = Path(tempfile.mkdtemp(prefix="intake-crash-"))
     try:
         outcome = run(
-            seed, args.mails, args.kills, args.offices, work, sent_copy=not args.no_sent_copy
+            seed,
+            args.mails,
+            args.kills,
+            args.offices,
+            work,
+            sent_copy=not args.no_sent_copy,
+            scheduler=args.scheduler,
         )
         print(report(outcome, seed))
         if not outcome.ok or args.keep:
