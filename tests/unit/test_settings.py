@@ -141,3 +141,33 @@ def test_bad_schedule_values(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(path, {})
     assert "poll_every_minutes" in str(caught.value) and "digest_at" in str(caught.value)
+
+
+def test_the_shipped_configs_commented_defaults_are_the_real_defaults() -> None:
+    """The optional tables shown commented out in config/intake.toml say what the code does."""
+    import dataclasses
+    import tomllib
+
+    from intake.settings import LimitsSettings, RetentionSettings, SendingSettings
+
+    shipped = (Path(__file__).resolve().parents[2] / "config" / "intake.toml").read_text("utf-8")
+    shown: dict[str, dict[str, object]] = {}
+    table = None
+    for line in shipped.splitlines():
+        text = line.removeprefix("# ").split("  #")[0].strip()
+        if not line.startswith("# ") or not text:
+            continue
+        if text in ("[sending]", "[retention]", "[limits]"):
+            table = text.strip("[]")
+            shown[table] = {}
+        elif table and " = " in text and text.split(" = ")[0].isidentifier():
+            shown[table].update(tomllib.loads(text))
+        else:
+            table = None
+    for name, cls in (
+        ("sending", SendingSettings),
+        ("retention", RetentionSettings),
+        ("limits", LimitsSettings),
+    ):
+        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+        assert shown[name] == defaults, name
