@@ -1,4 +1,5 @@
-"""One lock per office mailbox, so two polls of the same mailbox never overlap.
+"""Named locks shared by every process of a deployment: one per office mailbox, so two polls of
+the same mailbox never overlap, and one each for pipeline rounds and outbox drains.
 
 A file lock (`flock`) under the files folder serves every process on one host. With PostgreSQL,
 a session-level advisory lock is taken as well, so workers on several hosts sharing the
@@ -27,10 +28,11 @@ LOCK_NAMESPACE = 0x58_54_49_4E  # "XTIN": keeps our advisory keys apart from oth
 
 
 @contextmanager
-def mailbox_lock(lock_dir: Path, office_code: str, engine: Engine | None = None) -> Iterator[bool]:
-    """Try to take the office's lock without waiting; yields whether it was taken."""
+def process_lock(lock_dir: Path, name: str, engine: Engine | None = None) -> Iterator[bool]:
+    """Try to take the lock called `name` (an office code, ``pipeline``, ``outbox``) without
+    waiting; yields whether it was taken."""
     lock_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(lock_dir / f"{office_code}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(lock_dir / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -40,7 +42,7 @@ def mailbox_lock(lock_dir: Path, office_code: str, engine: Engine | None = None)
         if engine is None or engine.dialect.name != "postgresql":
             yield True
             return
-        key = zlib.crc32(office_code.encode()) & 0x7FFFFFFF
+        key = zlib.crc32(name.encode()) & 0x7FFFFFFF
         connection: Connection | None = None
         try:
             connection = engine.connect()

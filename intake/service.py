@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from intake.clock import Clock, system_clock
 from intake.digests import DigestMade, due_digests, make_digest
 from intake.errors import IntakeError, TransientError
 from intake.fetcher import PollReport, poll_office
-from intake.locks import mailbox_lock
+from intake.locks import process_lock
 from intake.logs import correlated
 from intake.mailbox.base import MailboxAdapter
 from intake.mailbox.imap import ImapAdapter
@@ -39,6 +39,9 @@ from notifications.smtp import SmtpEndpoint, SmtpSender
 
 log = logging.getLogger(__name__)
 POLL_THREADS = 4
+PIPELINE_LOCK = "pipeline"  # the lock of pipeline rounds and purges, across processes
+OUTBOX_LOCK = "outbox"  # the lock of outbox drains, across processes
+ELSEWHERE = "another process is doing this now; skipped"
 
 
 @dataclass
@@ -60,6 +63,12 @@ class Deployment:
     @property
     def lock_dir(self) -> Path:
         return self.files.root / "locks"
+
+    def lock(self, name: str) -> AbstractContextManager[bool]:
+        """The lock `name` (an office code, `PIPELINE_LOCK`, `OUTBOX_LOCK`) shared by every
+        process of this deployment: a file lock beside the files, and a PostgreSQL advisory
+        lock when the store is PostgreSQL. Yields whether it was taken (never waits)."""
+        return process_lock(self.lock_dir, name, self.store.engine)
 
     def pipeline(self) -> PipelineContext:
         own = tuple(o.mailbox for o in self.settings.offices if o.mailbox)
@@ -160,7 +169,7 @@ def poll_one(
     Never raises for trouble with the mailbox, the database or the disk: the report says it."""
     with correlated(f"poll-{office.code}"):
         try:
-            with mailbox_lock(deployment.lock_dir, office.code, deployment.store.engine) as taken:
+            with deployment.lock(office.code) as taken:
                 if not taken:
                     report = PollReport(
                         office.code, skipped="another poll of this mailbox is running"
@@ -195,26 +204,13 @@ def process(
     waited for — the other process is doing the same work."""
     with deployment.pipeline_lock:
         try:
-            with _across_processes(deployment, PIPELINE_LOCK) as taken:
+            with deployment.lock(PIPELINE_LOCK) as taken:
                 if not taken:
                     log.info("pipeline: %s", ELSEWHERE)
                     return RoundReport(skipped=ELSEWHERE)
                 return run_round(deployment.pipeline(), office=office, should_stop=should_stop)
         except TransientError as exc:  # the lock's database could not be reached
             return RoundReport(interrupted=_plain(exc))
-
-
-PIPELINE_LOCK = "pipeline"
-OUTBOX_LOCK = "outbox"
-ELSEWHERE = "another process is doing this now; skipped"
-
-
-@contextmanager
-def _across_processes(deployment: Deployment, name: str) -> Iterator[bool]:
-    """The named lock shared by every process of the deployment (a file lock beside the files,
-    and a PostgreSQL advisory lock when the store is PostgreSQL); yields whether it was taken."""
-    with mailbox_lock(deployment.lock_dir, name, deployment.store.engine) as taken:
-        yield taken
 
 
 @dataclass
@@ -231,7 +227,7 @@ class PassReport:
 def send_due(deployment: Deployment, should_stop: Callable[[], bool] = lambda: False) -> SendReport:
     """Drain the outbox of every enabled office; one drain at a time, in a process and across
     processes (two drains could both take the same queued mail and send it twice)."""
-    with deployment.send_lock, _across_processes(deployment, OUTBOX_LOCK) as taken:
+    with deployment.send_lock, deployment.lock(OUTBOX_LOCK) as taken:
         if not taken:
             log.info("sending: %s", ELSEWHERE)
             return SendReport(skipped=ELSEWHERE)
@@ -261,7 +257,7 @@ def digests_due(deployment: Deployment) -> list[DigestMade]:
 def purge_due(deployment: Deployment) -> PurgeReport:
     """Delete what is past its retention time (daily job); never while a pipeline round runs,
     in this process or another."""
-    with deployment.pipeline_lock, _across_processes(deployment, PIPELINE_LOCK) as taken:
+    with deployment.pipeline_lock, deployment.lock(PIPELINE_LOCK) as taken:
         if not taken:
             log.info("purge: %s", ELSEWHERE)
             return PurgeReport(dry_run=False)
