@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from parsers.model import TextBox
+from parsers.preprocess import rotate
 
 if TYPE_CHECKING:
     import numpy as np
@@ -86,14 +87,12 @@ class RapidOcrEngine:
         model = self._model()
         quads, crops = _detect(model, image)
         if orient and sideways(quads):
-            image = _turn(image, 90)
+            image = rotate(image, 90)
             quads, crops = _detect(model, image)
         if not crops:
             return []
         if orient and upside_down(model._load_cls_model()(crops).cls_res, crops):
-            import cv2
-
-            crops = [cv2.rotate(crop, cv2.ROTATE_180) for crop in crops]
+            crops = [rotate(crop, 180) for crop in crops]
             height, width = image.shape[:2]
             quads = [[(width - x, height - y) for x, y in quad] for quad in quads]
         from rapidocr.ch_ppocr_rec import TextRecInput
@@ -112,24 +111,17 @@ class RapidOcrEngine:
 
 def _detect(model: Any, image: ImageArray) -> tuple[list[list[tuple[float, float]]], list[Any]]:
     """RapidOCR's text detection: line quadrilaterals in `image`'s coordinates, and the crops."""
+    from rapidocr.main import RapidOCRError
     from rapidocr.utils.process_img import map_boxes_to_original
 
     scaled, record = model.preprocess_img(image)
     try:
         crops, found = model.detect_and_crop(scaled, record)
-    except Exception as error:  # RapidOCRError: nothing detected
-        if type(error).__name__ == "RapidOCRError":
-            return [], []
-        raise
+    except RapidOCRError:  # nothing detected
+        return [], []
     height, width = image.shape[:2]
     quads = map_boxes_to_original(found.boxes, record, height, width)
     return [[(float(x), float(y)) for x, y in quad] for quad in quads], list(crops)
-
-
-def _turn(image: ImageArray, clockwise: int) -> ImageArray:
-    from parsers.preprocess import rotate
-
-    return rotate(image, clockwise)
 
 
 def sideways(quads: Sequence[Sequence[tuple[float, float]]]) -> bool:
