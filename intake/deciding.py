@@ -288,6 +288,18 @@ def _next_reference(db: Session, office: str, now: datetime) -> str:
     return format_reference(office, day, int(used) + 1)
 
 
+def _recorded(filing: Filing) -> dict[str, object]:
+    """What a filing's history records of each decision: the values compared before and after."""
+    return {
+        "status": filing.status,
+        "office": filing.office,
+        "missing": filing.missing,
+        "problems": filing.problems,
+        "reply": filing.reply_kind,
+        "subject_type": filing.subject_type,
+    }
+
+
 def _apply(
     db: Session,
     filing: Filing,
@@ -297,14 +309,7 @@ def _apply(
     now: datetime,
 ) -> None:
     first_decision = filing.reference is None
-    before = {
-        "status": filing.status,
-        "office": filing.office,
-        "missing": filing.missing,
-        "problems": filing.problems,
-        "reply": filing.reply_kind,
-        "subject_type": filing.subject_type,
-    }
+    before = _recorded(filing)
     if first_decision:
         before = dict.fromkeys(before)  # the first entry records the filing coming into being
     filing.status = decision.status.value
@@ -317,14 +322,7 @@ def _apply(
     filing.updated_at = now
     if filing.reference is None:
         filing.reference = _next_reference(db, decision.office, now)
-    after = {
-        "status": filing.status,
-        "office": filing.office,
-        "missing": filing.missing,
-        "problems": filing.problems,
-        "reply": filing.reply_kind,
-        "subject_type": filing.subject_type,
-    }
+    after = _recorded(filing)
     changed = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
     db.add(
         FilingEvent(
