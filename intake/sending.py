@@ -202,6 +202,8 @@ class Outbox:
         should_stop: Callable[[], bool],
     ) -> None:
         first = True
+        replies_today = self._replies_sent_today(office.code)
+        cap = self.settings.replies_per_office_per_day
         for outbox_id in ids:
             if should_stop():
                 return
@@ -217,13 +219,14 @@ class Outbox:
                     "found in the sent folder after an interrupted send",
                 )
                 report.settled += 1
+                replies_today += kind != "digest"
                 continue
             reason = self._suppressed_reason(recipient, kind)
             if reason:
                 self._finish(outbox_id, OutboxState.SUPPRESSED, reason)
                 report.suppressed += 1
                 continue
-            if kind != "digest" and self._office_cap_reached(office.code):
+            if kind != "digest" and replies_today >= cap:
                 self._defer_to_tomorrow(outbox_id)
                 report.deferred += 1
                 continue
@@ -251,6 +254,7 @@ class Outbox:
             if not self._handle(office, outbox_id, result, report):
                 return
             if result.outcome is SendOutcome.SENT:
+                replies_today += kind != "digest"
                 self._copy_to_sent(office, outbox_id, message_id, raw)
 
     def _handle(
@@ -344,7 +348,9 @@ class Outbox:
             if state is OutboxState.SENT:
                 row.sent_at = self.clock()
 
-    def _office_cap_reached(self, office: str) -> bool:
+    def _replies_sent_today(self, office: str) -> int:
+        """Automatic replies (not digests) the office sent today; counted once per drain, then
+        kept up to date as the drain sends."""
         with self.store.session() as db:
             today = db.execute(
                 select(func.count())
@@ -356,7 +362,7 @@ class Outbox:
                     OutboxMail.sent_at >= day_start(self.clock()),
                 )
             ).scalar_one()
-        return int(today) >= self.settings.replies_per_office_per_day
+        return int(today)
 
     def _defer_to_tomorrow(self, outbox_id: int) -> None:
         cap = self.settings.replies_per_office_per_day
