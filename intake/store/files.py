@@ -166,18 +166,12 @@ class FileStore:
         try:
             self._make_dirs(folder)
             tmp = self._write_temp(folder, keyring.encrypt_stream(counted()))
-            try:
-                digest = hasher.hexdigest()
-                target = self.path_for(kind, digest, suffix)
-                if target.exists():
-                    tmp.unlink()
-                    return digest, target, size
-                self._make_dirs(target.parent)
-                os.replace(tmp, target)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-            self._fsync_dir(target.parent)
+            digest = hasher.hexdigest()
+            target = self.path_for(kind, digest, suffix)
+            if target.exists():
+                tmp.unlink()
+                return digest, target, size
+            self._put_in_place(tmp, target)
         except OSError as exc:
             raise self._os_error(exc, "storing a file") from exc
         return digest, target, size
@@ -256,12 +250,7 @@ class FileStore:
         try:
             with self.open_read(kind, digest, suffix) as plain:
                 tmp = self._write_temp(path.parent, keyring.encrypt_stream(plain))
-            try:
-                os.replace(tmp, path)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-            self._fsync_dir(path.parent)
+            self._put_in_place(tmp, path)
         except OSError as exc:
             raise self._os_error(exc, f"re-encrypting {path}") from exc
         return True
@@ -279,6 +268,17 @@ class FileStore:
             Path(tmp_name).unlink(missing_ok=True)
             raise
         return Path(tmp_name)
+
+    def _put_in_place(self, tmp: Path, target: Path) -> None:
+        """Rename a fully written temporary file to `target` (atomic), then make the rename
+        durable; the temporary file is removed if that fails."""
+        try:
+            self._make_dirs(target.parent)
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self._fsync_dir(target.parent)
 
     def _os_error(self, exc: OSError, doing: str) -> Exception:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
