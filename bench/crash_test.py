@@ -62,7 +62,7 @@ ID_PHOTOS = sorted(DOCS.glob("idcard_front_0[14]_clean.*"))
 PHASES = ("fetch", "parse", "commit", "send", "digest")  # the first four recur in every run
 SENT = "已发送"
 DELAY = {"fetch": 0.02, "parse": 0.15, "commit": 0.004, "send": 0.05, "digest": 0.004}
-WORKER = "import sys; from intake.cli import main; sys.exit(main())"
+WORKER = "import sys; from intake.commands.cli import main; sys.exit(main())"
 
 
 @dataclass(frozen=True)

@@ -82,9 +82,9 @@ def worker_bare(port: int) -> dict[str, float]:
 def worker_ours(port: int, work: Path) -> dict[str, float]:
     from datetime import UTC, datetime
 
-    from intake import crypto
-    from intake.fetcher import poll_office
+    from intake.fetching.fetcher import poll_office
     from intake.mailbox.imap import ImapAdapter
+    from intake.privacy import crypto
     from intake.store.database import Store
     from intake.store.files import FileStore
     from tests.factories import office

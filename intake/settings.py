@@ -446,7 +446,7 @@ def _numbers(
 
 def key_problems(settings: Settings, environ: Mapping[str, str]) -> list[ConfigProblem]:
     """What keeps the encryption key from being used (for `intake config check`)."""
-    from intake import crypto
+    from intake.privacy import crypto
 
     if environ.get(crypto.KEYS_ENV, "").strip():
         try:

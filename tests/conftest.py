@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from intake import crypto
+from intake.privacy import crypto
 from intake.store.database import Store
 from tests.servers import Dovecot, start_dovecot
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from intake.ledger import header_message_id
+from intake.fetching.ledger import header_message_id
 from intake.mailbox.base import (
     FetchedMail,
     HeaderSummary,

@@ -1,6 +1,6 @@
 """The files adapter: raw mail and attachments as files named by the SHA-256 of their content.
 
-Files are stored encrypted (see `intake.crypto`: a header naming the key, then AES-GCM segments),
+Files are stored encrypted (see `intake.privacy.crypto`: a header naming the key, then AES-GCM segments),
 but named by the hash of the plain content, which the ledger and the dedupe rely on. Writes are
 atomic (temporary file in the same folder, fsync, rename), so a crash leaves either the whole file
 or nothing. `put_stream` and `open_read` work a segment at a time, so a file of any size passes
@@ -21,8 +21,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
-from intake import crypto
 from intake.errors import PermanentError, TransientError
+from intake.privacy import crypto
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -120,7 +120,7 @@ def _plain_pieces(start: bytes, handle: BinaryIO) -> Iterator[bytes]:
 class FileStore:
     """Content-addressed files under one root folder, in kinds (`raw`, `att`, `out`...).
 
-    `keyring` defaults to the process keyring (`intake.crypto.process_keyring`), looked up when a
+    `keyring` defaults to the process keyring (`intake.privacy.crypto.process_keyring`), looked up when a
     file is first written or read.
     """
 

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from intake import crypto
+from intake.privacy import crypto
 
 
 class MessageState(StrEnum):
@@ -87,7 +87,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class EncryptedText(TypeDecorator[str]):
-    """Text stored encrypted under the process keyring (`intake.crypto`); `purpose` names the
+    """Text stored encrypted under the process keyring (`intake.privacy.crypto`); `purpose` names the
     column and is bound into the ciphertext. A value written before encryption reads as is."""
 
     impl = Text
@@ -378,7 +378,7 @@ Index("ix_messages_state_office", Message.state, Message.office)
 
 
 AUDIT_ACTOR = ["worker"]
-"""Who the pipeline's changes are recorded under in this process (see `intake.audit`)."""
+"""Who the pipeline's changes are recorded under in this process (see `intake.privacy.audit`)."""
 
 
 def _audit_filing_events(session: Session, _context: object, _instances: object) -> None:

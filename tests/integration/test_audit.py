@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from intake.audit import entries
-from intake.demo import local_config
-from intake.service import Deployment, open_deployment, run_once
+from intake.commands.demo import local_config
+from intake.privacy.audit import entries
+from intake.runtime.service import Deployment, open_deployment, run_once
 from intake.settings import load_settings
 from intake.store.tables import AuditEntry, Filing
 from tests.integration.test_encryption import filing_mail
@@ -28,7 +28,7 @@ NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 def intake(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "intake.cli", *args],
+        [sys.executable, "-m", "intake.commands.cli", *args],
         capture_output=True,
         text=True,
         timeout=300,

@@ -17,7 +17,7 @@ DOCUMENTS = REPO / "samples" / "documents" / "out"
 
 def intake(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "intake.cli", *args],
+        [sys.executable, "-m", "intake.commands.cli", *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -106,7 +106,7 @@ def test_config_check_renders_template_overrides(tmp_path: Path) -> None:
 
 
 def test_parse_and_check_follow_the_configs_limits(tmp_path: Path) -> None:
-    from intake.demo import local_config
+    from intake.commands.demo import local_config
 
     config = local_config(tmp_path, f"sqlite:///{tmp_path / 'i.db'}", tmp_path / "mailboxes")
     with config.open("a", encoding="utf-8") as handle:

@@ -9,7 +9,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from intake.connect_check import classify_smtp, probe_office
+from intake.commands.connect_check import classify_smtp, probe_office
 from intake.mailbox.base import MailboxProblem
 from intake.mailbox.imap import classify_imap_failure
 from intake.settings import Endpoint, OfficeSettings, Security
@@ -119,7 +119,7 @@ smtp = {{ host = "127.0.0.1", port = {smtp.port}, security = "none" }}
             [
                 sys.executable,
                 "-m",
-                "intake.cli",
+                "intake.commands.cli",
                 "config",
                 "check",
                 "--connect",

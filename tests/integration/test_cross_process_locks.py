@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from intake.demo import local_config
-from intake.locks import LOCK_NAMESPACE
-from intake.service import (
+from intake.commands.demo import local_config
+from intake.runtime.locks import LOCK_NAMESPACE
+from intake.runtime.service import (
     ELSEWHERE,
     OUTBOX_LOCK,
     PIPELINE_LOCK,

@@ -19,11 +19,11 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
-from intake import crypto, rekey
-from intake.demo import local_config
+from intake.commands.demo import local_config
 from intake.errors import PermanentError
+from intake.privacy import crypto, rekey
 from intake.reading import read_message
-from intake.service import Deployment, open_deployment, run_once
+from intake.runtime.service import Deployment, open_deployment, run_once
 from intake.settings import load_settings
 from intake.store.files import FileStore
 from intake.store.tables import (
@@ -263,7 +263,7 @@ def _sha(data: bytes) -> str:
 
 def intake_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "intake.cli", *args],
+        [sys.executable, "-m", "intake.commands.cli", *args],
         capture_output=True,
         text=True,
         timeout=300,

@@ -20,8 +20,8 @@ import pytest
 from imap_tools import MailBoxUnencrypted
 from sqlalchemy import select
 
-from intake.digests import make_digest
-from intake.service import Deployment, open_deployment, process, run_once, send_due
+from intake.digesting.digests import make_digest
+from intake.runtime.service import Deployment, open_deployment, process, run_once, send_due
 from intake.settings import load_settings
 from intake.store.tables import OutboxMail, OutboxState
 from tests import factories
@@ -52,7 +52,7 @@ def config(tmp_path: Path, dovecot: Dovecot, smtp: SmtpServer) -> Path:
 def deploy(tmp_path: Path, dovecot: Dovecot, smtp: SmtpServer) -> Deployment:
     settings = load_settings(config(tmp_path, dovecot, smtp), {"PW": CODE})
     assert settings.enabled_offices, settings.problems
-    from intake.service import lazy_ocr
+    from intake.parsing.engines import lazy_ocr
 
     return open_deployment(settings, {"PW": CODE}, ocr=lazy_ocr("rapidocr"))
 
@@ -123,7 +123,7 @@ def test_stop_between_decision_and_send_sends_once(
 ) -> None:
     deployment = deploy(tmp_path, dovecot, smtp)
     deliver(dovecot, (FOLLOW_UP / "01-form-only.eml").read_bytes())
-    from intake.service import poll_one
+    from intake.runtime.service import poll_one
 
     office = deployment.settings.enabled_offices[0]
     poll_one(deployment, office, lambda: False)
@@ -145,7 +145,7 @@ def test_interrupted_send_is_settled_from_the_sent_folder(
     deployment = deploy(tmp_path, dovecot, smtp)
     try:
         deliver(dovecot, (FOLLOW_UP / "01-form-only.eml").read_bytes())
-        from intake.service import poll_one
+        from intake.runtime.service import poll_one
 
         poll_one(deployment, deployment.settings.enabled_offices[0], lambda: False)
         process(deployment, lambda: False)
@@ -172,7 +172,7 @@ def test_digest_has_the_right_rows(dovecot: Dovecot, smtp: SmtpServer, tmp_path:
         run_once(deployment)
         office = deployment.settings.enabled_offices[0]
         now = datetime.now(UTC)
-        from intake.clock import SHANGHAI
+        from intake.runtime.clock import SHANGHAI
 
         day = now.astimezone(SHANGHAI).date()
         made = make_digest(

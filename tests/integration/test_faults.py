@@ -31,17 +31,17 @@ from imap_tools import MailBoxUnencrypted
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from intake import cli
-from intake.clock import SHANGHAI
-from intake.digests import make_digest
+from intake.commands import cli
+from intake.commands.status import office_statuses
+from intake.digesting.digests import make_digest
 from intake.errors import TransientError
-from intake.service import Deployment, open_deployment, poll_one, run_once
+from intake.runtime.clock import SHANGHAI
+from intake.runtime.service import Deployment, open_deployment, poll_one, run_once
+from intake.runtime.worker import StopFlag, guarded, sending_job
 from intake.settings import load_settings
-from intake.status import office_statuses
 from intake.store import database
 from intake.store.database import Store
 from intake.store.tables import Digest, Message, OutboxMail, OutboxState, PollState
-from intake.worker import StopFlag, guarded, sending_job
 from tests import factories
 from tests.conftest import PG_ADMIN, fresh_pg_database
 from tests.servers import CuttingProxy, Dovecot, SmtpServer, read_smtp_log, start_smtp
@@ -126,7 +126,7 @@ def states(deployment: Deployment) -> Counter[str]:
 
 @pytest.fixture(autouse=True)
 def own_logging() -> Iterator[None]:
-    """`intake.cli.main` sets up logging on the test's captured stderr; put it back after."""
+    """`intake.commands.cli.main` sets up logging on the test's captured stderr; put it back after."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     yield

@@ -27,12 +27,12 @@ import pytest
 from imap_tools import MailBoxUnencrypted
 from sqlalchemy import select
 
-from intake.clock import SHANGHAI
-from intake.demo import local_config
-from intake.digests import make_digest
-from intake.ledger import Place, store_fetched, store_fetched_stream
+from intake.commands.demo import local_config
+from intake.digesting.digests import make_digest
+from intake.fetching.ledger import Place, store_fetched, store_fetched_stream
 from intake.mailbox.imap import ImapSession
-from intake.service import Deployment, open_deployment, run_once
+from intake.runtime.clock import SHANGHAI
+from intake.runtime.service import Deployment, open_deployment, run_once
 from intake.settings import load_settings
 from intake.store.database import Store
 from intake.store.files import FileStore
@@ -286,7 +286,7 @@ def test_a_tampered_outbox_mail_is_never_sent_and_shows_in_the_digest(
     (mailboxes / OFFICE / "1.eml").write_bytes(
         factories.mail(attachment=_form("张三", "沙河生活"), attachment_name="备案表.xlsx")
     )
-    from intake.service import poll_one, process, send_due
+    from intake.runtime.service import poll_one, process, send_due
 
     office = deployment.settings.office(OFFICE)
     assert office is not None
@@ -352,7 +352,7 @@ def _run_once_peak_mb(config: Path) -> int:
     env = {**os.environ, "INTAKE_CONFIG": str(config), f"INTAKE_PASSWORD_{OFFICE}": "code-130582"}
     wrapper = (
         "import resource, subprocess, sys\n"
-        "done = subprocess.run([sys.executable, '-m', 'intake.cli', 'run', '--once'])\n"
+        "done = subprocess.run([sys.executable, '-m', 'intake.commands.cli', 'run', '--once'])\n"
         "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)\n"
     )
     result = subprocess.run(

@@ -11,7 +11,7 @@ import pytest
 from imap_tools import MailBoxUnencrypted
 from sqlalchemy import func, select
 
-from intake.fetcher import poll_office
+from intake.fetching.fetcher import poll_office
 from intake.mailbox.base import MailboxProblem
 from intake.mailbox.imap import ImapAdapter, ImapSession
 from intake.settings import Endpoint, OfficeSettings, Security

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from intake.mailbox.local import LocalFolderAdapter
-from intake.sending import Outbox, next_midnight
+from intake.sending.outbox import Outbox, next_midnight
 from intake.settings import SendingSettings
 from intake.store.database import Store
 from intake.store.files import FileStore
@@ -161,8 +161,8 @@ def test_sent_mail_is_copied_to_the_sent_folder_once(outbox: Outbox, tmp_path: P
 
 
 def test_status_tells_the_admin_about_a_broken_login(outbox: Outbox, tmp_path: Path) -> None:
+    from intake.commands.status import as_table, office_statuses
     from intake.settings import load_settings
-    from intake.status import as_table, office_statuses
 
     queue(outbox, "a@qq.com")
     outbox.drain(
@@ -201,7 +201,7 @@ def test_office_cap_defers_the_rest_to_tomorrow_and_digests_still_go(tmp_path: P
             )
             assert [w.recipient for w in waiting] == ["r3@qq.com", "r4@qq.com"]
             assert all(w.not_before == next_midnight(NOW) for w in waiting)
-            from intake.digests import attention_rows
+            from intake.digesting.digests import attention_rows
 
             lines = [row.detail for row in attention_rows(db, "130582")]
         assert any("2 封回复顺延至明天发出" in line for line in lines)

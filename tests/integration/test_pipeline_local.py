@@ -16,11 +16,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from intake.demo import local_config
-from intake.pipeline import DEFAULT_STEPS, PipelineContext, read_step, run_round
-from intake.service import Deployment, open_deployment, run_once
+from intake.commands.demo import local_config
+from intake.commands.status import office_statuses
+from intake.reading.step import read_step
+from intake.runtime.pipeline import DEFAULT_STEPS, PipelineContext, run_round
+from intake.runtime.service import Deployment, open_deployment, run_once
 from intake.settings import Settings, load_settings
-from intake.status import office_statuses
 from intake.store.tables import Attachment, Document, Message, MessageState
 from tests import factories
 
@@ -98,7 +99,7 @@ def test_a_stopped_round_resumes_where_it_was(deployment: Deployment) -> None:
     for i in range(3):
         drop(mailboxes, "130582", f"{i}.eml", factories.mail(subject=f"第{i}封"))
     only_read = {MessageState.STORED: DEFAULT_STEPS[MessageState.STORED]}
-    from intake.service import poll_one
+    from intake.runtime.service import poll_one
 
     office = deployment.settings.office("130582")
     assert office is not None
@@ -127,7 +128,7 @@ def test_poison_message_is_quarantined_after_three_attempts_and_the_rest_go_on(
     steps = {MessageState.STORED: fragile_read, MessageState.READ: DEFAULT_STEPS[MessageState.READ]}
     office = deployment.settings.office("130582")
     assert office is not None
-    from intake.service import poll_one
+    from intake.runtime.service import poll_one
 
     poll_one(deployment, office, lambda: False)
     for _ in range(3):
@@ -153,7 +154,7 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'w.db'}", mailboxes)
     env = {**os.environ, "INTAKE_CONFIG": str(config)}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "intake.cli", "run"], env=env, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "intake.commands.cli", "run"], env=env, stderr=subprocess.PIPE, text=True
     )
     settings: Settings = load_settings(config, {})
     deployment = open_deployment(settings, {}, now)
@@ -183,7 +184,7 @@ def test_oversized_mail_is_kept_and_reported_not_opened(deployment: Deployment) 
     drop(mailboxes, "130582", "big.eml", factories.mail(subject="大附件", attachment=b"x" * 50_000))
     office = deployment.settings.office("130582")
     assert office is not None
-    from intake.service import poll_one
+    from intake.runtime.service import poll_one
 
     poll_one(deployment, office, lambda: False)
     run_round(replace(deployment.pipeline(), max_read_bytes=10_000))
@@ -216,7 +217,7 @@ def test_hostile_attachment_name_never_becomes_a_path(
 def test_every_change_to_a_filing_is_kept_with_the_mail_that_caused_it(
     deployment: Deployment,
 ) -> None:
-    from intake.service import lazy_ocr
+    from intake.parsing.engines import lazy_ocr
     from intake.store.tables import Filing, FilingEvent
 
     mailboxes = deployment.settings.local_mailboxes

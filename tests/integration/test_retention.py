@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from intake.demo import local_config
+from intake.commands.demo import local_config
 from intake.errors import ConfigError
-from intake.retention import mask_value, purge
-from intake.service import Deployment, open_deployment, run_once
+from intake.privacy.retention import mask_value, purge
+from intake.runtime.service import Deployment, open_deployment, run_once
+from intake.runtime.worker import StopFlag, build_scheduler
 from intake.settings import RetentionSettings, load_settings
 from intake.store.tables import Attachment, AuditEntry, Document, Filing, FilingEvent, Message
-from intake.worker import StopFlag, build_scheduler
 from tests import factories
 from tests.integration.test_encryption import ID_NUMBER, filing_mail
 
@@ -142,7 +142,7 @@ def test_change_filing_within_its_time_holds_the_first_back(deployment: Deployme
 def test_cli_purge_dry_run_json_and_the_daily_job(deployment: Deployment) -> None:
     config = str(deployment.settings.path)
     run = subprocess.run(
-        [sys.executable, "-m", "intake.cli", "purge", "--dry-run", "--json", "--config", config],
+        [sys.executable, "-m", "intake.commands.cli", "purge", "--dry-run", "--json", "--config", config],
         capture_output=True,
         text=True,
         timeout=120,

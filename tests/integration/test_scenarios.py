@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from intake.checking import check_files
-from intake.service import lazy_ocr
+from intake.commands.check import check_files
+from intake.parsing.engines import lazy_ocr
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "samples" / "scenarios"
 FOLDERS = sorted(p for p in SCENARIOS.iterdir() if p.is_dir() and (p / "expected.json").exists())

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from intake import crypto
-from intake.crypto import DecryptionError, Keyring, NoKeyError, new_key, parse_keys
+from intake.privacy import crypto
+from intake.privacy.crypto import DecryptionError, Keyring, NoKeyError, new_key, parse_keys
 
 
 def _encrypt(keyring: Keyring, data: bytes, segment: int) -> bytes:

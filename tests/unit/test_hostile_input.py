@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from intake.pipeline import PipelineContext, with_limits
 from intake.reading import LimitCode, ReadLimits, read_message
+from intake.runtime.pipeline import PipelineContext, with_limits
 from intake.settings import LimitsSettings, Severity, settings_from_data
 from notifications.compose import compose_digest, compose_reply, outgoing_refusal
 from notifications.digest import build_digest

@@ -6,7 +6,7 @@ import io
 import json
 import logging
 
-from intake.logs import (
+from intake.runtime.logs import (
     CorrelationFilter,
     JsonFormatter,
     MaskingFormatter,

@@ -3,7 +3,7 @@ the config leaves that office out (the registrant must still learn where the fil
 
 from __future__ import annotations
 
-from intake.replying import holder_info
+from intake.replying.queue import holder_info
 from tests import factories
 
 

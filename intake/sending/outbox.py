@@ -36,9 +36,9 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from intake.clock import SHANGHAI
 from intake.errors import IntakeError
 from intake.mailbox.base import MailboxAdapter
+from intake.runtime.clock import SHANGHAI
 from intake.settings import OfficeSettings, SendingSettings
 from intake.store.database import Store
 from intake.store.files import FileStore

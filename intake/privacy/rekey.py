@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from intake import crypto
+from intake.privacy import crypto
 from intake.store.database import Store
 from intake.store.files import FileStore
 from intake.store.tables import ENCRYPTED_COLUMNS

@@ -19,7 +19,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerThreads
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from intake.errors import IntakeError
-from intake.service import Deployment, digests_due, poll_one, process, purge_due, send_due
+from intake.runtime.service import Deployment, digests_due, poll_one, process, purge_due, send_due
 from intake.settings import OfficeSettings
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ PURGE_AT = (3, 15)
 
 
 def purge_job(deployment: Deployment, stop: StopFlag) -> Callable[[], None]:
-    """Daily: delete raw mail and attachments past their retention time (intake.retention)."""
+    """Daily: delete raw mail and attachments past their retention time (intake.privacy.retention)."""
 
     @functools.partial(guarded, "purge")
     def job() -> None:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from intake.clock import local_text
-from intake.logs import mask_id_numbers
+from intake.runtime.clock import local_text
+from intake.runtime.logs import mask_id_numbers
 from intake.settings import Settings
 from intake.store.database import Store
 from intake.store.tables import Message, MessageState, PollState, SendState

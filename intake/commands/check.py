@@ -16,11 +16,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from intake import crypto
-from intake.audit import set_pipeline_actor
-from intake.ledger import Place, store_fetched
-from intake.pipeline import MAX_ATTEMPTS, PipelineContext, run_round, with_limits
+from intake.fetching.ledger import Place, store_fetched
+from intake.privacy import crypto
+from intake.privacy.audit import set_pipeline_actor
 from intake.reading import read_message
+from intake.runtime.pipeline import MAX_ATTEMPTS, PipelineContext, run_round, with_limits
 from intake.settings import LimitsSettings
 from intake.store.database import Store
 from intake.store.files import FileStore

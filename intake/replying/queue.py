@@ -2,7 +2,7 @@
 
 The reply implied by a decision is written to the outbox in the same transaction as the
 decision, so a crash leaves either both or neither (architecture: outbox). Sending is a separate
-step (`intake.sending`). The reply comes from the mailbox that received the mail (NetEase refuses
+step (`intake.sending.outbox`). The reply comes from the mailbox that received the mail (NetEase refuses
 any other sender) and threads with the registrant's mail.
 """
 
@@ -16,10 +16,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.clock import SHANGHAI
-from intake.deciding import current_form
+from intake.deciding.filing import current_form
 from intake.reading.envelope import SEVERAL_SENDERS
-from intake.sending import enqueue
+from intake.runtime.clock import SHANGHAI
+from intake.sending.outbox import enqueue
 from intake.settings import EMAIL_RE, OfficeSettings
 from intake.store.files import FileStore
 from intake.store.tables import Attachment, Document, Filing, Message, OutboxMail

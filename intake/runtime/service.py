@@ -16,21 +16,21 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from intake import crypto
-from intake.audit import record_digest
-from intake.clock import Clock, system_clock
-from intake.digests import DigestMade, due_digests, make_digest
+from intake.digesting.digests import DigestMade, due_digests, make_digest
 from intake.errors import IntakeError, TransientError
-from intake.fetcher import PollReport, poll_office
-from intake.locks import process_lock
-from intake.logs import correlated
+from intake.fetching.fetcher import PollReport, poll_office
 from intake.mailbox.base import MailboxAdapter
 from intake.mailbox.imap import ImapAdapter
 from intake.mailbox.local import LocalFolderAdapter
-from intake.pipeline import PipelineContext, RoundReport, run_round, with_limits
-from intake.replying import ReplyAdapters, template_dir
-from intake.retention import PurgeReport, purge
-from intake.sending import FolderTransport, Outbox, SendReport, Transport
+from intake.privacy import crypto
+from intake.privacy.audit import record_digest
+from intake.privacy.retention import PurgeReport, purge
+from intake.replying.queue import ReplyAdapters, template_dir
+from intake.runtime.clock import Clock, system_clock
+from intake.runtime.locks import process_lock
+from intake.runtime.logs import correlated
+from intake.runtime.pipeline import PipelineContext, RoundReport, run_round, with_limits
+from intake.sending.outbox import FolderTransport, Outbox, SendReport, Transport
 from intake.settings import OfficeSettings, Settings
 from intake.store.database import Store
 from intake.store.files import FileStore
@@ -106,20 +106,6 @@ class Deployment:
 
     def close(self) -> None:
         self.store.close()
-
-
-def lazy_ocr(name: str) -> Callable[[], object | None]:
-    """A lazy OCR engine: made on first use, once per process (models load once)."""
-    engine: list[object] = []
-
-    def get() -> object | None:
-        if not engine:
-            from parsers.ocr import make_engine
-
-            engine.append(make_engine(name))
-        return engine[0]
-
-    return get
 
 
 def mailbox_adapter(settings: Settings, environ: Mapping[str, str]) -> MailboxAdapter:

@@ -16,9 +16,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from intake.clock import Clock
 from intake.errors import IntakeError, TransientError
-from intake.ledger import (
+from intake.fetching.ledger import (
     Place,
     find_by_message_id,
     has_other_uidvalidity,
@@ -33,6 +32,7 @@ from intake.mailbox.base import (
     MailboxProblem,
     MailboxSession,
 )
+from intake.runtime.clock import Clock
 from intake.settings import JUNK_FOLDER, OfficeSettings
 from intake.store.database import Store
 from intake.store.files import FileStore

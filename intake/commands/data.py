@@ -1,5 +1,5 @@
 """The commands about personal data at rest: `intake keys new|rotate|check`, `intake purge`,
-`intake audit` (the parsers are in `intake.cli`; each function returns the exit status)."""
+`intake audit` (the parsers are in `intake.commands.cli`; each function returns the exit status)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from intake import audit, crypto
+from intake.privacy import audit, crypto
 from intake.settings import Settings, config_path, load_settings
 from intake.store.database import Store
 from intake.store.files import FileStore
@@ -23,7 +23,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _open(settings: Settings) -> tuple[Store, FileStore, crypto.Keyring]:
-    from intake.service import deployment_keyring
+    from intake.runtime.service import deployment_keyring
 
     os.umask(0o077)
     keyring = deployment_keyring(settings, os.environ)
@@ -62,7 +62,7 @@ def keys_new(args: argparse.Namespace) -> int:
 
 def keys_rotate(args: argparse.Namespace) -> int:
     """A new current key, then every file and value re-encrypted under it."""
-    from intake import rekey
+    from intake.privacy import rekey
 
     settings = _settings(args)
     key_file = settings.storage.key_file
@@ -109,7 +109,7 @@ def keys_rotate(args: argparse.Namespace) -> int:
 
 def keys_check(args: argparse.Namespace) -> int:
     """Where the keys come from, and what is stored under which key."""
-    from intake import rekey
+    from intake.privacy import rekey
 
     settings = _settings(args)
     store, files, keyring = _open(settings)
@@ -136,8 +136,8 @@ def keys_check(args: argparse.Namespace) -> int:
 
 
 def purge(args: argparse.Namespace) -> int:
-    """Delete the files past their retention time (see intake.retention)."""
-    from intake.retention import purge as run_purge
+    """Delete the files past their retention time (see intake.privacy.retention)."""
+    from intake.privacy.retention import purge as run_purge
 
     settings = _settings(args)
     store, files, _ = _open(settings)

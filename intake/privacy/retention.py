@@ -29,10 +29,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from intake.audit import record
-from intake.ledger import RAW_KIND, RAW_SUFFIX
-from intake.logs import mask_id_numbers
-from intake.sending import OUTBOX_KIND
+from intake.fetching.ledger import RAW_KIND, RAW_SUFFIX
+from intake.privacy.audit import record
+from intake.runtime.logs import mask_id_numbers
+from intake.sending.outbox import OUTBOX_KIND
 from intake.settings import RetentionSettings
 from intake.store.database import Store
 from intake.store.files import FileStore

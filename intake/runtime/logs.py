@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 
-from intake.clock import SHANGHAI
+from intake.runtime.clock import SHANGHAI
 
 CORRELATION: ContextVar[str] = ContextVar("correlation", default="-")
 """The id of the mail (or poll) being worked on, carried by every log line it causes."""

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from intake.clock import SHANGHAI
+from intake.runtime.clock import SHANGHAI
 from intake.store.database import Store
 from intake.store.tables import AUDIT_ACTOR, AuditEntry, Filing
 

@@ -14,15 +14,16 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from intake.audit import record_digest
-from intake.clock import SHANGHAI
-from intake.crypto import Keyring, new_key, write_key_file
-from intake.digests import make_digests
-from intake.service import lazy_ocr, open_deployment, run_once, send_due
+from intake.digesting.digests import make_digests
+from intake.parsing.engines import lazy_ocr
+from intake.privacy.audit import record_digest
+from intake.privacy.crypto import Keyring, new_key, write_key_file
+from intake.runtime.clock import SHANGHAI
+from intake.runtime.service import open_deployment, run_once, send_due
 from intake.settings import load_settings
 from intake.store.tables import Attachment, Document, Filing, Message
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SAMPLE_MAILBOXES = REPO / "samples" / "demo" / "mailboxes"
 SHIPPED_CONFIG = REPO / "config" / "intake.toml"
 
@@ -107,7 +108,7 @@ def run_demo(out: Path, mailboxes: Path = SAMPLE_MAILBOXES) -> int:
 
 
 def _print_table(deployment: object) -> None:
-    from intake.service import Deployment
+    from intake.runtime.service import Deployment
 
     assert isinstance(deployment, Deployment)
     with deployment.store.session() as db:

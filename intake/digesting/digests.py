@@ -15,10 +15,10 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from intake.clock import SHANGHAI
-from intake.deciding import current_form
-from intake.replying import office_info
-from intake.sending import OFFICE_CAP_NOTE, enqueue
+from intake.deciding.filing import current_form
+from intake.replying.queue import office_info
+from intake.runtime.clock import SHANGHAI
+from intake.sending.outbox import OFFICE_CAP_NOTE, enqueue
 from intake.settings import OfficeSettings, Settings
 from intake.store.database import Store
 from intake.store.files import FileStore

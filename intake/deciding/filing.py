@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from intake.clock import SHANGHAI
+from intake.runtime.clock import SHANGHAI
 from intake.store.tables import (
     Attachment,
     Document,

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from intake import logs
 from intake.errors import IntakeError
-from intake.service import lazy_ocr
+from intake.parsing.engines import lazy_ocr
+from intake.runtime import logs
 from intake.settings import Settings, Severity, config_path, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -102,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--engine", choices=("rapidocr", "tesseract"), default="rapidocr")
     check_cmd.set_defaults(handler=_check)
 
-    from intake.datacommands import add_parsers
+    from intake.commands.data import add_parsers
 
     add_parsers(sub, common)
 
@@ -122,8 +122,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from intake.service import open_deployment, run_once
-    from intake.worker import StopFlag, run_forever
+    from intake.runtime.service import open_deployment, run_once
+    from intake.runtime.worker import StopFlag, run_forever
 
     settings = _settings(args)
     _warn_disabled(settings)
@@ -172,9 +172,9 @@ def _warn_disabled(settings: Settings) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from intake import audit, crypto
-    from intake.service import deployment_keyring
-    from intake.status import as_json, as_table, office_statuses
+    from intake.commands.status import as_json, as_table, office_statuses
+    from intake.privacy import audit, crypto
+    from intake.runtime.service import deployment_keyring
     from intake.store.database import Store
 
     settings = _settings(args)
@@ -192,7 +192,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _parse(args: argparse.Namespace) -> int:
-    from intake.pipeline import parse_limits_of
+    from intake.runtime.pipeline import parse_limits_of
     from parsers.reader import ParseLimits, read_document
 
     try:
@@ -233,10 +233,10 @@ def _parse(args: argparse.Namespace) -> int:
 def _digest(args: argparse.Namespace) -> int:
     from datetime import date as date_type
 
-    from intake import audit
-    from intake.clock import SHANGHAI
-    from intake.digests import make_digests
-    from intake.service import open_deployment, send_due
+    from intake.digesting.digests import make_digests
+    from intake.privacy import audit
+    from intake.runtime.clock import SHANGHAI
+    from intake.runtime.service import open_deployment, send_due
 
     settings = _settings(args)
     deployment = open_deployment(settings)
@@ -281,7 +281,7 @@ def _digest(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from intake.checking import check_files
+    from intake.commands.check import check_files
 
     paths = [Path(name) for name in args.files]
     for path in paths:
@@ -317,14 +317,14 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _config_check(args: argparse.Namespace) -> int:
-    from intake.connect_check import probe_office
+    from intake.commands.connect_check import probe_office
     from intake.settings import key_problems
 
     settings = _settings(args)
     settings = replace(settings, problems=(*settings.problems, *key_problems(settings, os.environ)))
     errors = [p for p in settings.problems if p.severity is Severity.ERROR]
     warnings = [p for p in settings.problems if p.severity is Severity.WARNING]
-    from intake.replying import template_dir
+    from intake.replying.queue import template_dir
     from notifications.replies import ReplyRenderer
 
     overrides = template_dir(settings.path)
@@ -390,7 +390,7 @@ def _config_check(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from intake.demo import run_demo
+    from intake.commands.demo import run_demo
 
     return int(run_demo(Path(args.out)))
 

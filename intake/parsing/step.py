@@ -1,0 +1,56 @@
+"""Step 3: each stored attachment read into documents (kind, fields, confidences) by `parsers`."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.reading.step import ATTACHMENT_KIND
+from intake.runtime.context import PipelineContext
+from intake.store.tables import Attachment, Document, Message, MessageState
+from parsers.model import ParsedDocument
+from parsers.reader import read_document
+
+CONTAINER_TYPES = frozenset(
+    {
+        "application/zip",
+        "application/x-7z-compressed",
+        "application/vnd.rar",
+        "application/x-rar-compressed",
+        "message/rfc822",
+    }
+)
+
+
+def parse_step(ctx: PipelineContext, db: Session, message: Message) -> MessageState:
+    """Attachments → documents (kind, fields, confidences), one per page or archive member."""
+    attachments = db.execute(
+        select(Attachment).where(Attachment.message_pk == message.id).order_by(Attachment.ordinal)
+    ).scalars()
+    for attachment in attachments:
+        if attachment.problem or attachment.sniffed_type in CONTAINER_TYPES:
+            continue
+        done = db.execute(
+            select(Document.id).where(Document.attachment_pk == attachment.id).limit(1)
+        ).first()
+        if done:
+            continue
+        data = ctx.files.read(ATTACHMENT_KIND, attachment.sha256)
+        engine = ctx.ocr()
+        for parsed in read_document(attachment.name, data, ctx.parse_limits, engine):  # type: ignore[arg-type]
+            db.add(_document_row(attachment.id, parsed))
+    return MessageState.PARSED
+
+
+def _document_row(attachment_pk: int, parsed: ParsedDocument) -> Document:
+    return Document(
+        attachment_pk=attachment_pk,
+        part=parsed.file,
+        kind=parsed.kind.value,
+        engine=parsed.engine,
+        fields={k: v.value for k, v in parsed.fields.items()},
+        accounts=[{k: v.value for k, v in account.items()} for account in parsed.accounts],
+        confidence={k: round(v.confidence, 3) for k, v in parsed.fields.items()},
+        unreadable=parsed.unreadable,
+        superseded=False,
+    )

@@ -1,0 +1,147 @@
+"""The pipeline: each stored message moves through its steps, and a restart resumes it.
+
+A message's state says which step comes next (stored → read → parsed → decided → replied). Each
+step runs in its own transaction, so a crash between steps loses nothing and repeats nothing that
+was committed. A step that raises is recorded on the message with its attempt count; after
+`MAX_ATTEMPTS` failures the message is quarantined (kept, shown to a person, not retried) and the
+rest of the mailbox goes on. A transient error (database or disk unavailable) stops the round
+without counting against the message: the next round retries it.
+
+A limit a mail hits (`[limits]`: too large to read, too many attachments, MIME nested too deep)
+is written as an attachment row with no file and that limit's problem code, beside the
+attachments that were read, so the registrant's reply and the office's digest name it.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from intake.deciding.step import decide_step
+from intake.errors import TransientError
+from intake.parsing.step import parse_step
+from intake.reading.step import read_step
+from intake.runtime.context import PipelineContext, Step, parse_limits_of, with_limits
+from intake.runtime.logs import correlated
+from intake.store.database import Store
+from intake.store.tables import Message, MessageState
+
+__all__ = [
+    "DEFAULT_STEPS",
+    "PipelineContext",
+    "RoundReport",
+    "parse_limits_of",
+    "run_round",
+    "with_limits",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class RoundReport:
+    """What one round of the pipeline did."""
+
+    advanced: int = 0
+    failed: int = 0
+    quarantined: int = 0
+    interrupted: str | None = None
+    skipped: str | None = None
+
+
+DEFAULT_STEPS: dict[MessageState, Step] = {
+    MessageState.STORED: read_step,
+    MessageState.READ: parse_step,
+    MessageState.PARSED: decide_step,
+}
+
+
+def pending_ids(
+    store: Store, steps: dict[MessageState, Step], office: str | None = None
+) -> list[int]:
+    """Messages waiting for a step, oldest first."""
+    with store.session() as db:
+        query = (
+            select(Message.id)
+            .where(Message.state.in_([s.value for s in steps]))
+            .order_by(Message.id)
+        )
+        if office is not None:
+            query = query.where(Message.office == office)
+        return [int(i) for i in db.execute(query).scalars()]
+
+
+def run_round(
+    ctx: PipelineContext,
+    steps: dict[MessageState, Step] | None = None,
+    office: str | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> RoundReport:
+    """Move every waiting message as far as the steps go; stops between messages when asked."""
+    table = DEFAULT_STEPS if steps is None else steps
+    report = RoundReport()
+    try:
+        for message_pk in pending_ids(ctx.store, table, office):
+            if should_stop():
+                report.interrupted = "stop requested"
+                break
+            with correlated(f"mail-{message_pk}"):
+                _advance(ctx, table, message_pk, report)
+    except TransientError as exc:
+        report.interrupted = str(exc)
+        log.warning("pipeline round interrupted, retried next round: %s", exc)
+    return report
+
+
+def _advance(
+    ctx: PipelineContext, steps: dict[MessageState, Step], message_pk: int, report: RoundReport
+) -> None:
+    while True:
+        with ctx.store.session() as db:
+            message = db.get(Message, message_pk)
+            if message is None or MessageState(message.state) not in steps:
+                return
+            state = MessageState(message.state)
+        try:
+            with ctx.store.session() as db:
+                message = db.get(Message, message_pk)
+                assert message is not None
+                message.state = steps[state](ctx, db, message).value
+                message.last_error = None
+            report.advanced += 1
+        except TransientError:
+            raise
+        except Exception as exc:
+            _record_failure(ctx, message_pk, state, exc, report)
+            return
+
+
+def _record_failure(
+    ctx: PipelineContext, message_pk: int, state: MessageState, exc: Exception, report: RoundReport
+) -> None:
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    detail = f"{state.value} step: {type(exc).__name__}: {exc}"[:900]
+    if where is not None:
+        detail += f" (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
+    with ctx.store.session() as db:
+        message = db.get(Message, message_pk)
+        if message is None:
+            return
+        message.attempts = (message.attempts or 0) + 1
+        message.last_error = detail
+        if message.attempts >= MAX_ATTEMPTS:
+            message.state = MessageState.QUARANTINED.value
+            message.quarantined_at = ctx.clock()
+            report.quarantined += 1
+            log.error(
+                "message %s quarantined after %d attempts: %s", message_pk, message.attempts, detail
+            )
+        else:
+            report.failed += 1
+            log.warning("message %s failed (attempt %d): %s", message_pk, message.attempts, detail)
