@@ -105,6 +105,11 @@ class Dovecot:
                 self.process.kill()
                 self.process.wait(5)
 
+    def start(self) -> None:
+        """Start again after `stop`, on the same ports and mail."""
+        self.process = _spawn(self.folder)
+        wait_for_port(self.port)
+
     def restart(self) -> None:
         """Stop and start again on the same ports and mail (for server-fault tests); the open
         client connections are cut, as a restart of a real server does (Dovecot's own imap
@@ -114,8 +119,7 @@ class Dovecot:
         for pid in serving:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        self.process = _spawn(self.folder)
-        wait_for_port(self.port)
+        self.start()
 
 
 def _descendants(pid: int) -> list[int]:

@@ -3,9 +3,11 @@
 Rules, in the order they are applied to each queued mail:
 
 * A mail left `sending` by an interrupted run is settled first: if its Message-ID is in the
-  office's sent folder it counts as sent; otherwise it is sent again (SMTP gives no way to ask
-  whether an earlier attempt went through, so the window for a duplicate is the moment between
-  the server's 250 and our commit).
+  office's sent folder it counts as sent; if the folder was read and it is not there, it is sent
+  again (SMTP gives no way to ask whether an earlier attempt went through, so the window for a
+  duplicate is the moment between the server's 250 and our commit). If the sent folder cannot
+  be read (IMAP down, search failed), the mail stays `sending` and waits for a drain that can
+  read it: unknown means wait, never send.
 * Nothing goes to an address that hard-bounced in the last `bounce_days`, and no address gets
   more than `replies_per_address_per_day` automatic replies per day (Asia/Shanghai); such mail is
   `suppressed`, with the reason, and shows in the digest.
@@ -30,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
@@ -113,6 +116,14 @@ class FolderTransport:
         pass
 
 
+class SentCopy(StrEnum):
+    """What the sent folder says of a send that was cut off."""
+
+    FOUND = "found"
+    ABSENT = "absent"
+    UNKNOWN = "unknown"
+
+
 @dataclass
 class SendReport:
     """What one drain of the outbox did."""
@@ -123,6 +134,7 @@ class SendReport:
     failed: int = 0
     retrying: int = 0
     deferred: int = 0
+    unsettled: int = 0
     held_offices: list[str] = field(default_factory=list)
     skipped: str | None = None
 
@@ -212,7 +224,11 @@ class Outbox:
                 assert row is not None
                 interrupted = row.state == OutboxState.SENDING.value
                 message_id, recipient, kind = row.message_id, row.recipient, row.kind
-            if interrupted and self._in_sent_folder(office, message_id):
+            copy = self._sent_copy(office, message_id) if interrupted else SentCopy.ABSENT
+            if copy is SentCopy.UNKNOWN:
+                report.unsettled += 1
+                continue
+            if copy is SentCopy.FOUND:
                 self._finish(
                     outbox_id,
                     OutboxState.SENT,
@@ -397,18 +413,31 @@ class Outbox:
                 return f"daily cap of {cap} automatic replies to this address reached"
         return None
 
-    def _in_sent_folder(self, office: OfficeSettings, message_id: str) -> bool:
+    def _sent_copy(self, office: OfficeSettings, message_id: str) -> SentCopy:
+        """Whether an interrupted send reached the office's sent folder, as far as can be known.
+
+        A mailbox with no sent folder at all can never answer, so its mail counts as absent and
+        is sent again (the README's condition for exactly-once); a folder that exists but cannot
+        be read now is `UNKNOWN`, and the mail waits.
+        """
         try:
             session = self.mailboxes.open(office.code)
         except IntakeError as exc:
-            log.warning("cannot check the sent folder of %s: %s", office.code, exc)
-            return False
+            log.warning(
+                "cannot check the sent folder of %s, send settled later: %s", office.code, exc
+            )
+            return SentCopy.UNKNOWN
         try:
             folder = session.sent_folder()
-            return bool(folder and session.contains_message_id(folder, message_id))
+            if folder is None:
+                return SentCopy.ABSENT
+            found = session.contains_message_id(folder, message_id)
+            return SentCopy.FOUND if found else SentCopy.ABSENT
         except IntakeError as exc:
-            log.warning("cannot search the sent folder of %s: %s", office.code, exc)
-            return False
+            log.warning(
+                "cannot search the sent folder of %s, send settled later: %s", office.code, exc
+            )
+            return SentCopy.UNKNOWN
         finally:
             session.close()
 

@@ -165,6 +165,39 @@ def test_interrupted_send_is_settled_from_the_sent_folder(
         deployment.close()
 
 
+def test_interrupted_send_waits_while_the_sent_folder_cannot_be_read(
+    dovecot: Dovecot, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    """Unknown means wait: with IMAP down, a send that was cut off is neither sent again nor
+    counted as sent; once the sent folder can be read it is settled from the copy there."""
+    deployment = deploy(tmp_path, dovecot, smtp)
+    try:
+        deliver(dovecot, (FOLLOW_UP / "01-form-only.eml").read_bytes())
+        from intake.runtime.service import poll_one
+
+        poll_one(deployment, deployment.settings.enabled_offices[0], lambda: False)
+        process(deployment, lambda: False)
+        with deployment.store.session() as db:
+            row = db.execute(select(OutboxMail)).scalar_one()
+            row.state, row.attempts = OutboxState.SENDING.value, 1
+            raw = deployment.files.read("out", row.raw_sha256, ".eml")
+        deliver(dovecot, raw, folder="已发送")
+        dovecot.stop()
+        report = send_due(deployment)
+        assert (report.unsettled, report.settled, report.sent) == (1, 0, 0)
+        assert smtp.received == []
+        with deployment.store.session() as db:
+            assert db.execute(select(OutboxMail.state)).scalar_one() == OutboxState.SENDING.value
+        dovecot.start()
+        report = send_due(deployment)
+        assert (report.unsettled, report.settled, report.sent) == (0, 1, 0)
+        assert smtp.received == []
+        with deployment.store.session() as db:
+            assert db.execute(select(OutboxMail.state)).scalar_one() == OutboxState.SENT.value
+    finally:
+        deployment.close()
+
+
 def test_digest_has_the_right_rows(dovecot: Dovecot, smtp: SmtpServer, tmp_path: Path) -> None:
     deployment = deploy(tmp_path, dovecot, smtp)
     try:
