@@ -15,7 +15,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -106,6 +106,8 @@ class DigestInput:
     attention: tuple[AttentionRow, ...]
     rollup: tuple[tuple[OfficeInfo, dict[str, int]], ...] = ()
     mask_ids_in_xlsx: bool = True
+    activity_since: datetime | None = None
+    """Where the activity list starts (the previous day's digest time); None: the day's start."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,15 @@ def _filing_view(row: RegistryRow) -> dict[str, Any]:
     }
 
 
+def _activity_time(at: datetime, day: date) -> str:
+    """`17:45` on the digest's own day, `昨 17:45` the day before, else `5月2日 17:45`."""
+    if at.date() == day:
+        return at.strftime("%H:%M")
+    if at.date() == day - timedelta(days=1):
+        return "昨 " + at.strftime("%H:%M")
+    return f"{at.month}月{at.day}日 " + at.strftime("%H:%M")
+
+
 def _view(data: DigestInput, subject: str) -> dict[str, Any]:
     today_rows = sorted(
         (row for row in data.registry if row.updated_on == data.day or row.received_on == data.day),
@@ -227,7 +238,7 @@ def _view(data: DigestInput, subject: str) -> dict[str, Any]:
         "attention_more": max(0, len(data.attention) - HTML_ROW_LIMIT),
         "activity": [
             {
-                "time": shanghai(item.at).strftime("%H:%M"),
+                "time": _activity_time(shanghai(item.at), data.day),
                 "reference": clean_text(item.reference, 40),
                 "what": translate_tokens(item.what),
                 "sender": clean_text(item.sender, 60),
@@ -235,6 +246,9 @@ def _view(data: DigestInput, subject: str) -> dict[str, Any]:
             for item in activity[:HTML_ROW_LIMIT]
         ],
         "activity_more": max(0, len(activity) - HTML_ROW_LIMIT),
+        "activity_since": (
+            _activity_time(shanghai(data.activity_since), data.day) if data.activity_since else ""
+        ),
         "rollup_headers": [label for _, label in ROLLUP_KEYS],
         "rollup": rollup,
         "xlsx_name": xlsx_name(data),

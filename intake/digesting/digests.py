@@ -7,6 +7,7 @@ A digest is made once per office and date (the `digests` table); `force` makes i
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -16,11 +17,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from intake.deciding.filing import current_form
+from intake.errors import TransientError
 from intake.replying.queue import office_info
 from intake.runtime.clock import SHANGHAI
 from intake.sending.outbox import OFFICE_CAP_NOTE, enqueue
 from intake.settings import OfficeSettings, Settings
-from intake.store.database import Store
+from intake.store.database import Store, StoreConflict
 from intake.store.files import FileStore
 from intake.store.tables import (
     Attachment,
@@ -36,7 +38,14 @@ from intake.store.tables import (
     SendState,
 )
 from notifications.compose import compose_digest, make_message_id
-from notifications.digest import ActivityRow, AttentionRow, DigestInput, RegistryRow, build_digest
+from notifications.digest import (
+    ActivityRow,
+    AttentionRow,
+    DigestFiles,
+    DigestInput,
+    RegistryRow,
+    build_digest,
+)
 from notifications.replies import AccountLine
 from notifications.wording import LIMIT_WORDS, clean_text, problem_phrase
 from routing.offices import CITY_OFFICE
@@ -61,12 +70,6 @@ class DigestMade:
     html_path: Path
     xlsx_path: Path
     queued: int
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The start and end of a day in Asia/Shanghai."""
-    start = datetime.combine(day, time(0), SHANGHAI)
-    return start, start + timedelta(days=1)
 
 
 def _registry(db: Session, office: str) -> tuple[RegistryRow, ...]:
@@ -324,73 +327,123 @@ def make_digest(
     *,
     force: bool = False,
 ) -> DigestMade | None:
-    """Write one office's digest for `day` and queue it; None when it was made already."""
-    start, end = day_bounds(day)
-    with store.session() as db:
-        done = db.execute(
-            select(Digest).where(Digest.office == office.code, Digest.day == day.isoformat())
-        ).scalar_one_or_none()
-        if done is not None and not force:
-            return None
-        data = DigestInput(
-            office=office_info(office),
-            day=day,
-            registry=_registry(db, office.code),
-            activity=_activity(db, office.code, start, end),
-            attention=attention_rows(db, office.code) + _limit_hits(db, office.code, start, end),
-            rollup=_rollup(db, settings, start, end) if office.code == CITY_OFFICE else (),  # type: ignore[arg-type]
-            mask_ids_in_xlsx=settings.sending.mask_ids_in_xlsx,
-        )
-        built = build_digest(data)
-        folder = files.root / "digests" / office.code
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        html_path = folder / f"{day.isoformat()}.html"
-        xlsx_path = folder / f"{day.isoformat()}.xlsx"
-        for path, payload in ((html_path, built.html.encode("utf-8")), (xlsx_path, built.xlsx)):
-            path.write_bytes(payload)
-            path.chmod(0o600)
-        if done is not None:
-            db.execute(delete(Digest).where(Digest.id == done.id))
-            db.flush()
-        queued = 0
-        domain = office.mailbox.rpartition("@")[2] or "localhost"
-        for recipient in office.digest_to:
-            message_id = make_message_id(domain)
-            raw = compose_digest(
-                from_name=office.name,
-                from_addr=office.mailbox,
-                to_addrs=(recipient,),
-                subject=built.subject,
-                html=built.html,
-                text=built.text,
-                xlsx=built.xlsx,
-                xlsx_name=built.xlsx_name,
-                message_id=message_id,
-                date=now,
+    """Write one office's digest for `day` and queue it; None when it was made already (by this
+    process or another one racing it)."""
+    start, end = activity_window(day, settings.schedule.digest_at)
+    try:
+        with store.session() as db:
+            if not _claim(db, office.code, day, now, force):
+                return None
+            data = DigestInput(
+                office=office_info(office),
+                day=day,
+                registry=_registry(db, office.code),
+                activity=_activity(db, office.code, start, end),
+                attention=attention_rows(db, office.code)
+                + _limit_hits(db, office.code, start, end),
+                rollup=_rollup(db, settings, start, end) if office.code == CITY_OFFICE else (),  # type: ignore[arg-type]
+                mask_ids_in_xlsx=settings.sending.mask_ids_in_xlsx,
+                activity_since=start,
             )
-            enqueue(
-                db,
-                files,
-                office=office.code,
-                kind="digest",
-                recipient=recipient,
-                message_id=message_id,
-                raw=raw,
-                subject=built.subject,
-                now=now,
-            )
-            queued += 1
-        db.add(
-            Digest(
-                office=office.code,
-                day=day.isoformat(),
-                made_at=now,
-                html_path=str(html_path),
-                xlsx_path=str(xlsx_path),
-            )
-        )
+            built = build_digest(data)
+            html_path, xlsx_path = _write_files(files, office.code, day, built.html, built.xlsx)
+            claimed = db.execute(
+                select(Digest).where(Digest.office == office.code, Digest.day == day.isoformat())
+            ).scalar_one()
+            claimed.html_path, claimed.xlsx_path = str(html_path), str(xlsx_path)
+            queued = _queue(db, files, office, built, now)
+    except (StoreConflict, TransientError):
+        if not _made(store, office.code, day):
+            raise
+        log.info("digest %s %s was made by another process meanwhile; left to it", office.code, day)
+        return None
     log.info("digest %s %s written (%s), %d queued", office.code, day, html_path, queued)
     return DigestMade(office.code, day, html_path, xlsx_path, queued)
+
+
+def activity_window(day: date, digest_at: time) -> tuple[datetime, datetime]:
+    """The stretch of time whose mail `day`'s digest lists: from the previous day's digest time
+    to this day's (Asia/Shanghai), so every mail falls in exactly one digest, whenever the
+    digests are actually made."""
+    end = datetime.combine(day, digest_at, SHANGHAI)
+    return end - timedelta(days=1), end
+
+
+def _made(store: Store, office: str, day: date) -> bool:
+    with store.session() as db:
+        return (
+            db.execute(
+                select(Digest.id).where(Digest.office == office, Digest.day == day.isoformat())
+            ).first()
+            is not None
+        )
+
+
+def _claim(db: Session, office: str, day: date, now: datetime, force: bool) -> bool:
+    """Take the (office, day) digest row first, before anything is written, so that of two
+    processes making the same digest one waits on the row's unique key and then stands down.
+    With `force` the old row is replaced. False when the digest exists and is not forced."""
+    done = db.execute(
+        select(Digest).where(Digest.office == office, Digest.day == day.isoformat())
+    ).scalar_one_or_none()
+    if done is not None and not force:
+        return False
+    if done is not None:
+        db.execute(delete(Digest).where(Digest.id == done.id))
+        db.flush()
+    db.add(Digest(office=office, day=day.isoformat(), made_at=now))
+    db.flush()
+    return True
+
+
+def _write_files(
+    files: FileStore, office: str, day: date, html: str, xlsx: bytes
+) -> tuple[Path, Path]:
+    """The digest's HTML and workbook under the files folder, each put in place whole."""
+    folder = files.root / "digests" / office
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    html_path = folder / f"{day.isoformat()}.html"
+    xlsx_path = folder / f"{day.isoformat()}.xlsx"
+    for path, payload in ((html_path, html.encode("utf-8")), (xlsx_path, xlsx)):
+        partial = path.with_name(f".tmp-{path.name}.{os.getpid()}")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+        os.replace(partial, path)
+    return html_path, xlsx_path
+
+
+def _queue(
+    db: Session, files: FileStore, office: OfficeSettings, built: DigestFiles, now: datetime
+) -> int:
+    """The digest mail queued to each of the office's `digest_to` addresses."""
+    domain = office.mailbox.rpartition("@")[2] or "localhost"
+    for recipient in office.digest_to:
+        message_id = make_message_id(domain)
+        raw = compose_digest(
+            from_name=office.name,
+            from_addr=office.mailbox,
+            to_addrs=(recipient,),
+            subject=built.subject,
+            html=built.html,
+            text=built.text,
+            xlsx=built.xlsx,
+            xlsx_name=built.xlsx_name,
+            message_id=message_id,
+            date=now,
+        )
+        enqueue(
+            db,
+            files,
+            office=office.code,
+            kind="digest",
+            recipient=recipient,
+            message_id=message_id,
+            raw=raw,
+            subject=built.subject,
+            now=now,
+        )
+    return len(office.digest_to)
 
 
 def due_digests(
