@@ -48,6 +48,8 @@ from intake.store.files import FileStore
 from intake.store.tables import OutboxMail, OutboxState, SendState, Suppression
 from notifications.compose import outgoing_refusal
 from notifications.smtp import SendOutcome, SendResult
+from routing.addresses import mailbox_identity
+from routing.offices import OFFICES
 
 log = logging.getLogger(__name__)
 OUTBOX_KIND = "out"
@@ -160,6 +162,9 @@ class Outbox:
     settings: SendingSettings
     clock: Callable[[], datetime]
     sleep: Callable[[float], None] = time.sleep
+    _office_mailboxes: frozenset[str] = field(
+        default_factory=lambda: frozenset(mailbox_identity(o.mailbox) for o in OFFICES)
+    )
 
     def drain(
         self,
@@ -169,6 +174,8 @@ class Outbox:
     ) -> SendReport:
         """Send every due mail of every office; never raises for mail-server trouble."""
         report = SendReport()
+        mailboxes = [o.mailbox for o in OFFICES] + [o.mailbox for o in offices]
+        self._office_mailboxes = frozenset(mailbox_identity(m) for m in mailboxes if m)
         for office in offices:
             if should_stop():
                 break
@@ -398,16 +405,17 @@ class Outbox:
                 return f"address hard-bounced on {bounced.astimezone(SHANGHAI):%Y-%m-%d}; nothing is sent to it for {self.settings.bounce_days} days"
             if kind == "digest":
                 return None
-            today = db.execute(
-                select(func.count())
-                .select_from(OutboxMail)
-                .where(
-                    OutboxMail.recipient == recipient,
+            if mailbox_identity(recipient) in self._office_mailboxes:
+                return "an office mailbox gets no automatic reply; a person answers it"
+            identity = mailbox_identity(recipient)
+            sent_today = db.execute(
+                select(OutboxMail.recipient).where(
                     OutboxMail.kind != "digest",
                     OutboxMail.state == OutboxState.SENT.value,
                     OutboxMail.sent_at >= day_start(now),
                 )
-            ).scalar_one()
+            ).scalars()
+            today = sum(1 for sent in sent_today if mailbox_identity(sent) == identity)
             cap = self.settings.replies_per_address_per_day
             if int(today) >= cap:
                 return f"daily cap of {cap} automatic replies to this address reached"

@@ -90,6 +90,29 @@ def test_flood_from_one_address_gets_at_most_the_daily_cap(outbox: Outbox) -> No
     assert transport.sent == ["flood@qq.com"] * 5
 
 
+def test_sub_addresses_of_one_mailbox_share_the_daily_cap(outbox: Outbox) -> None:
+    for tag in range(1, 8):
+        queue(outbox, f"Victim+{tag}@qq.com", 2)
+    transport = ScriptedTransport()
+    report = outbox.drain(OFFICE, lambda o: transport)
+    assert report.sent == 5 and report.suppressed == 9
+    assert len(transport.sent) == 5
+
+
+def test_an_office_mailbox_gets_no_automatic_reply_but_its_digest(outbox: Outbox) -> None:
+    queue(outbox, "XTQDWXB@126.com")  # another office (桥东区), in no config
+    queue(outbox, "shhlwxxb+x@163.com")  # the sending office itself
+    queue(outbox, "shhlwxxb@163.com", kind="digest")
+    transport = ScriptedTransport()
+    report = outbox.drain(OFFICE, lambda o: transport)
+    assert transport.sent == ["shhlwxxb@163.com"] and report.suppressed == 2
+    with outbox.store.session() as db:
+        reasons = db.execute(
+            select(OutboxMail.last_error).where(OutboxMail.state == OutboxState.SUPPRESSED.value)
+        ).scalars()
+        assert all("office mailbox" in (reason or "") for reason in reasons)
+
+
 def test_no_mail_to_a_bounced_address_but_digests_are_not_capped(outbox: Outbox) -> None:
     with outbox.store.session() as db:
         db.add(
