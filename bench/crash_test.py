@@ -539,7 +539,7 @@ def run(
         watcher.close()
         if smtp is not None:
             smtp.stop()
-        dovecot.stop()
+        dovecot.close()
 
 
 def settled(work: Path) -> bool:

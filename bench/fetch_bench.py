@@ -128,7 +128,7 @@ def measure(count: int, seed: int) -> tuple[int, dict[str, float], dict[str, flo
         ours = run_worker("ours", server.port, work)
         return total, bare, ours
     finally:
-        server.stop()
+        server.close()
         shutil.rmtree(server.folder, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
 

@@ -23,7 +23,7 @@ def dovecot() -> Iterator[Dovecot]:
     try:
         yield server
     finally:
-        server.stop()
+        server.close()
 
 
 def fresh_pg_database() -> Iterator[str]:

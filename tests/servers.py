@@ -105,6 +105,11 @@ class Dovecot:
                 self.process.kill()
                 self.process.wait(5)
 
+    def close(self) -> None:
+        """Stop for good and remove the server's folder (mail, configuration, certificate)."""
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
     def start(self) -> None:
         """Start again after `stop`, on the same ports and mail."""
         self.process = _spawn(self.folder)

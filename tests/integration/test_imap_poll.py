@@ -198,3 +198,13 @@ def test_ssl_with_trusted_certificate_works(dovecot: Dovecot, store: Store, tmp_
     append(dovecot, [factories.mail()])
     report = poll_office(office, adapter_for(office), store, FileStore(tmp_path / "f"), now)
     assert report.ok and report.fetched == 1
+
+
+def test_the_test_dovecot_leaves_nothing_behind() -> None:
+    from tests.servers import start_dovecot
+
+    server = start_dovecot({"shhlwxxb@163.com": "code"})
+    folder = server.folder
+    assert (folder / "dovecot.conf").exists()
+    server.close()
+    assert server.process.poll() is not None and not folder.exists()
