@@ -14,13 +14,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.errors import PermanentError, TransientError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = (0x58_54_49_4E, 0x4D_49_47)  # "XTIN", "MIG": the advisory lock of migrations
 SQLITE_BUSY_SECONDS = 30  # how long a statement waits for another process's lock on the file
 
 
@@ -70,7 +71,11 @@ def _transactional_sqlite(engine: Engine) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent; on SQLite all or nothing)."""
+    """Bring the schema to the newest revision (idempotent; on SQLite all or nothing).
+
+    Two processes starting at once take turns: SQLite through `BEGIN IMMEDIATE`, PostgreSQL
+    through a transaction-level advisory lock, so the second finds the schema made and does
+    nothing."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     sqlite = engine.url.get_backend_name() == "sqlite"
@@ -78,6 +83,12 @@ def migrate(engine: Engine) -> None:
     migrating = _transactional_sqlite(engine) if on_file else engine
     try:
         with migrating.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # processes starting together on one database migrate one after the other
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:ns, :key)"),
+                    {"ns": MIGRATION_LOCK[0], "key": MIGRATION_LOCK[1]},
+                )
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:
