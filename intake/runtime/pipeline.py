@@ -2,10 +2,11 @@
 
 A message's state says which step comes next (stored → read → parsed → decided → replied). Each
 step runs in its own transaction, so a crash between steps loses nothing and repeats nothing that
-was committed. A step that raises is recorded on the message with its attempt count; after
-`MAX_ATTEMPTS` failures the message is quarantined (kept, shown to a person, not retried) and the
-rest of the mailbox goes on. A transient error (database or disk unavailable) stops the round
-without counting against the message: the next round retries it.
+was committed. Each attempt at a step is counted on the message before the step runs, so a step
+that raises and a step that takes the process down both count; after `MAX_ATTEMPTS` the message
+is quarantined (kept, shown to a person, not retried) and the rest of the mailbox goes on. A
+transient error (database or disk unavailable) stops the round without counting against the
+message: the next round retries it.
 
 A limit a mail hits (`[limits]`: too large to read, too many attachments, MIME nested too deep)
 is written as an attachment row with no file and that limit's problem code, beside the
@@ -103,23 +104,62 @@ def _advance(
     ctx: PipelineContext, steps: dict[MessageState, Step], message_pk: int, report: RoundReport
 ) -> None:
     while True:
-        with ctx.store.session() as db:
-            message = db.get(Message, message_pk)
-            if message is None or MessageState(message.state) not in steps:
-                return
-            state = MessageState(message.state)
+        state = _take(ctx, steps, message_pk, report)
+        if state is None:
+            return
         try:
             with ctx.store.session() as db:
                 message = db.get(Message, message_pk)
                 assert message is not None
                 message.state = steps[state](ctx, db, message).value
                 message.last_error = None
+                message.attempts = 0
             report.advanced += 1
         except TransientError:
+            _give_back(ctx, message_pk)
             raise
         except Exception as exc:
             _record_failure(ctx, message_pk, state, exc, report)
             return
+
+
+def _take(
+    ctx: PipelineContext, steps: dict[MessageState, Step], message_pk: int, report: RoundReport
+) -> MessageState | None:
+    """The step the message waits for, with this attempt counted and committed before the step
+    runs (a delivery count): a mail whose step kills the process (SIGKILL, the OOM killer, a
+    native crash) is counted all the same, and after `MAX_ATTEMPTS` such deaths it is
+    quarantined instead of being taken first again at every round. None: nothing to do."""
+    with ctx.store.session() as db:
+        message = db.get(Message, message_pk)
+        if message is None or MessageState(message.state) not in steps:
+            return None
+        state = MessageState(message.state)
+        if (message.attempts or 0) >= MAX_ATTEMPTS:
+            message.state = MessageState.QUARANTINED.value
+            message.quarantined_at = ctx.clock()
+            message.last_error = (
+                f"{state.value} step: the worker died while reading it "
+                f"({message.attempts} attempts, the last one never finished)"
+            )
+            report.quarantined += 1
+            log.error("message %s quarantined: %s", message_pk, message.last_error)
+            return None
+        message.attempts = (message.attempts or 0) + 1
+        message.last_error = f"{state.value} step: started, not finished (the process stopped)"
+        return state
+
+
+def _give_back(ctx: PipelineContext, message_pk: int) -> None:
+    """Uncount an attempt that a transient error (database or disk away) cut short; when the
+    store cannot be reached now either, the attempt stays counted."""
+    try:
+        with ctx.store.session() as db:
+            message = db.get(Message, message_pk)
+            if message is not None and message.attempts:
+                message.attempts -= 1
+    except TransientError as exc:
+        log.warning("attempt of message %s stays counted: %s", message_pk, exc)
 
 
 def _record_failure(
@@ -133,9 +173,8 @@ def _record_failure(
         message = db.get(Message, message_pk)
         if message is None:
             return
-        message.attempts = (message.attempts or 0) + 1
         message.last_error = detail
-        if message.attempts >= MAX_ATTEMPTS:
+        if (message.attempts or 0) >= MAX_ATTEMPTS:
             message.state = MessageState.QUARANTINED.value
             message.quarantined_at = ctx.clock()
             report.quarantined += 1

@@ -147,6 +147,56 @@ def test_poison_message_is_quarantined_after_three_attempts_and_the_rest_go_on(
     assert run_round(deployment.pipeline(), steps=steps).advanced == 0
 
 
+KILLING_ROUND = """
+import os, signal, sys
+from intake.reading.step import read_step
+from intake.runtime.pipeline import run_round
+from intake.runtime.service import open_deployment
+from intake.settings import load_settings
+from intake.store.tables import MessageState
+
+def killing_read(ctx, db, message):
+    if "毒".encode() in ctx.files.read("raw", message.sha256, ".eml"):
+        os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer or a native crash would
+    return read_step(ctx, db, message)
+
+from pathlib import Path
+deployment = open_deployment(load_settings(Path(sys.argv[1]), os.environ), os.environ)
+print(run_round(deployment.pipeline(), steps={MessageState.STORED: killing_read}))
+"""
+
+
+def test_a_mail_that_kills_the_worker_is_quarantined_and_the_rest_go_on(tmp_path: Path) -> None:
+    mailboxes = tmp_path / "mailboxes"
+    (mailboxes / "130582").mkdir(parents=True)
+    drop(mailboxes, "130582", "1.eml", factories.mail(subject="毒", body="毒"))
+    drop(mailboxes, "130582", "2.eml", factories.mail(subject="正常"))
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'k.db'}", mailboxes)
+    settings = load_settings(config, dict(os.environ))
+    deployment = open_deployment(settings, dict(os.environ))
+    try:
+        from intake.runtime.service import poll_one
+
+        office = settings.office("130582")
+        assert office is not None
+        poll_one(deployment, office, lambda: False)
+        runs = [
+            subprocess.run(
+                [sys.executable, "-c", KILLING_ROUND, str(config)], capture_output=True, text=True
+            )
+            for _ in range(4)
+        ]
+        assert [run.returncode for run in runs] == [-signal.SIGKILL] * 3 + [0], runs[0].stderr
+        with deployment.store.session() as db:
+            rows = {m.subject: m for m in db.execute(select(Message)).scalars()}
+        poison = next(m for m in rows.values() if m.subject != "正常")
+        assert poison.state == MessageState.QUARANTINED.value and poison.attempts == 3
+        assert "the worker died while reading it" in (poison.last_error or "")
+        assert rows["正常"].state == MessageState.READ.value and rows["正常"].attempts == 0
+    finally:
+        deployment.close()
+
+
 def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     mailboxes = tmp_path / "mailboxes"
     (mailboxes / "130582").mkdir(parents=True)
