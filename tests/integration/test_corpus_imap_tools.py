@@ -23,8 +23,8 @@ import pytest
 
 from intake.reading import MailReading, read_message
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "imap_tools"
-MESSAGES = sorted((CORPUS / "messages").rglob("*.eml")) if CORPUS.is_dir() else []
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "imap_tools"
+MESSAGES = sorted((CORPUS / "messages").rglob("*.eml"))
 
 # message -> (our subject, reason)
 SUBJECT_DIFFERENCES: dict[str, tuple[str, str]] = {

@@ -2,14 +2,13 @@
 the registrant's reply and the office's digest put into words; nothing raises, nothing balloons.
 
 The cases of the pipeline as a whole (reply and digest line through a real store) are in
-tests/integration/test_hostile_mail.py; the builders are in tests/hostile.py.
+tests/integration/test_hostile_mail.py, and the PDF whose memory is measured in a process of
+its own in tests/integration/test_hostile_pdf_memory.py; the builders are in tests/hostile.py.
 """
 
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -32,8 +31,6 @@ from parsers import ParseLimits, read_document
 from parsers.archives import ArchiveLimits, expand_archive
 from parsers.model import TextBox
 from tests import hostile
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 class NoText:
@@ -153,31 +150,6 @@ def test_multi_page_tiff_beyond_the_page_limit_says_so() -> None:
 def test_pdf_page_too_big_to_render_is_refused() -> None:
     [document] = read_document("giant.pdf", hostile.giant_page_pdf(), ParseLimits(), NoText())
     assert document.unreadable == "too_many_pixels"
-
-
-def test_pdf_with_a_huge_image_renders_in_bounded_memory(tmp_path: Path) -> None:
-    """A 14,000 x 14,000 RGB image (590 MB decoded) on one page: the page is rendered at the
-    page's size, so the process grows by far less than the image would take."""
-    pdf = tmp_path / "huge.pdf"
-    pdf.write_bytes(hostile.huge_image_pdf(14_000))
-    script = f"""
-import resource, sys
-sys.path.insert(0, {str(REPO)!r})
-from parsers import ParseLimits, read_document
-from tests.unit.test_hostile_input import NoText
-data = open({str(pdf)!r}, "rb").read()
-import parsers.pdf, pdfplumber, pypdfium2  # imports before the baseline
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-[document] = read_document("huge.pdf", data, ParseLimits(orient_pages=False), NoText())
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(document.unreadable, (after - before) // 1024)
-"""
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
-    )
-    reason, growth_mb = done.stdout.split()
-    assert reason == "no_text"
-    assert int(growth_mb) < 250, done.stdout
 
 
 def test_encrypted_pdf_is_named_encrypted() -> None:

@@ -1,16 +1,13 @@
-"""Digital documents read exactly: xlsx, xls, docx, doc, PDF with a text layer; broken files.
+"""Digital documents read exactly: xlsx, docx, archives of them; broken files.
 
-The xlsx and docx fixtures are built here with openpyxl and python-docx; the xls, doc and PDF
-ones are converted from them by LibreOffice when it is installed.
+The xlsx and docx fixtures are built here with openpyxl and python-docx. The xls, doc and PDF
+ones converted from them by LibreOffice are read in tests/integration/test_parsers_libreoffice.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
-import subprocess
-from pathlib import Path
 
 import docx
 import openpyxl
@@ -20,9 +17,6 @@ from docx.oxml.ns import qn
 
 from parsers import DocumentKind, ParsedDocument, read_document
 from parsers.office import Unreadable, convert_with_libreoffice
-
-SOFFICE = shutil.which("soffice")
-needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) not installed")
 
 INDIVIDUAL = {
     "subject_type": "individual",
@@ -220,57 +214,6 @@ def test_missing_converter_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(Unreadable) as raised:
         convert_with_libreoffice(b"\xd0\xcf\x11\xe0", ".doc", 5.0)
     assert raised.value.reason == "converter_missing"
-
-
-def _soffice(tmp: Path, sources: dict[str, bytes], target: str) -> dict[str, bytes]:
-    assert SOFFICE is not None
-    tmp.mkdir(parents=True)
-    for name, data in sources.items():
-        (tmp / name).write_bytes(data)
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{tmp}/profile",
-            "--headless",
-            "--convert-to",
-            target,
-            "--outdir",
-            str(tmp / "out"),
-            *[str(tmp / name) for name in sources],
-        ],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    return {p.name: p.read_bytes() for p in (tmp / "out").iterdir()}
-
-
-@needs_soffice
-def test_legacy_xls_and_doc(tmp_path: Path) -> None:
-    xls = _soffice(tmp_path / "xls", {"form.xlsx": xlsx_form()}, "xls")["form.xls"]
-    [document] = read_document("form.xls", xls)
-    assert plain(document) == (INDIVIDUAL, ACCOUNTS)
-    doc = _soffice(tmp_path / "doc", {"form.docx": docx_form()}, "doc")["form.doc"]
-    [document] = read_document("form.doc", doc)
-    fields, accounts = plain(document)
-    assert fields == ORGANIZATION
-    assert accounts == ORG_ACCOUNTS
-
-
-@needs_soffice
-def test_pdf_text_layer_and_encrypted_pdf(tmp_path: Path) -> None:
-    pdf = _soffice(tmp_path / "pdf", {"form.docx": docx_form()}, "pdf")["form.pdf"]
-    [document] = read_document("form.pdf", pdf)
-    assert document.file == "form.pdf"
-    assert plain(document) == (ORGANIZATION, ORG_ACCOUNTS)
-    secret = _soffice(
-        tmp_path / "secret",
-        {"form.docx": docx_form()},
-        'pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
-        '"DocumentOpenPassword":{"type":"string","value":"x"}}',
-    )["form.pdf"]
-    [document] = read_document("form.pdf", secret)
-    assert document.unreadable == "encrypted"
 
 
 def test_archive_members_are_read_and_named_by_path() -> None:

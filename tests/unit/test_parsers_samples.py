@@ -1,21 +1,20 @@
 """The generated sample documents (samples/documents/out) read against their ground truth.
 
-Every digital form (xlsx, xls, docx, text PDF, and one .doc) must be read exactly; one clean
-scan goes through real OCR. The list is taken at collection time from ``index.json``: when the
-samples have not been generated, there is nothing to compare and pytest reports an empty set.
+Every digital form (xlsx, xls, docx, text PDF) must be read exactly. The list is taken at
+collection time from ``index.json``: when the samples have not been generated, there is nothing
+to compare and pytest reports an empty set. One .doc (through LibreOffice) and one clean scan
+(through real OCR) are read in tests/integration/test_parsers_samples_engines.py.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from parsers import read_document
-from parsers.ocr_worker import stop_worker
 
 OUT = Path(__file__).resolve().parents[2] / "samples" / "documents" / "out"
 EXACT_FORMATS = ("xlsx", "xls", "docx", "pdf_text")
@@ -32,12 +31,6 @@ def _index() -> list[dict[str, Any]]:
 
 INDEX = _index()
 DIGITAL = [e["file"] for e in INDEX if e["format"] in EXACT_FORMATS]
-DIGITAL += [e["file"] for e in INDEX if e["format"] == "doc"][:1]
-CLEAN_SCANS = [
-    e["file"]
-    for e in INDEX
-    if e["format"] == "image" and e["damage"] == "clean" and e["kinds"] == ["registration_form"]
-][:1]
 
 
 def _reading(name: str) -> list[dict[str, Any]]:
@@ -60,14 +53,4 @@ def _truth(name: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("name", DIGITAL)
 def test_digital_sample_is_read_exactly(name: str) -> None:
-    if name.endswith((".doc", ".wps")) and shutil.which("soffice") is None:
-        pytest.skip("LibreOffice (soffice) not installed")
     assert _reading(name) == _truth(name)
-
-
-@pytest.mark.parametrize("name", CLEAN_SCANS)
-def test_clean_scan_sample_is_read_exactly(name: str) -> None:
-    try:
-        assert _reading(name) == _truth(name)
-    finally:
-        stop_worker()

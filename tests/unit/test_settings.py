@@ -11,7 +11,7 @@ from intake.settings import Security, Severity, load_settings
 from routing.offices import OFFICES
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "intake.toml"
-NOTICE = Path(__file__).resolve().parents[3] / "shared" / "seed" / "notice.txt"
+NOTICE = Path(__file__).resolve().parents[1] / "data" / "notice.txt"
 ALL_SET = {f"INTAKE_PASSWORD_{office.code}": "x" * 16 for office in OFFICES}
 
 
