@@ -107,18 +107,16 @@ class Key:
     refused: tuple[re.Pattern[str], Wording] | None = None  # a text that matches is refused
 
     @property
-    def wording(self) -> Wording | None:
-        """The message and fix of a value of this key's kind that breaks its own rule (a
-        pattern, a range), or None when the key has no rule of its own."""
-        if self.message:
-            return Wording(self.message, self.fix)
-        if self.kind in (Kind.WHOLE, Kind.NUMBER):
+    def wording(self) -> Wording:
+        """The message and fix of a value that breaks this key's own rule (its pattern, its
+        range); empty for a key with no rule beyond its kind."""
+        if self.kind in (Kind.WHOLE, Kind.NUMBER) and not self.message:
             what = "a whole number" if self.kind is Kind.WHOLE else "a number"
             span = f"from {_plain(self.low)} to {_plain(self.high)}"
             return Wording(f"must be {what}{self.unit} {span}, not {{value!r}}", self.fix)
-        if self.kind is Kind.FLAG:
+        if self.kind is Kind.FLAG and not self.message:
             return Wording("must be true or false, not {value!r}", self.fix)
-        return None
+        return Wording(self.message, self.fix)
 
     @property
     def wordings(self) -> tuple[Wording, ...]:
@@ -127,8 +125,8 @@ class Key:
             Kind.TEXT: (NOT_QUOTED, MISSING) if self.required else (NOT_QUOTED,),
             Kind.TEXTS: (NOT_A_LIST, NOT_TEXTS),
         }.get(self.kind, ())
-        refused = (self.refused[1],) if self.refused else ()
-        return (*kind, *((self.wording,) if self.wording else ()), *refused)
+        own = (self.wording,) if self.wording.message else ()
+        return (*kind, *own, *((self.refused[1],) if self.refused else ()))
 
 
 def _plain(number: float) -> str:

@@ -19,21 +19,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intake.errors import ConfigError
-from intake.settings import keys
+from intake.settings import keys, model
 from intake.settings.keys import OFFICE, SERVER, UNSET, Key, Kind, Section, Wording
-from intake.settings.model import (
-    ConfigProblem,
-    Endpoint,
-    LimitsSettings,
-    OfficeSettings,
-    RetentionSettings,
-    ScheduleSettings,
-    Security,
-    SendingSettings,
-    Settings,
-    Severity,
-    StorageSettings,
-)
+from intake.settings.model import ConfigProblem, OfficeSettings, Settings, Severity
 
 DEFAULT_CONFIG = Path("config/intake.toml")
 CONFIG_ENV = "INTAKE_CONFIG"
@@ -88,12 +76,14 @@ def settings_from_data(
                 ConfigProblem(str(path), line, name, keys.UNKNOWN_TABLE, fix, Severity.WARNING)
             )
     stored = _read_section(source, keys.STORAGE, data)
-    storage = StorageSettings(stored["database"], Path(stored["files"]), _path(stored["key_file"]))
-    schedule = ScheduleSettings(**_read_section(source, keys.SCHEDULE, data))
+    storage = model.StorageSettings(
+        stored["database"], Path(stored["files"]), _path(stored["key_file"])
+    )
+    schedule = model.ScheduleSettings(**_read_section(source, keys.SCHEDULE, data))
     local_root = _path(_read_section(source, keys.MAILBOXES, data)["local_root"])
-    sending = SendingSettings(**_read_section(source, keys.SENDING, data))
-    limits = LimitsSettings(**_read_section(source, keys.LIMITS, data))
-    retention = RetentionSettings(**_read_section(source, keys.RETENTION, data))
+    sending = model.SendingSettings(**_read_section(source, keys.SENDING, data))
+    limits = model.LimitsSettings(**_read_section(source, keys.LIMITS, data))
+    retention = model.RetentionSettings(**_read_section(source, keys.RETENTION, data))
     fatal = [p for p in source.problems if p.severity is Severity.ERROR]
     if fatal:
         raise ConfigError("\n".join(str(p) for p in fatal))
@@ -154,31 +144,26 @@ def office_settings(
     )
 
 
-def _server(office: _Table, key: str, raw: Any, host: str | None, local: bool) -> Endpoint:
+def _server(office: _Table, key: str, raw: Any, host: str | None, local: bool) -> model.Endpoint:
     """An office's `imap` or `smtp` table; absent keys are the NetEase defaults."""
     port = OFFICE[key].default
     if raw is not None and not isinstance(raw, Mapping):
-        office.problem(key, *_words(OFFICE[key], key=key, default=port))
+        office.problem(key, *OFFICE[key].wording(key=key, default=port))
     table = _mapping(raw)
     server = replace(office, section=SERVER, prefix=f"{key}.")
     server.unknown(table)
     found = table.get("host", host)
     if not found or not isinstance(found, str):
         if not local:
-            office.problem(key, *_words(SERVER["host"], key=key, port=port))
+            office.problem(key, *SERVER["host"].wording(key=key, port=port))
         found = ""
-    return Endpoint(
+    return model.Endpoint(
         found,
         server.read("port", table, default=port),
         server.read("security", table),
         server.read("ca_file", table),
         server.read("timeout_seconds", table),
     )
-
-
-def _words(spec: Key, **fields: Any) -> tuple[str, str]:
-    assert spec.wording is not None, spec.name
-    return spec.wording(**fields)
 
 
 def _report_duplicates(source: _File, offices: list[OfficeSettings]) -> None:
@@ -207,8 +192,7 @@ def read_value(
     fallback = key.default if default is UNSET else default
     faults: list[Fault] = []
 
-    def fault(wording: Wording | None, value: Any) -> None:
-        assert wording is not None, key.name
+    def fault(wording: Wording, value: Any) -> None:
         message, fix = wording(key=key.name, value=value, default=fallback, **context)
         faults.append((key.name, message, fix))
 
@@ -271,10 +255,10 @@ def _convert(key: Key, value: Any, fallback: Any, fault: Any) -> Any:
         return _clock_time(fallback)
     elif kind is Kind.SECURITY:
         try:
-            return Security(str(value))
+            return model.Security(str(value))
         except ValueError:
             fault(key.wording, str(value))
-            return Security(fallback)
+            return model.Security(fallback)
     elif (
         (kind is Kind.FLAG and isinstance(value, bool))
         or (kind is Kind.PATH and isinstance(value, str) and value.strip())
