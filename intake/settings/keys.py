@@ -50,7 +50,7 @@ class Kind(StrEnum):
 
 
 class Unset(Enum):
-    """The default of a key that has none: it must be given (or, for a server host, found)."""
+    """The default of a key that has none: it must be given."""
 
     UNSET = "unset"
 
