@@ -1,0 +1,173 @@
+"""The configuration as the rest of the program reads it: frozen values, no file handling.
+
+`intake.settings.loader` builds these from `config/intake.toml`; `intake.settings.keys` says
+which keys the file may hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from enum import StrEnum
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+JUNK_FOLDER = "垃圾邮件"
+DEFAULT_FOLDERS = ("INBOX", JUNK_FOLDER)
+
+
+class Security(StrEnum):
+    """How a connection to a mail server is protected."""
+
+    SSL = "ssl"
+    STARTTLS = "starttls"
+    NONE = "none"
+
+
+class Severity(StrEnum):
+    """An error disables what it is in; a warning is worth reading but changes nothing."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One mistake in the file, where it is and how to fix it."""
+
+    file: str
+    line: int
+    key: str
+    message: str
+    fix: str
+    severity: Severity = Severity.ERROR
+    office: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key}: {self.message} (fix: {self.fix})"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A mail server to connect to."""
+
+    host: str
+    port: int
+    security: Security
+    ca_file: str | None = None
+    timeout_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    """One office: who it is, its mailbox and how to reach it."""
+
+    code: str
+    name: str
+    mailbox: str
+    address: str
+    phone: str
+    contacts: tuple[str, ...]
+    password_env: str
+    imap: Endpoint
+    smtp: Endpoint
+    folders: tuple[str, ...]
+    folders_explicit: bool
+    digest_to: tuple[str, ...]
+    enabled: bool
+    line: int = 0
+
+    def password(self, environ: Mapping[str, str]) -> str | None:
+        """The authorization code from the environment, or None when it is not set."""
+        value = environ.get(self.password_env)
+        return value if value else None
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Where the store and the files live."""
+
+    database: str
+    files: Path
+    key_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """When the worker polls and writes digests."""
+
+    timezone: ZoneInfo
+    poll_every_minutes: int
+    digest_at: time
+
+
+@dataclass(frozen=True)
+class SendingSettings:
+    """How replies go out: caps and pacing that keep NetEase from throttling an office."""
+
+    replies_per_address_per_day: int = 5
+    replies_per_office_per_day: int = 400
+    seconds_between_sends: float = 3.0
+    bounce_days: int = 60
+    max_attempts: int = 8
+    mask_ids_in_xlsx: bool = True
+
+
+@dataclass(frozen=True)
+class LimitsSettings:
+    """Bounds on the work one mail may cause (`[limits]`). What goes over one is not read; the
+    registrant's reply and the office's digest name it."""
+
+    max_mail_bytes: int = 64 * 1024 * 1024
+    max_attachments: int = 500
+    max_mime_depth: int = 10
+    max_archive_members: int = 500
+    max_archive_depth: int = 3
+    max_archive_ratio: int = 200
+    max_archive_bytes: int = 200 * 1024 * 1024
+    max_pages: int = 20
+    max_pixels: int = 60_000_000
+    max_document_bytes: int = 50 * 1000 * 1000
+    seconds_per_document: float = 60.0
+    ocr_memory_mb: int = 1500
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long raw mail and attachments are kept (`[retention]`), in days: after a filing is
+    complete, and after the last activity of a filing that never completed (or of a mail that
+    belongs to no filing). The decision record is kept for ever."""
+
+    days_after_complete: int = 180
+    days_after_last_activity: int = 365
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration, with the problems found in it."""
+
+    path: Path
+    storage: StorageSettings
+    schedule: ScheduleSettings
+    offices: tuple[OfficeSettings, ...]
+    local_mailboxes: Path | None = None
+    problems: tuple[ConfigProblem, ...] = ()
+    sending: SendingSettings = SendingSettings()
+    limits: LimitsSettings = LimitsSettings()
+    retention: RetentionSettings = RetentionSettings()
+
+    @property
+    def enabled_offices(self) -> tuple[OfficeSettings, ...]:
+        """Offices that are enabled and have no error against them."""
+        return tuple(o for o in self.offices if o.enabled)
+
+    def office(self, code: str) -> OfficeSettings | None:
+        """The office with this code, or None."""
+        return next((o for o in self.offices if o.code == code), None)
+
+    def office_for_address(self, address: str) -> OfficeSettings | None:
+        """The office whose mailbox is this address (case-insensitive), or None."""
+        wanted = address.strip().lower()
+        return next((o for o in self.offices if o.mailbox.lower() == wanted), None)
