@@ -75,6 +75,7 @@ _UNREADABLE_PHRASES: dict[str, str] = {
     "rar_unsupported": "RAR 压缩包无法解压，请改用 ZIP 格式或直接发送文件",
     "timeout": "文件处理超时，请发送更清晰、更小的扫描件或照片",
     "too_much_memory": "文件处理所需内存超出上限，请发送更小的扫描件或照片",
+    "reader_died": "文件读取时出错中断，请另存为 PDF 或图片后重新发送",
     "too_many_pixels": "图片尺寸过大，请缩小后重新发送",
     "too_many_pages": "文件页数过多，请只发送备案所需的页面",
     "too_many_members": "压缩包内文件过多，请只放入备案所需的材料",
@@ -100,6 +101,7 @@ LIMIT_WORDS: dict[str, str] = {
     "too_many_pixels": "图片像素超过上限（疑似解压炸弹），未读取",
     "timeout": "文件处理超时，未读完",
     "too_much_memory": "文件处理所需内存超出上限，未读完",
+    "reader_died": "读取文件的进程异常退出，未读完",
 }
 """Each limit code in words for office staff (the digest's 超出处理上限 lines)."""
 

@@ -14,14 +14,20 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from parsers import sniff
+from parsers import progress, sniff
 from parsers.cards import Line, read_card
 from parsers.classify import classify_text
 from parsers.fields import Cell, Grid, extract_form
 from parsers.layout import column_lines, grid_of, lines_of
 from parsers.model import DocumentKind, ParsedDocument, TextBox
 from parsers.ocr import OcrEngine, OcrUnavailable, make_engine
-from parsers.ocr_worker import OcrFailed, OcrTimeout, OcrTooMuchMemory, recognise
+from parsers.ocr_worker import (
+    OcrFailed,
+    OcrTimeout,
+    OcrTooMuchMemory,
+    prepare_and_recognise,
+    recognise,
+)
 from parsers.office import (
     ENCRYPTED_MARK,
     OfficeContent,
@@ -60,6 +66,9 @@ class ParseLimits:
     max_bytes: int = 50_000_000
     orient_pages: bool = True
     ocr_memory_mb: int = 1500
+    ocr_in_process: bool = False
+    """True inside the reader's own watched worker (`parsers.isolated`): pages are read there,
+    not handed to the OCR worker."""
 
 
 def read_document(
@@ -86,6 +95,7 @@ def _unreadable(name: str, reason: str, note: str = "") -> ParsedDocument:
 def _read(
     name: str, data: bytes, limits: ParseLimits, ocr: OcrEngine | None, depth: int
 ) -> list[ParsedDocument]:
+    progress.tick()
     if not data.strip(b"\x00 \t\r\n"):
         return [_unreadable(name, "empty")]
     if len(data) > limits.max_bytes:
@@ -266,16 +276,26 @@ def _ocr_documents(
     if height * width > limits.max_pixels:
         return [_unreadable(name, "too_many_pixels")]
     engine = ocr if ocr is not None else make_engine()
+    progress.tick()
     try:
-        boxes = recognise(
-            image, engine, limits.seconds_per_document, limits.orient_pages, limits.ocr_memory_mb
-        )
+        if limits.ocr_in_process:
+            boxes = prepare_and_recognise(image, engine, limits.orient_pages)
+        else:
+            boxes = recognise(
+                image,
+                engine,
+                limits.seconds_per_document,
+                limits.orient_pages,
+                limits.ocr_memory_mb,
+            )
     except OcrTimeout:
         return [_unreadable(name, "timeout")]
     except OcrTooMuchMemory as error:
         return [_unreadable(name, "too_much_memory", str(error)[:200])]
     except (OcrFailed, OcrUnavailable) as error:
         return [_unreadable(name, "ocr_failed", str(error)[:200])]
+    except Exception as error:  # an engine failing in this process: the page, not the file
+        return [_unreadable(name, "ocr_failed", f"{type(error).__name__}: {error}"[:200])]
     if not boxes:
         return [_unreadable(name, "no_text")]
     return _boxes_documents(name, boxes, engine.name)

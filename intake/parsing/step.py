@@ -1,4 +1,6 @@
-"""Step 3: each stored attachment read into documents (kind, fields, confidences) by `parsers`."""
+"""Step 3: each stored attachment read into documents (kind, fields, confidences) by `parsers`,
+in its watched reader process (`parsers.isolated`): a file that would take the worker down
+under a memory or time limit comes back unreadable, with the reason, instead."""
 
 from __future__ import annotations
 
@@ -8,8 +10,8 @@ from sqlalchemy.orm import Session
 from intake.reading.step import ATTACHMENT_KIND
 from intake.runtime.context import PipelineContext
 from intake.store.tables import Attachment, Document, Message, MessageState
+from parsers.isolated import read_isolated
 from parsers.model import ParsedDocument
-from parsers.reader import read_document
 
 CONTAINER_TYPES = frozenset(
     {
@@ -37,7 +39,7 @@ def parse_step(ctx: PipelineContext, db: Session, message: Message) -> MessageSt
             continue
         data = ctx.files.read(ATTACHMENT_KIND, attachment.sha256)
         engine = ctx.ocr()
-        for parsed in read_document(attachment.name, data, ctx.parse_limits, engine):  # type: ignore[arg-type]
+        for parsed in read_isolated(attachment.name, data, ctx.parse_limits, engine):  # type: ignore[arg-type]
             db.add(_document_row(attachment.id, parsed))
     return MessageState.PARSED
 

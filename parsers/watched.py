@@ -1,0 +1,132 @@
+"""One kept worker process that runs a function under a time limit and a memory limit.
+
+The process is started on first use (spawned, so it shares no state with the caller) and kept,
+so models and imports load once. While a call runs, the caller looks at the worker's resident
+memory every `WATCH_EVERY` seconds and kills it past the limit; past the time limit it is
+killed too, and the next call starts a fresh one. The worker may report progress
+(`progress.tick`): each tick gives the call its time limit anew, so a long archive of quick
+pages is not cut off while one page that hangs is.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, TypeVar
+
+from parsers import progress
+
+WATCH_EVERY = 0.2
+"""Seconds between two looks at the worker's memory while a call runs."""
+
+Result = TypeVar("Result")
+
+
+class WorkerTimeout(Exception):
+    """The call took longer than allowed since its last progress; the worker was killed."""
+
+
+class WorkerFailed(Exception):
+    """The worker process died, or the function raised."""
+
+
+class WorkerTooMuchMemory(WorkerFailed):
+    """The worker's resident memory passed the limit; it was killed."""
+
+
+class WorkerDied(WorkerFailed):
+    """The worker process ended in the middle of the call (killed, or crashed natively)."""
+
+
+def resident_mb(pid: int) -> float:
+    """The resident set size of process `pid` in MB (0 when it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class WatchedWorker:
+    """A kept worker process of this process, started lazily; one call at a time."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._pool: ProcessPoolExecutor | None = None
+        self._ticks: Any = None
+        self._lock = threading.Lock()
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._ticks = context.Value("q", 0, lock=False)
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=progress.install,
+                initargs=(self._ticks,),
+            )
+        return self._pool
+
+    def stop(self) -> None:
+        """Kill the worker process (if any) and forget it."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def pids(self) -> list[int]:
+        """The worker's process id, once it runs."""
+        processes = getattr(self._pool, "_processes", None) or {}
+        return [int(pid) for pid in processes]
+
+    def run(
+        self,
+        function: Callable[..., Result],
+        *args: Any,
+        seconds: float,
+        memory_mb: int,
+    ) -> Result:
+        """`function(*args)` in the worker; raises `WorkerTimeout`, `WorkerTooMuchMemory`,
+        `WorkerDied` or `WorkerFailed` (the function's own error) instead of returning."""
+        with self._lock:
+            future = self._executor().submit(function, *args)
+            seen = self._ticks.value
+            deadline = time.monotonic() + seconds
+            try:
+                while True:
+                    try:
+                        return future.result(timeout=WATCH_EVERY)
+                    except FutureTimeout:
+                        if self._ticks.value != seen:
+                            seen = self._ticks.value
+                            deadline = time.monotonic() + seconds
+                        elif time.monotonic() >= deadline:
+                            raise
+                    used = max((resident_mb(pid) for pid in self.pids()), default=0.0)
+                    if used > memory_mb:
+                        self.stop()
+                        raise WorkerTooMuchMemory(
+                            f"the {self.name} used {used:.0f} MB (limit {memory_mb} MB)"
+                        )
+            except FutureTimeout as error:
+                self.stop()
+                raise WorkerTimeout(f"the {self.name} took over {seconds:.0f} s") from error
+            except BrokenProcessPool as error:
+                self.stop()
+                raise WorkerDied(f"the {self.name} process died") from error
+            except WorkerFailed:
+                raise
+            except Exception as error:
+                raise WorkerFailed(str(error)) from error
