@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intake.errors import ConfigError
+from vocabulary.offices import Office, office_by_code
 
 DEFAULT_CONFIG = Path("config/intake.toml")
 CONFIG_ENV = "INTAKE_CONFIG"
@@ -80,16 +81,11 @@ class Endpoint:
     timeout_seconds: float = 60.0
 
 
-@dataclass(frozen=True)
-class OfficeSettings:
-    """One office: who it is, its mailbox and how to reach it."""
+@dataclass(frozen=True, kw_only=True)
+class OfficeSettings(Office):
+    """One configured office: the office itself (code, name, mailbox, address, phone and
+    contacts from the file; its area from `vocabulary`), and how the worker reaches its mailbox."""
 
-    code: str
-    name: str
-    mailbox: str
-    address: str
-    phone: str
-    contacts: tuple[str, ...]
     password_env: str
     imap: Endpoint
     smtp: Endpoint
@@ -662,9 +658,12 @@ def _office(
     if not isinstance(enabled, bool):
         problem("enabled", f"must be true or false, not {enabled!r}", "enabled = true")
         enabled = False
+    published = office_by_code(code)
     return OfficeSettings(
         code=code or label,
         name=name,
+        area=published.area if published else "",
+        area_now=published.area_now if published else None,
         mailbox=mailbox,
         address=_text(table, "address", problem),
         phone=_text(table, "phone", problem),

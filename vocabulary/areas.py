@@ -69,6 +69,13 @@ WEAK_COUNTY_NAMES: dict[str, str] = {
 }
 """Short forms that are also other places' names: a guess that a person must confirm."""
 
+CITY_OLD_NAMES: tuple[str, ...] = ("邢州", "牛城", "卧牛城", "邢襄", "襄国")
+"""The city's historical and popular names."""
+
+CITY_AMBIGUOUS_OLD_NAMES: tuple[str, ...] = ("顺德",)
+"""Historical names of the city that name other places today (顺德 is a district of Foshan):
+they put an account name in scope but decide no county field."""
+
 CITY_NAMES: tuple[str, ...] = (
     "邢台市",
     "邢台",
@@ -78,11 +85,7 @@ CITY_NAMES: tuple[str, ...] = (
     "邢台市本级",
     "市直",
     "邢台市直",
-    "邢州",
-    "牛城",
-    "卧牛城",
-    "邢襄",
-    "襄国",
+    *CITY_OLD_NAMES,
 )
 """Names of the city as a whole, which the city office covers (in the county field)."""
 

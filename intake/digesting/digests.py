@@ -16,7 +16,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from intake.deciding.filing import current_form
-from intake.replying.queue import office_info
 from intake.runtime.clock import SHANGHAI
 from intake.sending.outbox import OFFICE_CAP_NOTE, enqueue
 from intake.settings import OfficeSettings, Settings
@@ -39,7 +38,7 @@ from notifications.compose import compose_digest, make_message_id
 from notifications.digest import ActivityRow, AttentionRow, DigestInput, RegistryRow, build_digest
 from notifications.replies import AccountLine
 from notifications.wording import LIMIT_WORDS, clean_text, problem_phrase
-from routing.offices import CITY_OFFICE
+from vocabulary.offices import CITY_OFFICE
 
 log = logging.getLogger(__name__)
 OUTBOX_WORDS = {
@@ -300,7 +299,7 @@ def _rollup(
         ).scalar_one()
         out.append(
             (
-                office_info(office),
+                office,
                 {
                     "received": int(received),
                     "complete": int(statuses.get("complete", 0)),
@@ -333,7 +332,7 @@ def make_digest(
         if done is not None and not force:
             return None
         data = DigestInput(
-            office=office_info(office),
+            office=office,
             day=day,
             registry=_registry(db, office.code),
             activity=_activity(db, office.code, start, end),

@@ -16,8 +16,8 @@ from routing.jurisdiction import (
     decide_office,
     office_from_id_number,
 )
-from routing.offices import OFFICE_CODES, OFFICES
 from routing.scope import in_scope, names_a_local_place
+from vocabulary.offices import OFFICE_CODES, OFFICES
 
 
 def _id_from(region: str) -> str:
