@@ -38,6 +38,8 @@ from notifications.wording import (
     status_word,
     translate_tokens,
 )
+from vocabulary.documents import MissingDocument
+from vocabulary.fields import MISSING_FIELD_PREFIX
 from vocabulary.offices import Office
 from vocabulary.subjects import SUBJECT_TYPE_WORDS
 
@@ -138,7 +140,7 @@ def shanghai(moment: datetime) -> datetime:
 
 def short_phrase(code: str, subject_type: str | None) -> str:
     """A missing item or problem in words for office staff (no request to the registrant)."""
-    if code in ("registration_form", "id_card", "business_licence") or code.startswith("field:"):
+    if code in tuple(MissingDocument) or code.startswith(MISSING_FIELD_PREFIX):
         phrase = missing_phrase(code, subject_type)
     else:
         phrase = problem_phrase(code)

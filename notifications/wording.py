@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from vocabulary.areas import AREA_LABELS
+from vocabulary.documents import MissingDocument
 from vocabulary.fields import FIELD_LABELS
 from vocabulary.offices import OFFICE_NAMES
 from vocabulary.outcomes import REPLY_KIND_WORDS, STATUS_WORDS
@@ -122,11 +123,11 @@ def id_card_phrase(subject_type: str | None) -> str:
 
 def missing_phrase(code: str, subject_type: str | None) -> str:
     """A missing item in the notice's words, e.g. ``field:phone`` → 备案表中“联系电话”一项未填写."""
-    if code == "registration_form":
+    if code == MissingDocument.REGISTRATION_FORM:
         return REGISTRATION_FORM
-    if code == "id_card":
+    if code == MissingDocument.ID_CARD:
         return id_card_phrase(subject_type)
-    if code == "business_licence":
+    if code == MissingDocument.BUSINESS_LICENCE:
         return "营业执照（或组织机构代码证）复印件"
     if code.startswith("field:"):
         label = FIELD_LABELS.get(code.removeprefix("field:"))
@@ -160,7 +161,7 @@ def unreadable_phrase(reason: str) -> str:
 
 def is_known_code(code: str) -> bool:
     """True when `code` has its own phrase (not the generic fallback)."""
-    if code in ("registration_form", "id_card", "business_licence") or code in _PROBLEM_PHRASES:
+    if code in tuple(MissingDocument) or code in _PROBLEM_PHRASES:
         return True
     if code.startswith("field:"):
         return code.removeprefix("field:") in FIELD_LABELS
