@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from intake.replying.queue import holder_info
-from intake.settings import OfficeSettings
+from intake.settings import OfficeSettings, load_settings
 from parsers.snapping import snap_county, snap_filing_type, snap_platform, snap_subject_type
 from routing.form_choices import filing_type_from_text, subject_type_from_text
 from routing.jurisdiction import county_to_office
@@ -141,3 +141,21 @@ def test_configured_office_is_the_one_office_type() -> None:
     assert isinstance(configured, Office)
     assert holder_info({"130582": configured}, "130582") is configured
     assert holder_info({}, "130502") == office_by_code("130502")
+
+
+def test_loaded_offices_are_the_directory_offices_with_their_areas() -> None:
+    environ = {f"INTAKE_PASSWORD_{office.code}": "x" * 16 for office in OFFICES}
+    settings = load_settings(CONFIG, environ)
+    assert settings.problems == ()
+    for loaded, published in zip(settings.offices, OFFICES, strict=True):
+        as_office = Office(
+            loaded.code,
+            loaded.name,
+            loaded.area,
+            loaded.mailbox,
+            loaded.address,
+            loaded.phone,
+            loaded.contacts,
+            loaded.area_now,
+        )
+        assert as_office == published
