@@ -50,9 +50,9 @@ sys.path.insert(0, str(REPO))
 
 from imap_tools import MailBoxUnencrypted  # noqa: E402
 
-from routing.offices import OFFICES  # noqa: E402
 from tests.factories import loopback_config  # noqa: E402
 from tests.servers import Dovecot, SmtpServer, read_smtp_log, start_dovecot, start_smtp  # noqa: E402
+from vocabulary.offices import OFFICES  # noqa: E402
 
 DOCS = REPO / "samples" / "documents" / "out"
 FORMS = sorted(

@@ -7,5 +7,6 @@
 - `notifications.digest`: the daily digest mail and xlsx registry (`build_digest`).
 - `notifications.smtp`: `SmtpSender` and `classify_smtp_reply` for NetEase's coded replies.
 
-It imports nothing of intake, parsers or routing; the pipeline hands in plain values.
+It imports nothing of intake, parsers or routing (its words and its `Office` are `vocabulary`'s);
+the pipeline hands in plain values.
 """

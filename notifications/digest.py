@@ -27,10 +27,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from notifications.model import AccountLine, OfficeInfo
+from notifications.model import AccountLine
 from notifications.wording import (
     ATTENTION_WORDS,
-    SUBJECT_TYPE_WORDS,
     clean_text,
     county_name,
     missing_phrase,
@@ -39,6 +38,10 @@ from notifications.wording import (
     status_word,
     translate_tokens,
 )
+from vocabulary.documents import MissingDocument
+from vocabulary.fields import MISSING_FIELD_PREFIX
+from vocabulary.offices import Office
+from vocabulary.subjects import SUBJECT_TYPE_WORDS
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML_ROW_LIMIT = 30
@@ -99,12 +102,12 @@ class AttentionRow:
 class DigestInput:
     """Everything one office's digest for one day shows."""
 
-    office: OfficeInfo
+    office: Office
     day: date
     registry: tuple[RegistryRow, ...]
     activity: tuple[ActivityRow, ...]
     attention: tuple[AttentionRow, ...]
-    rollup: tuple[tuple[OfficeInfo, dict[str, int]], ...] = ()
+    rollup: tuple[tuple[Office, dict[str, int]], ...] = ()
     mask_ids_in_xlsx: bool = True
     activity_since: datetime | None = None
     """Where the activity list starts (the previous day's digest time); None: the day's start."""
@@ -139,7 +142,7 @@ def shanghai(moment: datetime) -> datetime:
 
 def short_phrase(code: str, subject_type: str | None) -> str:
     """A missing item or problem in words for office staff (no request to the registrant)."""
-    if code in ("registration_form", "id_card", "business_licence") or code.startswith("field:"):
+    if code in tuple(MissingDocument) or code.startswith(MISSING_FIELD_PREFIX):
         phrase = missing_phrase(code, subject_type)
     else:
         phrase = problem_phrase(code)

@@ -1,34 +1,19 @@
 """Plain values that the pipeline hands to the notifications package and gets back.
 
-Offices, account lines and the reply context for the reply templates, and the rendered reply.
-They are frozen dataclasses holding only strings and tuples, so the package needs nothing of
-the store or of routing.
+Account lines and the reply context for the reply templates, and the rendered reply. They are
+frozen dataclasses holding only strings and tuples (offices are `vocabulary.Office`), so the
+package needs nothing of the store or of routing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from vocabulary.offices import Office
+from vocabulary.outcomes import ReplyKind
 
-class ReplyKindName(StrEnum):
-    """The reply kinds that have templates (``none`` means no reply and has none)."""
-
-    ACK = "ack"
-    REQUEST_MISSING = "request_missing"
-    TRANSFERRED = "transferred"
-
-
-@dataclass(frozen=True)
-class OfficeInfo:
-    """An office as the notice lists it: code, name, mailbox, address, phone, contact people."""
-
-    code: str
-    name: str
-    mailbox: str
-    address: str
-    phone: str
-    contacts: tuple[str, ...]
+REPLY_KINDS: tuple[ReplyKind, ...] = tuple(kind for kind in ReplyKind if kind is not ReplyKind.NONE)
+"""The reply kinds that have templates (``none`` means no reply and has none)."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +39,8 @@ class ReplyContext:
 
     kind: str
     reference: str
-    office: OfficeInfo
-    holder: OfficeInfo | None
+    office: Office
+    holder: Office | None
     subject_type: str | None
     registrant: str | None
     accounts: tuple[AccountLine, ...]

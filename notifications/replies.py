@@ -32,21 +32,22 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from notifications.model import (
+    REPLY_KINDS,
     AccountLine,
-    OfficeInfo,
     RenderedReply,
     ReplyContext,
-    ReplyKindName,
 )
 from notifications.samples import sample_contexts
 from notifications.wording import (
     REGISTRATION_FORM,
-    SUBJECT_TYPE_WORDS,
     clean_text,
     missing_phrase,
     problem_phrase,
     unreadable_phrase,
 )
+from vocabulary.offices import Office
+from vocabulary.outcomes import ReplyKind
+from vocabulary.subjects import SUBJECT_TYPE_WORDS
 
 __all__ = [
     "BUILTIN_TEMPLATES",
@@ -54,7 +55,7 @@ __all__ = [
     "NEEDS_ORGANIZATION",
     "REPLY_TEMPLATE_NAMES",
     "AccountLine",
-    "OfficeInfo",
+    "Office",
     "RenderedReply",
     "ReplyContext",
     "ReplyRenderer",
@@ -73,7 +74,7 @@ REPLY_TEMPLATE_NAMES: tuple[str, ...] = (
     "_layout.txt.j2",
     "_parts.html.j2",
     "_parts.txt.j2",
-    *(f"reply_{kind.value}.{part}.j2" for kind in ReplyKindName for part in ("html", "txt")),
+    *(f"reply_{kind.value}.{part}.j2" for kind in REPLY_KINDS for part in ("html", "txt")),
 )
 """Template files a reply uses, each of which an admin may override."""
 
@@ -101,14 +102,16 @@ def _environment(loader: BaseLoader, *, sandboxed: bool) -> Environment:
     )
 
 
-def _clean_office(office: OfficeInfo) -> OfficeInfo:
-    return OfficeInfo(
+def _clean_office(office: Office) -> Office:
+    return Office(
         code=clean_text(office.code, 20),
         name=clean_text(office.name, 60),
+        area=clean_text(office.area, 60),
         mailbox=clean_text(office.mailbox, 120),
         address=clean_text(office.address, 120),
         phone=clean_text(office.phone, 60),
         contacts=tuple(clean_text(person, 30) for person in office.contacts if person.strip()),
+        area_now=clean_text(office.area_now, 60) if office.area_now else None,
     )
 
 
@@ -119,11 +122,11 @@ def _unique(items: list[str]) -> list[str]:
 def reply_subject(context: ReplyContext) -> str:
     """``[备案 <reference>] 材料已收齐`` / ``请补充材料`` / ``已转交<office name>``."""
     reference = clean_text(context.reference, 40)
-    if context.kind == ReplyKindName.ACK:
+    if context.kind == ReplyKind.ACK:
         return f"[备案 {reference}] 材料已收齐"
-    if context.kind == ReplyKindName.REQUEST_MISSING:
+    if context.kind == ReplyKind.REQUEST_MISSING:
         return f"[备案 {reference}] 请补充材料"
-    if context.kind == ReplyKindName.TRANSFERRED:
+    if context.kind == ReplyKind.TRANSFERRED:
         if context.holder is None:
             raise ValueError("a transferred reply needs the holder office")
         return f"[备案 {reference}] 已转交{clean_text(context.holder.name, 60)}"

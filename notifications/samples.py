@@ -11,33 +11,37 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from notifications.digest import ActivityRow, AttentionRow, DigestInput, RegistryRow
-from notifications.model import AccountLine, OfficeInfo, ReplyContext
+from notifications.model import AccountLine, ReplyContext
+from vocabulary.offices import Office
 
-CITY_OFFICE = OfficeInfo(
+CITY_OFFICE = Office(
     code="130500",
+    area="邢台市",
     name="邢台市互联网信息办公室",
     mailbox="wlglhzfdck@163.com",
     address="新华南路328号",
     phone="0319-3699072",
     contacts=("刘燕龙", "韩涛"),
 )
-SHAHE_OFFICE = OfficeInfo(
+SHAHE_OFFICE = Office(
     code="130582",
+    area="沙河市",
     name="沙河市互联网信息办公室",
     mailbox="shhlwxxb@163.com",
     address="沙河市太行大街561号",
     phone="0319-8921750",
     contacts=("李晓静",),
 )
-QIAODONG_OFFICE = OfficeInfo(
+QIAODONG_OFFICE = Office(
     code="130502",
+    area="桥东区",
     name="桥东区互联网信息办公室",
     mailbox="xtqdwxb@126.com",
     address="桥东区顺德路201号",
     phone="0319-3664526",
     contacts=("张路",),
 )
-SAMPLE_OFFICES: tuple[OfficeInfo, ...] = (CITY_OFFICE, SHAHE_OFFICE, QIAODONG_OFFICE)
+SAMPLE_OFFICES: tuple[Office, ...] = (CITY_OFFICE, SHAHE_OFFICE, QIAODONG_OFFICE)
 
 
 def sample_contexts() -> list[ReplyContext]:
@@ -290,7 +294,7 @@ def sample_digest_input(*, city: bool = True) -> DigestInput:
         AttentionRow("uncertain_county", registry[2].reference, "账号名称只写“清河”，无法确定属地"),
         AttentionRow("failed_send", registry[1].reference, "554 DT:SPM 被判为垃圾邮件"),
     )
-    rollup: tuple[tuple[OfficeInfo, dict[str, int]], ...] = ()
+    rollup: tuple[tuple[Office, dict[str, int]], ...] = ()
     if city:
         rollup = (
             (

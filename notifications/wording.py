@@ -3,9 +3,10 @@
 Every missing-item, problem and unreadable-attachment code the pipeline reports is turned into a
 phrase here, naming documents the way the notice does (本人身份证复印件, 运维负责人身份证复印件,
 组织机构代码证或工商执照复印件, 《邢台市新媒体账号登记备案表》). A code nobody foresaw still gets
-a generic Chinese phrase, never the raw code. The module also holds the small tables the
-digests need (status, subject type, office names by code) and `clean_text`, which makes a
-registrant's value safe to show in a line of text.
+a generic Chinese phrase, never the raw code. Words of the domain shared with other packages
+(field labels, status and reply-kind words, office and area names) are `vocabulary`'s; this
+module keeps the phrasing of replies and digests, and `clean_text`, which makes a registrant's
+value safe to show in a line of text.
 """
 
 from __future__ import annotations
@@ -13,30 +14,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-REGISTRATION_FORM = "《邢台市新媒体账号登记备案表》"
+from vocabulary.areas import AREA_LABELS
+from vocabulary.documents import MissingDocument
+from vocabulary.fields import FIELD_LABELS
+from vocabulary.offices import OFFICE_NAMES
+from vocabulary.outcomes import REPLY_KIND_WORDS, STATUS_WORDS
 
-FIELD_LABELS: dict[str, str] = {
-    "platform": "平台",
-    "account_name": "账号名称",
-    "account_id": "账号ID",
-    "opened_on": "开通时间",
-    "followers": "粉丝数",
-    "content": "主要发布内容",
-    "subject_type": "主体类型",
-    "subject_name": "主体名称",
-    "credit_code": "统一社会信用代码",
-    "id_number": "身份证号码",
-    "county": "所属县（市、区）",
-    "address": "联系地址",
-    "manager_name": "运维负责人",
-    "manager_id_number": "运维负责人身份证号码",
-    "phone": "联系电话",
-    "email": "电子邮箱",
-    "filing_type": "备案类型",
-    "filled_on": "填表日期",
-    "changed_on": "变更日期",
-}
-"""The form's Chinese label for every canonical field key."""
+REGISTRATION_FORM = "《邢台市新媒体账号登记备案表》"
 
 _INVALID_PHRASES: dict[str, str] = {
     "credit_code": "统一社会信用代码校验不通过，请核对后重新填写",
@@ -105,24 +89,6 @@ LIMIT_WORDS: dict[str, str] = {
 }
 """Each limit code in words for office staff (the digest's 超出处理上限 lines)."""
 
-SUBJECT_TYPE_WORDS: dict[str, str] = {"individual": "个人", "organization": "企业/单位"}
-
-STATUS_WORDS: dict[str, str] = {
-    "complete": "材料齐全",
-    "incomplete": "待补充材料",
-    "unreadable": "附件无法读取",
-    "ignored": "非备案邮件",
-    "transferred": "已转交",
-    "quarantined": "待人工处理",
-}
-
-REPLY_KIND_WORDS: dict[str, str] = {
-    "ack": "已回复（材料已收齐）",
-    "request_missing": "已回复（请补充材料）",
-    "transferred": "已回复（已转交）",
-    "none": "未回复",
-}
-
 ATTENTION_WORDS: dict[str, str] = {
     "quarantined": "邮件处理失败，已隔离",
     "uncertain_county": "属地不确定",
@@ -133,56 +99,6 @@ ATTENTION_WORDS: dict[str, str] = {
     "login_broken": "邮箱登录失败",
     "stopped_today": "今日发信已达上限",
     "limit": "超出处理上限",
-}
-
-OFFICE_NAMES: dict[str, str] = {
-    "130500": "邢台市互联网信息办公室",
-    "130503": "桥西区互联网信息办公室",
-    "130502": "桥东区互联网信息办公室",
-    "130521": "邢台县互联网信息办公室",
-    "130582": "沙河市互联网信息办公室",
-    "130523": "内丘县互联网信息办公室",
-    "130522": "临城县互联网信息办公室",
-    "130525": "隆尧县互联网信息办公室",
-    "130526": "任县互联网信息办公室",
-    "130524": "柏乡县互联网信息办公室",
-    "130527": "南和县互联网信息办公室",
-    "130528": "宁晋县互联网信息办公室",
-    "130529": "巨鹿县互联网信息办公室",
-    "130532": "平乡县互联网信息办公室",
-    "130530": "新河县互联网信息办公室",
-    "130531": "广宗县互联网信息办公室",
-    "130581": "南宫市互联网信息办公室",
-    "130533": "威县互联网信息办公室",
-    "130535": "临西县互联网信息办公室",
-    "130534": "清河县互联网信息办公室",
-    "130571": "市经济开发区综合办公室",
-}
-
-COUNTY_NAMES: dict[str, str] = {
-    "130500": "邢台市",
-    "130503": "桥西区（信都区）",
-    "130502": "桥东区（襄都区）",
-    "130521": "邢台县",
-    "130582": "沙河市",
-    "130523": "内丘县",
-    "130522": "临城县",
-    "130525": "隆尧县",
-    "130526": "任县（任泽区）",
-    "130505": "任泽区",
-    "130524": "柏乡县",
-    "130527": "南和县（南和区）",
-    "130506": "南和区",
-    "130528": "宁晋县",
-    "130529": "巨鹿县",
-    "130532": "平乡县",
-    "130530": "新河县",
-    "130531": "广宗县",
-    "130581": "南宫市",
-    "130533": "威县",
-    "130535": "临西县",
-    "130534": "清河县",
-    "130571": "经济开发区",
 }
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -209,11 +125,11 @@ def id_card_phrase(subject_type: str | None) -> str:
 
 def missing_phrase(code: str, subject_type: str | None) -> str:
     """A missing item in the notice's words, e.g. ``field:phone`` → 备案表中“联系电话”一项未填写."""
-    if code == "registration_form":
+    if code == MissingDocument.REGISTRATION_FORM:
         return REGISTRATION_FORM
-    if code == "id_card":
+    if code == MissingDocument.ID_CARD:
         return id_card_phrase(subject_type)
-    if code == "business_licence":
+    if code == MissingDocument.BUSINESS_LICENCE:
         return "营业执照（或组织机构代码证）复印件"
     if code.startswith("field:"):
         label = FIELD_LABELS.get(code.removeprefix("field:"))
@@ -247,7 +163,7 @@ def unreadable_phrase(reason: str) -> str:
 
 def is_known_code(code: str) -> bool:
     """True when `code` has its own phrase (not the generic fallback)."""
-    if code in ("registration_form", "id_card", "business_licence") or code in _PROBLEM_PHRASES:
+    if code in tuple(MissingDocument) or code in _PROBLEM_PHRASES:
         return True
     if code.startswith("field:"):
         return code.removeprefix("field:") in FIELD_LABELS
@@ -278,7 +194,7 @@ def county_name(code: str | None) -> str:
     """A county's name for its office code; an unknown code is shown as written."""
     if not code:
         return ""
-    return COUNTY_NAMES.get(code, clean_text(code))
+    return AREA_LABELS.get(code, clean_text(code))
 
 
 def translate_tokens(text: str) -> str:

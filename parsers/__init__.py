@@ -2,7 +2,8 @@
 
 The public face is `read_document` (a file's name and bytes to the documents it holds), its
 `ParseLimits`, and the OCR engines (`OcrEngine`, `make_engine`). This package imports nothing of
-the application, routing or notifications. The readers (and numpy, OpenCV, PIL with them) load
+the application, routing or notifications; its words (document kinds, counties, platforms) are
+`vocabulary`'s. The readers (and numpy, OpenCV, PIL with them) load
 on first use, so importing `parsers.sniff` or `parsers.model` alone stays light.
 """
 
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from parsers.model import DocumentKind, FieldReading, ParsedDocument, TextBox
+from parsers.model import FieldReading, ParsedDocument, TextBox
+from vocabulary.documents import DocumentKind
 
 if TYPE_CHECKING:
     from parsers.ocr import OcrEngine, make_engine

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from parsers.model import DocumentKind, FieldReading
+from parsers.model import FieldReading
 from parsers.values import (
     FAILED_CHECK_CONFIDENCE,
     HIGH_CONFIDENCE,
@@ -23,6 +23,7 @@ from parsers.values import (
     normalise_id_number,
     simplified,
 )
+from vocabulary.documents import DocumentKind
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from parsers.model import DocumentKind
+from vocabulary.documents import DocumentKind
 
 _SPACES = re.compile(r"[\s\u3000]+")
 

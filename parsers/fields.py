@@ -27,6 +27,13 @@ from parsers.labels import (
     label_pattern,
 )
 from parsers.model import FieldReading
+from parsers.snapping import (
+    OTHER_PLATFORM,
+    snap_county,
+    snap_filing_type,
+    snap_platform,
+    snap_subject_type,
+)
 from parsers.values import (
     FAILED_CHECK_CONFIDENCE,
     HIGH_CONFIDENCE,
@@ -41,13 +48,6 @@ from parsers.values import (
     normalise_id_number,
     normalise_phone,
     simplified,
-)
-from parsers.vocabulary import (
-    OTHER_PLATFORM,
-    snap_county,
-    snap_filing_type,
-    snap_platform,
-    snap_subject_type,
 )
 
 SNAPPED_NEAR_CONFIDENCE = 0.75

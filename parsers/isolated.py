@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from parsers.model import DocumentKind, ParsedDocument
+from parsers.model import ParsedDocument
 from parsers.ocr import OcrEngine, RapidOcrEngine, TesseractEngine
 from parsers.reader import ParseLimits, read_document
 from parsers.watched import (
@@ -26,6 +26,7 @@ from parsers.watched import (
     WorkerTimeout,
     WorkerTooMuchMemory,
 )
+from vocabulary.documents import DocumentKind
 
 _READER = WatchedWorker("document reader")
 

@@ -1,25 +1,16 @@
 """Values that every document reader returns: the kind of a document and the fields read from it.
 
 These are the shapes shared by all readers in `parsers/` (xlsx, docx, pdf, images, OCR) and by
-the `intake parse --json` output. Field keys are the canonical keys of the registration-form
-spec; a field that was not read is absent, never guessed.
+the `intake parse --json` output. The kind is `vocabulary.DocumentKind` and field keys are the
+canonical keys of the registration-form spec (`vocabulary.fields`); a field that was not read
+is absent, never guessed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-
-class DocumentKind(StrEnum):
-    """What a document is, in the outcome vocabulary of the spec."""
-
-    REGISTRATION_FORM = "registration_form"
-    ID_CARD_FRONT = "id_card_front"
-    ID_CARD_BACK = "id_card_back"
-    BUSINESS_LICENCE = "business_licence"
-    ORG_CODE_CERTIFICATE = "org_code_certificate"
-    OTHER = "other"
+from vocabulary.documents import DocumentKind
 
 
 @dataclass(frozen=True)

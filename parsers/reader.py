@@ -19,7 +19,7 @@ from parsers.cards import Line, read_card
 from parsers.classify import classify_text
 from parsers.fields import Cell, Grid, extract_form
 from parsers.layout import column_lines, grid_of, lines_of
-from parsers.model import DocumentKind, ParsedDocument, TextBox
+from parsers.model import ParsedDocument, TextBox
 from parsers.ocr import OcrEngine, OcrUnavailable, make_engine
 from parsers.ocr_worker import (
     OcrFailed,
@@ -38,6 +38,7 @@ from parsers.office import (
     read_xlsx,
 )
 from parsers.preprocess import ImageDamaged, ImageTooLarge, image_frames
+from vocabulary.documents import DocumentKind
 
 if TYPE_CHECKING:
     import numpy as np

@@ -1,12 +1,14 @@
 """Decisions a careful clerk makes about a filing, as pure functions with no I/O.
 
 Number and value checks (`identity`, `credit_code`, `phones`, `dates`, `values`), platform names
-(`platforms`), the offices of the notice (`offices`), jurisdiction and scope (`jurisdiction`,
+(`platforms`), the form's printed choices (`form_choices`), jurisdiction and scope (`jurisdiction`,
 `scope`), lateness (`lateness`), completeness and cross-checks (`completeness`), which filing a
 mail joins (`threading_rules`, `references`), mail that is no filing (`not_a_filing`) and the
-combined decision (`decision`). The codes they return are those of `vocabulary`.
+combined decision (`decision`). The words and codes they use are those of the top-level
+`vocabulary` package (re-exported here for the pipeline).
 
-This package imports only the standard library; the pipeline feeds it plain values.
+This package imports only the standard library and `vocabulary`; the pipeline feeds it plain
+values.
 """
 
 from routing.completeness import Completeness, DocumentFacts, check_completeness
@@ -24,7 +26,6 @@ from routing.jurisdiction import (
 )
 from routing.lateness import Lateness, check_lateness
 from routing.not_a_filing import IgnoreReason, MailKind, MailNature, classify_mail
-from routing.offices import OFFICES, Office, office_by_code, office_by_mailbox
 from routing.phones import PhoneCheck, check_phone
 from routing.platforms import PlatformMatch, normalise_platform
 from routing.references import Reference, find_references, format_reference, parse_reference
@@ -37,7 +38,7 @@ from routing.threading_rules import (
     choose_filing,
 )
 from routing.values import EmailCheck, FollowerCount, check_email, parse_followers
-from routing.vocabulary import (
+from vocabulary import (
     DocumentKind,
     FilingStatus,
     FilingType,
@@ -46,6 +47,7 @@ from routing.vocabulary import (
     ReplyKind,
     SubjectType,
 )
+from vocabulary.offices import OFFICES, Office, office_by_code, office_by_mailbox
 
 __all__ = [
     "OFFICES",

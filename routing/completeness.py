@@ -31,11 +31,12 @@ from enum import StrEnum
 from routing.characters import name_key
 from routing.credit_code import check_credit_code, same_organisation
 from routing.dates import parse_date
+from routing.form_choices import filing_type_from_text, subject_type_from_text
 from routing.identity import check_id_number
 from routing.lateness import Lateness, check_lateness, shanghai_date
 from routing.phones import check_phone
 from routing.values import check_email, parse_followers
-from routing.vocabulary import (
+from vocabulary import (
     REQUIRED_ACCOUNT_FIELDS,
     REQUIRED_OPERATOR_FIELDS,
     DocumentKind,
@@ -43,10 +44,8 @@ from routing.vocabulary import (
     MissingDocument,
     Problem,
     SubjectType,
-    filing_type_from_text,
     invalid_field,
     missing_field,
-    subject_type_from_text,
 )
 
 BLOCKING_PROBLEMS: frozenset[str] = frozenset(

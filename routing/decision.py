@@ -25,9 +25,8 @@ from routing.completeness import DocumentFacts, check_completeness, is_blocking
 from routing.jurisdiction import JurisdictionDecision, county_to_office, decide_office
 from routing.lateness import Lateness
 from routing.not_a_filing import IgnoreReason, MailKind, MailNature
-from routing.offices import CITY_OFFICE, OFFICE_CODES
 from routing.scope import in_scope
-from routing.vocabulary import (
+from vocabulary import (
     DocumentKind,
     FilingStatus,
     FilingType,
@@ -36,6 +35,7 @@ from routing.vocabulary import (
     ReplyKind,
     SubjectType,
 )
+from vocabulary.offices import CITY_OFFICE, OFFICE_CODES
 
 EVERYTHING_NEEDED: tuple[str, ...] = (
     MissingDocument.REGISTRATION_FORM.value,

@@ -34,118 +34,24 @@ from enum import StrEnum
 
 from routing.characters import compact
 from routing.identity import IdNumberProblem, check_id_number
-from routing.offices import CITY_OFFICE, DEVELOPMENT_ZONE_OFFICE, OFFICE_CODES
-from routing.vocabulary import Problem, invalid_field
-
-XIANGDU = "130502"
-XINDU = "130503"
-XINGTAI_COUNTY = "130521"
-
-COUNTY_NAMES: dict[str, tuple[str, ...]] = {
-    "130502": ("桥东区", "襄都区", "襄都"),
-    "130503": ("桥西区", "信都区"),
-    "130521": ("邢台县",),
-    "130522": ("临城县",),
-    "130523": ("内丘县", "内丘", "内邱县", "内邱", "中丘"),
-    "130524": ("柏乡县", "柏乡"),
-    "130525": ("隆尧县", "隆尧", "尧山", "隆平"),
-    "130526": ("任县", "任泽区", "任泽"),
-    "130527": ("南和县", "南和区", "南和"),
-    "130528": ("宁晋县", "宁晋"),
-    "130529": ("巨鹿县", "巨鹿", "钜鹿县", "钜鹿", "鉅鹿县", "鉅鹿"),
-    "130530": ("新河县",),
-    "130531": ("广宗县", "广宗"),
-    "130532": ("平乡县", "平乡"),
-    "130533": ("威县",),
-    "130534": ("清河县",),
-    "130535": ("临西县", "临西"),
-    "130581": ("南宫市",),
-    "130582": ("沙河市",),
-}
-"""Names and aliases that decide a county on their own."""
-
-WEAK_COUNTY_NAMES: dict[str, str] = {
-    "桥东": "130502",
-    "桥西": "130503",
-    "信都": "130503",
-    "清河": "130534",
-    "沙河": "130582",
-    "临城": "130522",
-    "南宫": "130581",
-    "新河": "130530",
-}
-"""Short forms that are also other places' names: a guess that a person must confirm."""
-
-CITY_NAMES: tuple[str, ...] = (
-    "邢台市",
-    "邢台",
-    "市区",
-    "邢台市区",
-    "市本级",
-    "邢台市本级",
-    "市直",
-    "邢台市直",
-    "邢州",
-    "牛城",
-    "卧牛城",
-    "邢襄",
-    "襄国",
+from vocabulary.areas import (
+    CITY_NAMES,
+    COUNTY_NAMES,
+    DEVELOPMENT_ZONE_NAMES,
+    REGION_CODE_OFFICES,
+    WEAK_COUNTY_NAMES,
+    XINGTAI_COUNTY_TOWNSHIPS,
 )
-"""Names of the city as a whole, which the city office covers (the county field only)."""
+from vocabulary.fields import invalid_field
+from vocabulary.offices import CITY_OFFICE, DEVELOPMENT_ZONE_OFFICE, OFFICE_CODES
+from vocabulary.outcomes import Problem
 
-DEVELOPMENT_ZONE_NAMES: tuple[str, ...] = ("开发区", "经济开发区", "经开区", "经济技术开发区")
-"""Bare development-zone words: the zone office when they are the whole county field."""
-
-XINGTAI_DEVELOPMENT_ZONE = re.compile(r"(?:邢台市?|^市)(?:经济技术开发区|经济开发区|经开区|开发区)")
+XINGTAI_DEVELOPMENT_ZONE = re.compile(
+    r"(?:邢台市?|^市)(?:"
+    + "|".join(re.escape(name) for name in sorted(DEVELOPMENT_ZONE_NAMES, key=len, reverse=True))
+    + ")"
+)
 """The Xingtai zone named anywhere in a text (``沙河市经济开发区`` is 沙河's own zone)."""
-
-XINGTAI_COUNTY_TOWNSHIPS: dict[str, str] = {
-    "豫让桥街道": XIANGDU,
-    "晏家屯镇": XIANGDU,
-    "祝村镇": XIANGDU,
-    "东汪镇": XIANGDU,
-    "南石门镇": XINDU,
-    "羊范镇": XINDU,
-    "皇寺镇": XINDU,
-    "会宁镇": XINDU,
-    "西黄村镇": XINDU,
-    "路罗镇": XINDU,
-    "将军墓镇": XINDU,
-    "浆水镇": XINDU,
-    "宋家庄镇": XINDU,
-    "太子井乡": XINDU,
-    "龙泉寺乡": XINDU,
-    "北小庄乡": XINDU,
-    "城计头乡": XINDU,
-    "白岸乡": XINDU,
-    "冀家村乡": XINDU,
-}
-"""Townships of the former 邢台县 and the district each joined in June 2020."""
-
-REGION_CODE_OFFICES: dict[str, str] = {
-    **{code: code for code in OFFICE_CODES},
-    "130501": CITY_OFFICE,
-    "130505": "130526",
-    "130506": "130527",
-    "132201": "130581",
-    "132202": "130582",
-    "132221": "130521",
-    "132222": "130522",
-    "132223": "130523",
-    "132224": "130524",
-    "132225": "130525",
-    "132226": "130526",
-    "132227": "130527",
-    "132228": "130528",
-    "132229": "130529",
-    "132230": "130530",
-    "132231": "130531",
-    "132232": "130532",
-    "132233": "130533",
-    "132234": "130534",
-    "132235": "130535",
-}
-"""Region codes (current, post-2020, and 邢台地区 before 1993) and the office now covering them."""
 
 _STREET_AFTER = re.compile(r"(?:路|街|大街|大道|道|巷|胡同)")
 _PREFIXES = ("中国", "河北省", "河北", "邢台市")

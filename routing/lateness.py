@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from routing.vocabulary import FilingType
+from vocabulary.subjects import FilingType
 
 CAMPAIGN_START = date(2020, 5, 8)
 CAMPAIGN_END = date(2020, 5, 22)

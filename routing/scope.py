@@ -11,30 +11,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from routing.characters import compact
-from routing.jurisdiction import COUNTY_NAMES, WEAK_COUNTY_NAMES, address_to_office
-from routing.offices import OFFICE_CODES
-
-CITY_ALIASES: tuple[str, ...] = ("邢台", "邢州", "顺德", "牛城", "卧牛城", "邢襄", "襄国")
-ZONE_NAMES: tuple[str, ...] = ("开发区", "邢台经开区", "邢台开发区")
-COUNTY_STEMS: tuple[str, ...] = (
-    "桥东",
-    "桥西",
-    "沙河",
-    "临城",
-    "新河",
-    "清河",
-    "南宫",
-    "威县",
-    "任县",
+from routing.jurisdiction import address_to_office
+from vocabulary.areas import (
+    CITY_AMBIGUOUS_OLD_NAMES,
+    CITY_OLD_NAMES,
+    COUNTY_NAMES,
+    DEVELOPMENT_ZONE_NAMES,
+    WEAK_COUNTY_NAMES,
 )
-"""County names whose short form is not already among `COUNTY_NAMES`' entries."""
+from vocabulary.offices import OFFICE_CODES
+
+CITY_ALIASES: tuple[str, ...] = ("邢台", *CITY_OLD_NAMES, *CITY_AMBIGUOUS_OLD_NAMES)
 
 LOCAL_NAMES: tuple[str, ...] = tuple(
     dict.fromkeys(
         (
             *CITY_ALIASES,
-            *ZONE_NAMES,
-            *COUNTY_STEMS,
+            *DEVELOPMENT_ZONE_NAMES,
             *WEAK_COUNTY_NAMES,
             *(name for names in COUNTY_NAMES.values() for name in names),
         )

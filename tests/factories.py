@@ -27,6 +27,7 @@ def office(
     return OfficeSettings(
         code=code,
         name=f"{code} 互联网信息办公室",
+        area="沙河市",
         mailbox=mailbox,
         address="沙河市太行大街561号",
         phone="8921750",
@@ -83,7 +84,7 @@ def loopback_config(
 
     `password_env` may hold ``{code}``. With `others_disabled` the notice's other offices are
     listed too, disabled (a transferred filing's holder office is then configured)."""
-    from routing.offices import OFFICES
+    from vocabulary.offices import OFFICES
 
     blocks = []
     for published in OFFICES:

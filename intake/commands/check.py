@@ -25,7 +25,7 @@ from intake.settings import LimitsSettings
 from intake.store.database import Store
 from intake.store.files import FileStore
 from intake.store.tables import Attachment, Document, Filing, Message, MessageState
-from routing.offices import CITY_OFFICE, OFFICES
+from vocabulary.offices import CITY_OFFICE, OFFICES
 
 CHECK_FOLDER = "check"
 

@@ -41,7 +41,7 @@ from routing import (
     find_references,
     format_reference,
 )
-from routing.offices import CITY_OFFICE
+from vocabulary.offices import CITY_OFFICE
 
 OPEN_STATUSES = (FilingStatus.INCOMPLETE.value, FilingStatus.UNREADABLE.value)
 SINGLE_KINDS = frozenset(

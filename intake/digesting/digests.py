@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from intake.deciding.filing import current_form
 from intake.errors import TransientError
-from intake.replying.queue import office_info
 from intake.runtime.clock import SHANGHAI
 from intake.sending.outbox import OFFICE_CAP_NOTE, enqueue
 from intake.settings import OfficeSettings, Settings
@@ -48,7 +47,7 @@ from notifications.digest import (
 )
 from notifications.replies import AccountLine
 from notifications.wording import LIMIT_WORDS, clean_text, problem_phrase
-from routing.offices import CITY_OFFICE
+from vocabulary.offices import CITY_OFFICE
 
 log = logging.getLogger(__name__)
 OUTBOX_WORDS = {
@@ -303,7 +302,7 @@ def _rollup(
         ).scalar_one()
         out.append(
             (
-                office_info(office),
+                office,
                 {
                     "received": int(received),
                     "complete": int(statuses.get("complete", 0)),
@@ -335,7 +334,7 @@ def make_digest(
             if not _claim(db, office.code, day, now, force):
                 return None
             data = DigestInput(
-                office=office_info(office),
+                office=office,
                 day=day,
                 registry=_registry(db, office.code),
                 activity=_activity(db, office.code, start, end),

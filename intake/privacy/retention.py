@@ -45,7 +45,7 @@ from intake.store.tables import (
     OutboxMail,
     OutboxState,
 )
-from routing.vocabulary import FilingStatus
+from vocabulary.outcomes import FilingStatus
 
 log = logging.getLogger(__name__)
 ATTACHMENT_KIND = "att"

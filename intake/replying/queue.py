@@ -24,8 +24,8 @@ from intake.settings import EMAIL_RE, OfficeSettings
 from intake.store.files import FileStore
 from intake.store.tables import Attachment, Document, Filing, Message, OutboxMail
 from notifications.compose import compose_reply, is_message_id, make_message_id
-from notifications.replies import AccountLine, OfficeInfo, ReplyContext, ReplyRenderer
-from routing.offices import office_by_code
+from notifications.replies import AccountLine, ReplyContext, ReplyRenderer
+from vocabulary.offices import Office, office_by_code
 
 REPLY_WITHIN = timedelta(days=15)
 LINK_REASON = "link_only"
@@ -40,31 +40,14 @@ class ReplyAdapters:
     files: FileStore
 
 
-def office_info(office: OfficeSettings) -> OfficeInfo:
-    """The office as the templates show it."""
-    return OfficeInfo(
-        office.code, office.name, office.mailbox, office.address, office.phone, office.contacts
-    )
-
-
-def holder_info(offices: Mapping[str, OfficeSettings], code: str) -> OfficeInfo | None:
-    """The office that holds a filing, as the templates show it: from the config, or, for an
-    office the config leaves out, from the notice's own list (a registrant told where the filing
-    went must be told how to reach that office)."""
+def holder_info(offices: Mapping[str, OfficeSettings], code: str) -> Office | None:
+    """The office that holds a filing: from the config, or, for an office the config leaves
+    out, from the notice's own list (a registrant told where the filing went must be told how to
+    reach that office)."""
     configured = offices.get(code)
     if configured is not None:
-        return office_info(configured)
-    published = office_by_code(code)
-    if published is None:
-        return None
-    return OfficeInfo(
-        published.code,
-        published.name,
-        published.mailbox,
-        published.address,
-        published.phone,
-        published.contacts,
-    )
+        return configured
+    return office_by_code(code)
 
 
 def _chinese_date(moment: datetime) -> str:
@@ -117,7 +100,7 @@ def queue_reply(
     context = ReplyContext(
         kind=kind,
         reference=filing.reference,
-        office=office_info(replying),
+        office=replying,
         holder=holder if holder and holder.code != replying.code else None,
         subject_type=filing.subject_type,
         registrant=((form.fields or {}).get("subject_name") or None) if form else None,

@@ -49,7 +49,7 @@ from intake.store.tables import OutboxMail, OutboxState, SendState, Suppression
 from notifications.compose import outgoing_refusal
 from notifications.smtp import SendOutcome, SendResult
 from routing.addresses import mailbox_identity
-from routing.offices import OFFICES
+from vocabulary.offices import OFFICES
 
 log = logging.getLogger(__name__)
 OUTBOX_KIND = "out"

@@ -22,6 +22,7 @@ from intake.errors import ConfigError
 from intake.settings import keys, model
 from intake.settings.keys import OFFICE, SERVER, UNSET, Key, Kind, Section, Wording
 from intake.settings.model import ConfigProblem, OfficeSettings, Settings, Severity
+from vocabulary.offices import office_by_code
 
 DEFAULT_CONFIG = Path("config/intake.toml")
 CONFIG_ENV = "INTAKE_CONFIG"
@@ -126,9 +127,12 @@ def office_settings(
     folders = office.read("folders", table)
     digest_to = office.read("digest_to", table, default=(mailbox,) if mailbox else ())
     enabled = office.read("enabled", table)
+    published = office_by_code(code)
     return OfficeSettings(
         code=label,
         name=name,
+        area=published.area if published else "",
+        area_now=published.area_now if published else None,
         mailbox=mailbox,
         address=office.read("address", table),
         phone=office.read("phone", table),

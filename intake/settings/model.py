@@ -13,6 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from vocabulary.offices import Office
+
 JUNK_FOLDER = "垃圾邮件"
 DEFAULT_FOLDERS = ("INBOX", JUNK_FOLDER)
 
@@ -60,16 +62,11 @@ class Endpoint:
     timeout_seconds: float = 60.0
 
 
-@dataclass(frozen=True)
-class OfficeSettings:
-    """One office: who it is, its mailbox and how to reach it."""
+@dataclass(frozen=True, kw_only=True)
+class OfficeSettings(Office):
+    """One configured office: the office itself (code, name, mailbox, address, phone and
+    contacts from the file; its area from `vocabulary`), and how the worker reaches its mailbox."""
 
-    code: str
-    name: str
-    mailbox: str
-    address: str
-    phone: str
-    contacts: tuple[str, ...]
     password_env: str
     imap: Endpoint
     smtp: Endpoint

@@ -35,8 +35,8 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "samples" / "documents"))
 
-from routing.offices import OFFICES  # noqa: E402
 from samples.documents import fake_data, generate, render_cards, render_form  # noqa: E402
+from vocabulary.offices import OFFICES  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
 SEED = 20200510

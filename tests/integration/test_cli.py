@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from routing.offices import OFFICES
+from vocabulary.offices import OFFICES
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "samples" / "scenarios"

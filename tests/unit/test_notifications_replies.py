@@ -12,18 +12,17 @@ import pytest
 
 from notifications.replies import (
     BUILTIN_TEMPLATES,
-    OfficeInfo,
     ReplyContext,
     ReplyRenderer,
     sample_contexts,
 )
 from notifications.samples import CITY_OFFICE, SHAHE_OFFICE
 from notifications.wording import (
-    FIELD_LABELS,
     is_known_code,
     known_unreadable_reasons,
     unreadable_phrase,
 )
+from vocabulary import FIELD_LABELS, Office
 
 SUBJECT_ENDINGS = {"ack": "材料已收齐", "request_missing": "请补充材料"}
 
@@ -325,8 +324,8 @@ def test_stray_file_is_reported(tmp_path: Path) -> None:
 
 
 def test_office_values_are_cleaned() -> None:
-    office = OfficeInfo(
-        "130582", "沙河市\r\n互联网信息办公室", "shhlwxxb@163.com", "地址", "电话", ()
+    office = Office(
+        "130582", "沙河市\r\n互联网信息办公室", "沙河市", "shhlwxxb@163.com", "地址", "电话", ()
     )
     reply = ReplyRenderer().render(replace(sample_contexts()[0], office=office))
     assert "\r" not in reply.subject and "\n" not in reply.subject

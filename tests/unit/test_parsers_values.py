@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from parsers.snapping import (
+    snap_county,
+    snap_filing_type,
+    snap_platform,
+    snap_subject_type,
+)
 from parsers.values import (
     credit_code_valid,
     id_number_valid,
@@ -14,12 +20,6 @@ from parsers.values import (
     normalise_phone,
     org_code_valid,
     uscc_valid,
-)
-from parsers.vocabulary import (
-    snap_county,
-    snap_filing_type,
-    snap_platform,
-    snap_subject_type,
 )
 
 

@@ -12,7 +12,7 @@ from routing.completeness import (
 )
 from routing.credit_code import org_code_check_character, uscc_check_character
 from routing.identity import id_check_character
-from routing.vocabulary import FilingType, SubjectType
+from vocabulary.subjects import FilingType, SubjectType
 
 
 def _id(region: str = "130582", born: str = "19900101", sequence: str = "001") -> str:

@@ -11,19 +11,18 @@ from routing.characters import name_key
 from routing.completeness import DocumentFacts
 from routing.credit_code import org_code_check_character, uscc_check_character
 from routing.decision import EVERYTHING_NEEDED, FilingFacts, decide
+from routing.form_choices import filing_type_from_text, subject_type_from_text
 from routing.identity import id_check_character
 from routing.jurisdiction import JurisdictionBasis
 from routing.not_a_filing import IgnoreReason, MailKind, MailNature, classify_mail, own_text
-from routing.vocabulary import (
+from vocabulary import (
     DocumentKind,
     FilingStatus,
     FilingType,
     ReplyKind,
     SubjectType,
-    filing_type_from_text,
     invalid_field,
     missing_field,
-    subject_type_from_text,
 )
 
 

@@ -6,18 +6,20 @@ import pytest
 
 from routing.identity import id_check_character
 from routing.jurisdiction import (
-    COUNTY_NAMES,
-    REGION_CODE_OFFICES,
-    WEAK_COUNTY_NAMES,
-    XINGTAI_COUNTY_TOWNSHIPS,
     JurisdictionBasis,
     address_to_office,
     county_to_office,
     decide_office,
     office_from_id_number,
 )
-from routing.offices import OFFICE_CODES, OFFICES
 from routing.scope import in_scope, names_a_local_place
+from vocabulary.areas import (
+    COUNTY_NAMES,
+    REGION_CODE_OFFICES,
+    WEAK_COUNTY_NAMES,
+    XINGTAI_COUNTY_TOWNSHIPS,
+)
+from vocabulary.offices import OFFICE_CODES, OFFICES
 
 
 def _id_from(region: str) -> str:

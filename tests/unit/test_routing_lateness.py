@@ -12,7 +12,7 @@ from routing.lateness import (
     check_lateness,
     shanghai_date,
 )
-from routing.vocabulary import FilingType
+from vocabulary.subjects import FilingType
 
 
 @pytest.mark.parametrize("received", [date(2020, 5, 8), date(2020, 5, 22), date(2020, 5, 1)])

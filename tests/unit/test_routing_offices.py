@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from routing.offices import (
+from routing.phones import PhoneKind, check_phone
+from vocabulary.offices import (
     CITY_OFFICE,
     DEVELOPMENT_ZONE_OFFICE,
     OFFICE_CODES,
@@ -12,7 +13,6 @@ from routing.offices import (
     office_by_code,
     office_by_mailbox,
 )
-from routing.phones import PhoneKind, check_phone
 
 NOTICE_CONTACTS = """\
 四、联系方式

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from routing.platforms import OTHER_PLATFORM, PLATFORM_NAMES, normalise_platform
+from routing.platforms import normalise_platform
+from vocabulary.platforms import OTHER_PLATFORM, PLATFORM_NAMES
 
 NOTICE_PLATFORMS = "今日头条号、新浪微博账号、微信公众账号、企鹅号、百家号、网易号、一点号、搜狐号、抖音号、快手号、大风号、大鱼号"
 

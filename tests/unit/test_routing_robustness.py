@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from routing.credit_code import check_credit_code, check_org_code, check_uscc, same_organisation
 from routing.dates import parse_date
+from routing.form_choices import filing_type_from_text, subject_type_from_text
 from routing.identity import check_id_number
 from routing.jurisdiction import address_to_office, county_to_office, decide_office
 from routing.not_a_filing import classify_mail
@@ -15,7 +16,6 @@ from routing.platforms import normalise_platform
 from routing.references import find_references, parse_reference
 from routing.scope import in_scope
 from routing.values import check_email, parse_followers
-from routing.vocabulary import filing_type_from_text, subject_type_from_text
 
 _TEXT = st.text(
     alphabet=st.sampled_from(

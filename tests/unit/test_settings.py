@@ -8,7 +8,7 @@ import pytest
 
 from intake.errors import ConfigError
 from intake.settings import Security, Severity, load_settings
-from routing.offices import OFFICES
+from vocabulary.offices import OFFICES
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "intake.toml"
 NOTICE = Path(__file__).resolve().parents[1] / "data" / "notice.txt"

@@ -25,7 +25,7 @@ from intake.settings.keys import (
     Section,
 )
 from intake.settings.loader import load_settings, read_value
-from routing.offices import OFFICES
+from vocabulary.offices import OFFICES
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "intake.toml"
 ALL_SET = {f"INTAKE_PASSWORD_{office.code}": "x" * 16 for office in OFFICES}

@@ -1,11 +1,13 @@
-"""The 21 offices of the notice: code, name, mailbox, address, phone and contact people.
+"""The 21 offices of the notice: code, name, area, mailbox, address, phone and contact people.
 
 Copied from the notice's section 四 (联系方式) as published in May 2020. Phone numbers are the
 published 7-digit local numbers (area code 0319). The one liberty taken: the notice pads the
 two-character name 李伟 to ``李  伟`` to line it up with three-character names; that padding is
 typography, not part of the name, and is dropped. `area` is the county (or the city, or the
 development zone) the office is responsible for, under its May 2020 name; `area_now` is the
-name after the June 2020 changes where it differs.
+name after the June 2020 changes where it differs (襄都区, 信都区, 任泽区, 南和区).
+
+The shipped `config/intake.toml` lists the same offices; a unit test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ DEVELOPMENT_ZONE_OFFICE = "130571"
 
 @dataclass(frozen=True)
 class Office:
-    """One office that takes filings, with its mailbox and how to reach it."""
+    """One office that takes filings, with its mailbox and how to reach it.
+
+    The one office type of the project: routing decides with it, the replies and digests show
+    it, and the application's configured office (`intake.settings.OfficeSettings`) is one.
+    `area` is empty for an office the notice does not list.
+    """
 
     code: str
     name: str
@@ -228,6 +235,9 @@ OFFICES: tuple[Office, ...] = (
 """The offices in the notice's order."""
 
 OFFICE_CODES: frozenset[str] = frozenset(office.code for office in OFFICES)
+
+OFFICE_NAMES: dict[str, str] = {office.code: office.name for office in OFFICES}
+"""Each office's name by its code."""
 
 
 def office_by_code(code: str | None) -> Office | None:
