@@ -37,6 +37,7 @@ from intake.store.tables import (
 )
 from notifications.compose import compose_digest, make_message_id
 from notifications.digest import ActivityRow, AttentionRow, DigestInput, RegistryRow, build_digest
+from notifications.model import OfficeInfo
 from notifications.replies import AccountLine
 from notifications.wording import LIMIT_WORDS, clean_text, problem_phrase
 from routing.offices import CITY_OFFICE
@@ -276,7 +277,7 @@ def _limit_hits(
 
 def _rollup(
     db: Session, settings: Settings, start: datetime, end: datetime
-) -> tuple[tuple[object, dict[str, int]], ...]:
+) -> tuple[tuple[OfficeInfo, dict[str, int]], ...]:
     out = []
     for office in settings.offices:
         received = db.execute(
@@ -338,7 +339,7 @@ def make_digest(
             registry=_registry(db, office.code),
             activity=_activity(db, office.code, start, end),
             attention=attention_rows(db, office.code) + _limit_hits(db, office.code, start, end),
-            rollup=_rollup(db, settings, start, end) if office.code == CITY_OFFICE else (),  # type: ignore[arg-type]
+            rollup=_rollup(db, settings, start, end) if office.code == CITY_OFFICE else (),
             mask_ids_in_xlsx=settings.sending.mask_ids_in_xlsx,
         )
         built = build_digest(data)
