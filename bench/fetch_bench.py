@@ -90,9 +90,8 @@ def worker_ours(port: int, work: Path) -> dict[str, float]:
     from tests.factories import office
 
     settings = office(mailbox=USER, port=port, folders=("INBOX",))
-    store = Store.open(f"sqlite:///{work / 'bench.db'}")
-    keyring = crypto.Keyring((crypto.new_key(),))
-    crypto.install(keyring)  # raw mail is stored encrypted, as in service
+    keyring = crypto.Keyring((crypto.new_key(),))  # raw mail is stored encrypted, as in service
+    store = Store.open(f"sqlite:///{work / 'bench.db'}", keyring)
     files = FileStore(work / "files", keyring)
     adapter = ImapAdapter({settings.code: (settings.imap, USER, PASSWORD)})
     started = time.perf_counter()

@@ -64,12 +64,9 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture(autouse=True)
-def encryption_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[crypto.Keyring]:
-    """Every test gets its own encryption key in INTAKE_KEYS (inherited by `intake` subprocesses)."""
+def encryption_key(monkeypatch: pytest.MonkeyPatch) -> crypto.Keyring:
+    """Every test gets its own encryption key in INTAKE_KEYS (read by stores opened without a
+    keyring, and inherited by `intake` subprocesses)."""
     keyring = crypto.Keyring((crypto.new_key(),), crypto.KEYS_ENV)
     monkeypatch.setenv(crypto.KEYS_ENV, keyring.current.line())
-    crypto.install(None)
-    try:
-        yield keyring
-    finally:
-        crypto.install(None)
+    return keyring

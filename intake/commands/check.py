@@ -8,30 +8,160 @@ filing right after that message was taken in.
 
 from __future__ import annotations
 
-import tempfile
+import argparse
+import json
+import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime, time
+from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from intake.commands.arguments import EXIT_FAILED, EXIT_OK, Subparsers, settings_of
+from intake.errors import IntakeError
+from intake.parsing.engines import OcrSource, no_ocr
+from intake.runtime.clock import SHANGHAI, Clock, system_clock
+from intake.settings import ScheduleSettings, Settings, StorageSettings
 
-from intake.fetching.ledger import Place, store_fetched
-from intake.privacy import crypto
-from intake.privacy.audit import set_pipeline_actor
-from intake.reading import read_message
-from intake.runtime.pipeline import MAX_ATTEMPTS, PipelineContext, run_round, with_limits
-from intake.settings import LimitsSettings
-from intake.store.database import Store
-from intake.store.files import FileStore
-from intake.store.tables import Attachment, Document, Filing, Message, MessageState
-from vocabulary.offices import CITY_OFFICE, OFFICES
+if TYPE_CHECKING:
+    from intake.runtime.pipeline import PipelineContext
+    from intake.store.database import Store
+    from intake.store.files import FileStore
 
 CHECK_FOLDER = "check"
+CHECK_ACTOR = "intake check"
+
+
+class Outcome(StrEnum):
+    """What became of a checked mail."""
+
+    FILED = "filed"
+    IGNORED = "ignored"
+    QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True)
+class CheckedDocument:
+    """A document read from a checked mail (or from its filing)."""
+
+    file: str
+    kind: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"file": self.file, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class CheckedMail:
+    """The state of one checked mail's filing right after the mail was taken in."""
+
+    outcome: Outcome
+    file: str
+    received_by: str
+    office: str
+    status: str
+    filing: str | None = None
+    subject_type: str | None = None
+    missing: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    reply: str = "none"
+    documents: tuple[CheckedDocument, ...] = ()
+    error: str | None = None
+    """Why the mail was quarantined."""
+    reason: str | None = None
+    """Why the mail was ignored."""
+    joined_by: str | None = None
+    """The thread rule that joined the mail to its filing."""
+    filing_type: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The object of `intake check --json` (its keys in the order they always had)."""
+        decided = {
+            "status": self.status,
+            "subject_type": self.subject_type,
+            "missing": list(self.missing),
+            "problems": list(self.problems),
+            "reply": self.reply,
+            "documents": [d.to_json() for d in self.documents],
+        }
+        if self.outcome is Outcome.FILED:
+            return {
+                "file": self.file,
+                "filing": self.filing,
+                "office": self.office,
+                "received_by": self.received_by,
+                **decided,
+                "joined_by": self.joined_by,
+                "filing_type": self.filing_type,
+            }
+        head = {
+            "file": self.file,
+            "received_by": self.received_by,
+            "filing": self.filing,
+            "office": self.office,
+        }
+        if self.outcome is Outcome.QUARANTINED:
+            return {**head, **decided, "error": self.error}
+        return {**head, **decided, "reason": self.reason}
+
+    def text(self) -> str:
+        extra = ", ".join([*self.missing, *self.problems])
+        return (
+            f"{self.file}: {self.status} {self.filing or ''} office {self.office} "
+            f"reply {self.reply}" + (f" ({extra})" if extra else "")
+        )
+
+
+def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    """The `check` subcommand."""
+    check = sub.add_parser(
+        "check", parents=[common], help="decide mails offline, in order, in a throw-away store"
+    )
+    check.add_argument("files", nargs="+", metavar="EML")
+    check.add_argument("--json", action="store_true")
+    check.add_argument("--engine", choices=("rapidocr", "tesseract"), default="rapidocr")
+    check.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Check the mails in order (under the config's offices and limits when it is usable)."""
+    from intake.parsing.engines import lazy_ocr
+
+    paths = [Path(name) for name in args.files]
+    for path in paths:
+        if not path.is_file():
+            print(f"intake: {path}: no such file", file=sys.stderr)
+            return EXIT_FAILED
+    settings = _usable_settings(args)
+    show = sys.stderr.isatty() and len(paths) > 1
+    results = check_files(
+        paths,
+        settings,
+        lazy_ocr(args.engine),
+        lambda i, p: print(f"[{i}/{len(paths)}] {p}", file=sys.stderr) if show else None,
+    )
+    if args.json:
+        print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=1))
+    else:
+        for result in results:
+            print(result.text())
+    return EXIT_OK
+
+
+def _usable_settings(args: argparse.Namespace) -> Settings | None:
+    """The config's settings, or None when there is no usable config (then the offices of the
+    notice and the default limits are used)."""
+    try:
+        return settings_of(args)
+    except IntakeError:
+        return None
 
 
 def received_by(recipients: Sequence[str], mailboxes: dict[str, str]) -> str:
     """The office whose mailbox is the first recipient that is one (else the city office)."""
+    from vocabulary.offices import CITY_OFFICE
+
     for address in recipients:
         code = mailboxes.get(address.strip().lower())
         if code:
@@ -41,34 +171,74 @@ def received_by(recipients: Sequence[str], mailboxes: dict[str, str]) -> str:
 
 def check_files(
     paths: Sequence[Path],
-    mailboxes: dict[str, str] | None = None,
-    ocr: Callable[[], object | None] = lambda: None,
+    settings: Settings | None = None,
+    ocr: OcrSource = no_ocr,
     on_progress: Callable[[int, Path], None] = lambda i, p: None,
-    limits: LimitsSettings | None = None,
-) -> list[dict[str, object]]:
-    """The state of each message's filing after it was taken in, in input order (under the
-    config's `[limits]` when given, else the defaults)."""
-    offices = mailboxes or {o.mailbox.lower(): o.code for o in OFFICES}
-    results: list[dict[str, object]] = []
-    # The throw-away store is encrypted under a throw-away key, so no set-up is needed.
-    crypto.install(crypto.Keyring((crypto.new_key(),), "the throw-away key of intake check"))
-    set_pipeline_actor("intake check")
+    clock: Clock = system_clock,
+) -> list[CheckedMail]:
+    """The state of each message's filing after it was taken in, in input order (with the
+    offices and `[limits]` of `settings` when given, else the notice's offices and the default
+    limits). The store is a throw-away one under a throw-away key, so nothing needs setting up."""
+    import tempfile
+
+    from intake.runtime.pipeline import PipelineContext, with_limits
+    from intake.runtime.service import open_deployment
+    from vocabulary.offices import OFFICES
+
+    configured = (
+        {o.mailbox.lower(): o.code for o in settings.offices if o.mailbox} if settings else {}
+    )
+    offices = configured or {o.mailbox.lower(): o.code for o in OFFICES}
+    results: list[CheckedMail] = []
     with tempfile.TemporaryDirectory(prefix="intake-check-") as work:
-        store = Store.open(f"sqlite:///{Path(work) / 'check.db'}")
-        files = FileStore(Path(work) / "files")
-        moment = [datetime.now(UTC)]
-        context = PipelineContext(
-            store, files, lambda: moment[0], ocr=ocr, own_addresses=tuple(offices)
+        deployment = open_deployment(
+            settings or _unconfigured(Path(work)),
+            {},
+            clock,
+            ocr,
+            actor=CHECK_ACTOR,
+            mailboxes=False,
+            scratch=Path(work),
         )
-        if limits is not None:
-            context = with_limits(context, limits)
+        moment = [clock()]
+        context = PipelineContext(
+            deployment.store,
+            deployment.files,
+            lambda: moment[0],
+            ocr=ocr,
+            own_addresses=tuple(offices),
+        )
+        if settings is not None:
+            context = with_limits(context, settings.limits)
         try:
             for index, path in enumerate(paths, start=1):
                 on_progress(index, path)
-                results.append(_check_one(index, path, store, files, context, offices, moment))
+                results.append(
+                    _check_one(
+                        index,
+                        path,
+                        deployment.store,
+                        deployment.files,
+                        context,
+                        offices,
+                        moment,
+                        clock,
+                    )
+                )
         finally:
-            store.close()
+            deployment.close()
     return results
+
+
+def _unconfigured(folder: Path) -> Settings:
+    """Settings for a check run without a usable config: no offices of its own (the notice's
+    are used), the store in `folder`."""
+    return Settings(
+        path=folder / "no config",
+        storage=StorageSettings(f"sqlite:///{folder / 'intake.db'}", folder / "files"),
+        schedule=ScheduleSettings(SHANGHAI, 5, time(18, 0)),
+        offices=(),
+    )
 
 
 def _check_one(
@@ -79,7 +249,15 @@ def _check_one(
     context: PipelineContext,
     offices: dict[str, str],
     moment: list[datetime],
-) -> dict[str, object]:
+    clock: Clock,
+) -> CheckedMail:
+    from dataclasses import replace
+    from datetime import UTC
+
+    from intake.fetching.ledger import Place, store_fetched
+    from intake.reading import read_message
+    from intake.runtime.pipeline import MAX_ATTEMPTS, run_round
+
     raw = path.read_bytes()
     envelope = read_message(raw).envelope
     recipients = [
@@ -88,73 +266,71 @@ def _check_one(
         *(a.addr for a in envelope.cc),
     ]
     office = received_by(recipients, offices)
-    moment[0] = envelope.date.astimezone(UTC) if envelope.date else datetime.now(UTC)
+    moment[0] = envelope.date.astimezone(UTC) if envelope.date else clock()
     outcome = store_fetched(store, files, Place(office, CHECK_FOLDER, 1, index), raw, moment[0])
     for _ in range(MAX_ATTEMPTS):
         run_round(replace(context))
     return _state(store, outcome.message_pk, str(path), office)
 
 
-def _state(store: Store, message_pk: int, name: str, office: str) -> dict[str, object]:
+def _state(store: Store, message_pk: int, name: str, office: str) -> CheckedMail:
+    from sqlalchemy import select
+
+    from intake.store.tables import Attachment, Document, Filing, Message, MessageState
+
     with store.session() as db:
         message = db.get(Message, message_pk)
         assert message is not None
-        own_documents = [
-            {"file": part, "kind": kind}
+        own_documents = tuple(
+            CheckedDocument(part, kind)
             for part, kind in db.execute(
                 select(Document.part, Document.kind)
                 .join(Attachment, Document.attachment_pk == Attachment.id)
                 .where(Attachment.message_pk == message.id)
                 .order_by(Attachment.ordinal, Document.id)
             )
-        ]
-        base: dict[str, object] = {"file": name, "received_by": office}
+        )
         if message.state == MessageState.QUARANTINED.value:
-            return {
-                **base,
-                "filing": None,
-                "office": office,
-                "status": "unreadable",
-                "subject_type": None,
-                "missing": [],
-                "problems": [],
-                "reply": "none",
-                "documents": own_documents,
-                "error": message.last_error,
-            }
+            return CheckedMail(
+                Outcome.QUARANTINED,
+                name,
+                office,
+                office,
+                "unreadable",
+                documents=own_documents,
+                error=message.last_error,
+            )
         filing = db.get(Filing, message.filing_id) if message.filing_id else None
         if filing is None:
-            return {
-                **base,
-                "filing": None,
-                "office": office,
-                "status": "ignored",
-                "subject_type": None,
-                "missing": [],
-                "problems": [],
-                "reply": "none",
-                "documents": own_documents,
-                "reason": message.ignored_reason,
-            }
-        documents = [
-            {"file": part, "kind": kind}
+            return CheckedMail(
+                Outcome.IGNORED,
+                name,
+                office,
+                office,
+                "ignored",
+                documents=own_documents,
+                reason=message.ignored_reason,
+            )
+        documents = tuple(
+            CheckedDocument(part, kind)
             for part, kind in db.execute(
                 select(Document.part, Document.kind)
                 .where(Document.filing_id == filing.id, Document.superseded.is_(False))
                 .order_by(Document.id)
             )
-        ]
-        return {
-            "file": name,
-            "filing": filing.reference,
-            "office": filing.office,
-            "received_by": office,
-            "status": filing.status,
-            "subject_type": filing.subject_type,
-            "missing": list(filing.missing or []),
-            "problems": list(filing.problems or []),
-            "reply": filing.reply_kind or "none",
-            "documents": documents,
-            "joined_by": message.thread_rule,
-            "filing_type": filing.filing_type,
-        }
+        )
+        return CheckedMail(
+            Outcome.FILED,
+            name,
+            office,
+            filing.office,
+            filing.status,
+            filing=filing.reference,
+            subject_type=filing.subject_type,
+            missing=tuple(filing.missing or ()),
+            problems=tuple(filing.problems or ()),
+            reply=filing.reply_kind or "none",
+            documents=documents,
+            joined_by=message.thread_rule,
+            filing_type=filing.filing_type,
+        )

@@ -7,31 +7,47 @@ the worker runs, and a short table says what happened to each mail and where eve
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from intake.commands.arguments import Subparsers
 
-from intake.digesting.digests import make_digests
-from intake.parsing.engines import lazy_ocr
-from intake.privacy.audit import record_digest
-from intake.privacy.crypto import Keyring, new_key, write_key_file
-from intake.runtime.clock import SHANGHAI
-from intake.runtime.service import open_deployment, run_once, send_due
-from intake.settings import load_settings
-from intake.store.tables import Attachment, Document, Filing, Message
+if TYPE_CHECKING:
+    from intake.runtime.service import Deployment
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_MAILBOXES = REPO / "samples" / "demo" / "mailboxes"
 SHIPPED_CONFIG = REPO / "config" / "intake.toml"
 
 
+def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    """The `demo` subcommand."""
+    demo = sub.add_parser(
+        "demo", parents=[common], help="the bundled samples through the whole pipeline"
+    )
+    demo.add_argument(
+        "--out",
+        default="demo-out",
+        help="folder for the store, files and output (default: demo-out)",
+    )
+    demo.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the sample day into `--out`."""
+    return run_demo(Path(args.out))
+
+
 def local_config(out: Path, database: str | None = None, mailboxes: Path | None = None) -> Path:
     """The shipped config with the store, files and mailboxes pointed into `out` (the store
     defaults to `out/intake.db`, the mailboxes to `out/mailboxes`); written to `out/intake.toml`.
     The demo's own encryption key is made in `out/intake.keys` unless it is there already."""
+    from intake.privacy.crypto import Keyring, new_key, write_key_file
+
     text = SHIPPED_CONFIG.read_text(encoding="utf-8")
     database = database or f"sqlite:///{out / 'intake.db'}"
     key_file = out / "intake.keys"
@@ -52,6 +68,13 @@ def local_config(out: Path, database: str | None = None, mailboxes: Path | None 
 
 def run_demo(out: Path, mailboxes: Path = SAMPLE_MAILBOXES) -> int:
     """Run the sample day into `out` (emptied first); print what happened; return the exit status."""
+    from intake.digesting.digests import make_digests
+    from intake.parsing.engines import lazy_ocr
+    from intake.privacy.audit import record_digest
+    from intake.runtime.clock import SHANGHAI
+    from intake.runtime.service import open_deployment, run_once, send_due
+    from intake.settings import load_settings
+
     if not mailboxes.is_dir():
         print(
             f"intake: no sample mailboxes at {mailboxes} (run samples/demo/build.py)",
@@ -107,10 +130,11 @@ def run_demo(out: Path, mailboxes: Path = SAMPLE_MAILBOXES) -> int:
     return 0
 
 
-def _print_table(deployment: object) -> None:
-    from intake.runtime.service import Deployment
+def _print_table(deployment: Deployment) -> None:
+    from sqlalchemy import select
 
-    assert isinstance(deployment, Deployment)
+    from intake.store.tables import Attachment, Document, Filing, Message
+
     with deployment.store.session() as db:
         messages = list(db.execute(select(Message).order_by(Message.office, Message.id)).scalars())
         print(f"{'office':<7} {'filing':<23} {'status':<11} {'reply':<16} {'from':<24} documents")

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-
-from intake.runtime.clock import local_text
-from intake.runtime.logs import mask_id_numbers
+from intake.commands.arguments import EXIT_OK, Subparsers, settings_of
 from intake.settings import Settings
-from intake.store.database import Store
-from intake.store.tables import Message, MessageState, PollState, SendState
 
-WAITING_STATES = (MessageState.STORED, MessageState.READ, MessageState.PARSED)
+if TYPE_CHECKING:
+    from intake.store.database import Store
+    from intake.store.tables import SendState
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,58 @@ class OfficeStatus:
     sending: str = "ok"
 
 
-def office_statuses(
-    settings: Settings, store: Store, now: datetime | None = None
-) -> list[OfficeStatus]:
-    """The status of every configured office."""
-    now = now or datetime.now(UTC)
+@dataclass(frozen=True)
+class StatusReport:
+    """What `intake status` shows: one row per configured office."""
+
+    rows: tuple[OfficeStatus, ...]
+
+    def text(self) -> str:
+        return as_table(list(self.rows))
+
+    def to_json(self) -> list[dict[str, object]]:
+        return as_json(list(self.rows))
+
+
+def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    """The `status` subcommand."""
+    status = sub.add_parser(
+        "status", parents=[common], help="per office: last poll, stored, waiting, quarantined"
+    )
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Print the status of every office (the reading is recorded in the audit log)."""
+    from intake.privacy import audit
+    from intake.runtime.service import open_deployment
+
+    settings = settings_of(args)
+    deployment = open_deployment(settings, mailboxes=False, actor=audit.os_user())
+    try:
+        now = deployment.clock()
+        report = StatusReport(tuple(office_statuses(settings, deployment.store, now)))
+        audit.record_now(
+            deployment.store, now, "status", f"{len(report.rows)} offices shown", audit.os_user()
+        )
+    finally:
+        deployment.close()
+    print(
+        json.dumps(report.to_json(), ensure_ascii=False, indent=1) if args.json else report.text()
+    )
+    return EXIT_OK
+
+
+def office_statuses(settings: Settings, store: Store, now: datetime) -> list[OfficeStatus]:
+    """The status of every configured office at `now`."""
+    from sqlalchemy import func, select
+
+    from intake.runtime.clock import local_text
+    from intake.runtime.logs import mask_id_numbers
+    from intake.store.tables import Message, MessageState, PollState, SendState
+
+    waiting_states = (MessageState.STORED, MessageState.READ, MessageState.PARSED)
     with store.session() as db:
         polls = {
             p.office: p
@@ -78,7 +125,7 @@ def office_statuses(
                 last_result=(poll.last_result or "-") if poll else "-",
                 last_error=poll.last_error if poll else None,
                 stored=sum(by_state.values()),
-                waiting=sum(by_state.get(s.value, 0) for s in WAITING_STATES),
+                waiting=sum(by_state.get(s.value, 0) for s in waiting_states),
                 quarantined=by_state.get(MessageState.QUARANTINED.value, 0),
                 quarantined_mail=tuple(parked.get(office.code, ())),
                 sending=_sending_text(holds.get(office.code)),
@@ -88,6 +135,8 @@ def office_statuses(
 
 
 def _sending_text(hold: SendState | None) -> str:
+    from intake.runtime.clock import local_text
+
     if hold is None:
         return "ok"
     prefix = "login broken: " if hold.login_broken else "held: "

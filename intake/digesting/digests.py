@@ -47,7 +47,7 @@ from notifications.digest import (
 )
 from notifications.replies import AccountLine
 from notifications.wording import LIMIT_WORDS, clean_text, problem_phrase
-from vocabulary.offices import CITY_OFFICE
+from vocabulary.offices import CITY_OFFICE, Office
 
 log = logging.getLogger(__name__)
 OUTBOX_WORDS = {
@@ -278,7 +278,7 @@ def _limit_hits(
 
 def _rollup(
     db: Session, settings: Settings, start: datetime, end: datetime
-) -> tuple[tuple[object, dict[str, int]], ...]:
+) -> tuple[tuple[Office, dict[str, int]], ...]:
     out = []
     for office in settings.offices:
         received = db.execute(
@@ -340,7 +340,7 @@ def make_digest(
                 activity=_activity(db, office.code, start, end),
                 attention=attention_rows(db, office.code)
                 + _limit_hits(db, office.code, start, end),
-                rollup=_rollup(db, settings, start, end) if office.code == CITY_OFFICE else (),  # type: ignore[arg-type]
+                rollup=_rollup(db, settings, start, end) if office.code == CITY_OFFICE else (),
                 mask_ids_in_xlsx=settings.sending.mask_ids_in_xlsx,
                 activity_since=start,
             )

@@ -39,7 +39,7 @@ def parse_step(ctx: PipelineContext, db: Session, message: Message) -> MessageSt
             continue
         data = ctx.files.read(ATTACHMENT_KIND, attachment.sha256)
         engine = ctx.ocr()
-        for parsed in read_isolated(attachment.name, data, ctx.parse_limits, engine):  # type: ignore[arg-type]
+        for parsed in read_isolated(attachment.name, data, ctx.parse_limits, engine):
             db.add(_document_row(attachment.id, parsed))
     return MessageState.PARSED
 

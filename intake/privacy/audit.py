@@ -1,8 +1,8 @@
 """The audit log: who or what read or changed a filing, and when.
 
-Rows are written for every decision and change the pipeline makes (actor `worker`, or
-`intake check`; recorded with the filing event, in the same transaction, by a hook in
-`intake.store.tables`), for each digest (one row per digest: how many filings it lists), for
+Rows are written for every decision and change the pipeline makes (under the actor of the store
+that made the session: `worker`, or `intake check`; recorded with the filing event, in the same
+transaction, by a hook in `intake.store.tables`), for each digest (one row per digest: how many filings it lists), for
 `intake status`, for the purge and for key rotation. Commands a person runs are recorded under
 the operating-system user name. `intake audit` prints the log in Asia/Shanghai time.
 """
@@ -13,14 +13,14 @@ import getpass
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intake.runtime.clock import SHANGHAI
 from intake.store.database import Store
-from intake.store.tables import AUDIT_ACTOR, AuditEntry, Filing
+from intake.store.tables import AuditEntry, Filing, session_actor
 
 
 def os_user() -> str:
@@ -29,16 +29,6 @@ def os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return f"uid {os.getuid()}"
-
-
-def now() -> datetime:
-    """The time of an audit row written by a command a person runs."""
-    return datetime.now(UTC)
-
-
-def set_pipeline_actor(actor: str) -> None:
-    """Record this process's pipeline decisions and changes under `actor`."""
-    AUDIT_ACTOR[0] = actor
 
 
 def record(
@@ -50,11 +40,12 @@ def record(
     actor: str | None = None,
     filing: Filing | None = None,
 ) -> None:
-    """Add one audit row to the session (committed with the session)."""
+    """Add one audit row to the session (committed with the session); the actor defaults to
+    the one of the store the session comes from."""
     db.add(
         AuditEntry(
             at=at,
-            actor=(actor or AUDIT_ACTOR[0])[:64],
+            actor=(actor or session_actor(db))[:64],
             action=action,
             filing_id=filing.id if filing else None,
             reference=filing.reference if filing else None,

@@ -323,22 +323,3 @@ def write_key_file(path: Path, keyring: Keyring) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-
-
-# The process keyring ---------------------------------------------------------------------------
-
-_installed: list[Keyring] = []
-
-
-def install(keyring: Keyring | None) -> None:
-    """Make `keyring` the process keyring (None forgets it, so INTAKE_KEYS is read again)."""
-    _installed.clear()
-    if keyring is not None:
-        _installed.append(keyring)
-
-
-def process_keyring() -> Keyring:
-    """The installed keyring, else one from `INTAKE_KEYS`; NoKeyError with the fix otherwise."""
-    if not _installed:
-        _installed.append(load_keyring(None, os.environ))
-    return _installed[0]

@@ -80,6 +80,10 @@ class PurgeReport:
             f"{self.temporary_removed} half-written temporary files"
         )
 
+    def text(self) -> str:
+        """The summary, then the reference of each purged filing (`intake purge`)."""
+        return "\n".join([self.summary(), *(f"  {reference}" for reference in self.filings)])
+
     def to_json(self) -> dict[str, Any]:
         return {
             "dry_run": self.dry_run,

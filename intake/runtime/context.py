@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
+from intake.parsing.engines import OcrSource, no_ocr
 from intake.reading import ReadLimits
 from intake.replying.queue import ReplyAdapters
 from intake.runtime.clock import Clock
@@ -29,7 +30,7 @@ class PipelineContext:
     own_addresses: tuple[str, ...] = ()
     replies: ReplyAdapters | None = None
     parse_limits: ParseLimits = field(default_factory=ParseLimits)
-    ocr: Callable[[], object | None] = lambda: None
+    ocr: OcrSource = no_ocr
 
 
 Step = Callable[[PipelineContext, Session, Message], MessageState]

@@ -1,7 +1,8 @@
 """Assembling a deployment from its settings, and one pass of the worker over every office.
 
 `Deployment` holds the adapters (store, files, mailbox adapter, clock, OCR) built from the config;
-`run_once` polls every enabled office, each under its own lock and in its own thread so one slow
+`open_deployment` is the one way every command and the worker open them (the keyring and the audit
+actor belong to the deployment's store, nothing to the process). `run_once` polls every enabled office, each under its own lock and in its own thread so one slow
 or broken mailbox holds up no other, then moves the stored mails through the pipeline.
 """
 
@@ -13,15 +14,16 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from intake.digesting.digests import DigestMade, due_digests, make_digest
-from intake.errors import IntakeError, TransientError
+from intake.errors import IntakeError, PermanentError, TransientError
 from intake.fetching.fetcher import PollReport, poll_office
-from intake.mailbox.base import MailboxAdapter
+from intake.mailbox.base import MailboxAdapter, MailboxSession
 from intake.mailbox.imap import ImapAdapter
 from intake.mailbox.local import LocalFolderAdapter
+from intake.parsing.engines import OcrSource, no_ocr
 from intake.privacy import crypto
 from intake.privacy.audit import record_digest
 from intake.privacy.retention import PurgeReport, purge
@@ -31,9 +33,10 @@ from intake.runtime.locks import process_lock
 from intake.runtime.logs import correlated
 from intake.runtime.pipeline import PipelineContext, RoundReport, run_round, with_limits
 from intake.sending.outbox import FolderTransport, Outbox, SendReport, Transport
-from intake.settings import OfficeSettings, Settings
+from intake.settings import OfficeSettings, Settings, StorageSettings
 from intake.store.database import Store
 from intake.store.files import FileStore
+from intake.store.tables import DEFAULT_ACTOR
 from notifications.replies import ReplyRenderer
 from notifications.smtp import SmtpEndpoint, SmtpSender
 
@@ -53,12 +56,17 @@ class Deployment:
     files: FileStore
     mailboxes: MailboxAdapter
     clock: Clock = system_clock
-    ocr: Callable[[], object | None] = lambda: None
+    ocr: OcrSource = no_ocr
     pipeline_lock: threading.Lock = field(default_factory=threading.Lock)
     send_lock: threading.Lock = field(default_factory=threading.Lock)
     digest_lock: threading.Lock = field(default_factory=threading.Lock)
     environ: Mapping[str, str] = field(default_factory=dict)
     _renderer: ReplyRenderer | None = None
+
+    @property
+    def keyring(self) -> crypto.Keyring:
+        """The keys of this deployment's personal data (its store's and its files')."""
+        return self.store.keyring
 
     @property
     def lock_dir(self) -> Path:
@@ -108,6 +116,14 @@ class Deployment:
         self.store.close()
 
 
+class NoMailboxes:
+    """The mailbox adapter of a deployment opened without one (commands that only read the
+    store): opening a mailbox is a mistake in the caller."""
+
+    def open(self, office_code: str) -> MailboxSession:
+        raise PermanentError(f"office {office_code}: this command opened no mailboxes")
+
+
 def mailbox_adapter(settings: Settings, environ: Mapping[str, str]) -> MailboxAdapter:
     """The local folder adapter when the config names one, else IMAP with each office's code."""
     if settings.local_mailboxes is not None:
@@ -115,36 +131,53 @@ def mailbox_adapter(settings: Settings, environ: Mapping[str, str]) -> MailboxAd
     return ImapAdapter({o.code: (o.imap, o.mailbox, o.password(environ)) for o in settings.offices})
 
 
+SCRATCH_KEY_SOURCE = "a throw-away key"
+
+
 def open_deployment(
     settings: Settings,
     environ: Mapping[str, str] | None = None,
     clock: Clock = system_clock,
-    ocr: Callable[[], object | None] | None = None,
+    ocr: OcrSource | None = None,
+    *,
+    actor: str = DEFAULT_ACTOR,
+    mailboxes: bool = True,
+    keyring: crypto.Keyring | None = None,
+    scratch: Path | None = None,
 ) -> Deployment:
-    """Open the store (migrating it), the files folder and the mailbox adapter."""
+    """Open the store (migrating it), the files folder and the mailbox adapter.
+
+    `actor` is who the pipeline's decisions and changes are recorded under; `mailboxes=False`
+    opens no mailbox adapter (commands that only read or maintain the store); `keyring` replaces
+    the configured keys (key rotation); `scratch` opens a throw-away deployment instead of the
+    configured storage: an SQLite store and files in that folder, under a new random key."""
     env = os.environ if environ is None else environ
     os.umask(0o077)
-    keyring = deployment_keyring(settings, env)
-    crypto.install(keyring)
-    store = Store.open(settings.storage.database)
+    if scratch is not None:
+        storage = StorageSettings(f"sqlite:///{scratch / 'intake.db'}", scratch / "files")
+        settings = replace(settings, storage=storage)
+        keyring = keyring or crypto.Keyring((crypto.new_key(),), SCRATCH_KEY_SOURCE)
+    keyring = keyring or deployment_keyring(settings, env)
+    store = Store.open(settings.storage.database, keyring, actor)
     files = FileStore(settings.storage.files, keyring)
     return Deployment(
         settings,
         store,
         files,
-        mailbox_adapter(settings, env),
+        mailbox_adapter(settings, env) if mailboxes else NoMailboxes(),
         clock,
-        ocr or (lambda: None),
+        ocr or no_ocr,
         environ=dict(env),
     )
 
 
 def deployment_keyring(settings: Settings, environ: Mapping[str, str]) -> crypto.Keyring:
-    """The keyring of this deployment: `INTAKE_KEYS`, else `[storage] key_file`, else the one
-    already installed in the process; NoKeyError (a one-line reason and the fix) otherwise."""
+    """The keyring of this deployment: `INTAKE_KEYS` in `environ`, else `[storage] key_file`,
+    else `INTAKE_KEYS` of the process environment; NoKeyError (a one-line reason and the fix)
+    otherwise."""
     if environ.get(crypto.KEYS_ENV) or settings.storage.key_file is not None:
         return crypto.load_keyring(settings.storage.key_file, environ)
-    return crypto.process_keyring()
+    return crypto.load_keyring(None, os.environ)
 
 
 def poll_one(
@@ -209,6 +242,33 @@ class PassReport:
     digests: list[DigestMade]
     problems: list[str] = field(default_factory=list)
 
+    def text(self) -> str:
+        """The pass as `intake run --once` prints it: each poll, the round, sending, problems."""
+        p = self.pipeline
+        s = self.sending
+        return "\n".join(
+            [
+                *(poll.summary() for poll in self.polls),
+                f"pipeline: {p.advanced} steps done, {p.failed} failed, {p.quarantined} quarantined"
+                + (
+                    f"; interrupted: {p.interrupted} (resumed at the next run)"
+                    if p.interrupted
+                    else ""
+                ),
+                f"sending: {s.sent} sent, {s.settled} settled, {s.suppressed} suppressed, "
+                f"{s.failed} failed, {s.retrying} to retry"
+                + (f"; held: {', '.join(s.held_offices)}" if s.held_offices else ""),
+                *self.problems,
+            ]
+        )
+
+    @property
+    def failed(self) -> bool:
+        """Whether the pass failed: every poll that ran failed, or digests or sending did."""
+        failed = [poll for poll in self.polls if not poll.ok and not poll.skipped]
+        all_failed = bool(failed) and len(failed) == len(self.polls)
+        return all_failed or bool(self.problems)
+
 
 def send_due(deployment: Deployment, should_stop: Callable[[], bool] = lambda: False) -> SendReport:
     """Drain the outbox of every enabled office; one drain at a time, in a process and across
@@ -235,7 +295,11 @@ def digests_due(deployment: Deployment) -> list[DigestMade]:
             if result is not None:
                 made.append(result)
                 record_digest(
-                    deployment.store, now, result.office, result.day.isoformat(), "worker"
+                    deployment.store,
+                    now,
+                    result.office,
+                    result.day.isoformat(),
+                    deployment.store.actor,
                 )
         return made
 

@@ -1,5 +1,9 @@
 """The SQL adapter: engine creation (SQLite in WAL mode, or PostgreSQL), migrations, sessions.
 
+A `Store` carries what its sessions need and nothing is kept per process: its keyring (bound to
+its own engine, which the encrypted column types read it from) and its audit actor (in each
+session's `info`, read by the filing-event audit hook attached to its own session factory).
+
 Nothing above this module sees SQLAlchemy's exceptions: `session_scope` turns connection loss,
 lock time-outs and serialization failures into `TransientError`, and other database errors into
 `PermanentError`.
@@ -7,6 +11,7 @@ lock time-outs and serialization failures into `TransientError`, and other datab
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +24,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.errors import PermanentError, TransientError
+from intake.privacy import crypto
+from intake.store.tables import ACTOR_INFO, DEFAULT_ACTOR, audit_filing_events, bind_keyring
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 MIGRATION_LOCK = (0x58_54_49_4E, 0x4D_49_47)  # "XTIN", "MIG": the advisory lock of migrations
@@ -110,18 +117,45 @@ class StoreConflict(TransientError):
 
 
 class Store:
-    """The database of one deployment: an engine and a session factory."""
+    """The database of one deployment: an engine, its keyring and a session factory whose
+    sessions record pipeline changes under `actor`.
 
-    def __init__(self, engine: Engine) -> None:
+    Without a keyring, the keys in `INTAKE_KEYS` are read when an encrypted value is first
+    written or read (NoKeyError, with the fix, when there are none)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        keyring: crypto.Keyring | None = None,
+        actor: str = DEFAULT_ACTOR,
+    ) -> None:
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.actor = actor
+        self._keyring = keyring
+        bind_keyring(engine, lambda: self.keyring)
+        self._sessions = sessionmaker(engine, expire_on_commit=False, info={ACTOR_INFO: actor})
+        event.listen(self._sessions, "before_flush", audit_filing_events)
 
     @classmethod
-    def open(cls, url: str) -> Store:
+    def open(
+        cls, url: str, keyring: crypto.Keyring | None = None, actor: str = DEFAULT_ACTOR
+    ) -> Store:
         """Open the database at `url` and migrate it to the newest schema."""
         engine = make_engine(url)
         migrate(engine)
-        return cls(engine)
+        return cls(engine, keyring, actor)
+
+    @property
+    def keyring(self) -> crypto.Keyring:
+        """The keys the encrypted columns of this store are written and read with."""
+        if self._keyring is None:
+            self._keyring = crypto.load_keyring(None, os.environ)
+        return self._keyring
+
+    def with_keyring(self, keyring: crypto.Keyring) -> Store:
+        """The same database seen through other keys (an engine of its own; close it after)."""
+        url = self.engine.url.render_as_string(hide_password=False)
+        return Store(make_engine(url), keyring, self.actor)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -118,10 +118,9 @@ def _plain_pieces(start: bytes, handle: BinaryIO) -> Iterator[bytes]:
 
 
 class FileStore:
-    """Content-addressed files under one root folder, in kinds (`raw`, `att`, `out`...).
-
-    `keyring` defaults to the process keyring (`intake.privacy.crypto.process_keyring`), looked up when a
-    file is first written or read.
+    """Content-addressed files under one root folder, in kinds (`raw`, `att`, `out`...), encrypted
+    under `keyring`; without one, the keys in `INTAKE_KEYS` are read when a file is first written
+    or read.
     """
 
     def __init__(self, root: Path, keyring: crypto.Keyring | None = None) -> None:
@@ -130,7 +129,10 @@ class FileStore:
 
     @property
     def keyring(self) -> crypto.Keyring:
-        return self._keyring or crypto.process_keyring()
+        """The keys this folder's files are written and read with."""
+        if self._keyring is None:
+            self._keyring = crypto.load_keyring(None, os.environ)
+        return self._keyring
 
     def path_for(self, kind: str, digest: str, suffix: str = "") -> Path:
         """Where the file of this kind and hash lives (it may not exist yet)."""

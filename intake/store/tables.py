@@ -9,6 +9,7 @@ fetched once per place and stored once overall.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -24,9 +25,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -86,9 +86,35 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+KeyringSource = Callable[[], crypto.Keyring]
+"""Hands out the keyring of one store (made or loaded on first use)."""
+
+_KEYRING_ATTRIBUTE = "intake_keyring"
+
+
+def bind_keyring(engine: Engine, source: KeyringSource) -> None:
+    """Make `source` the keyring of the encrypted columns written and read through `engine`.
+
+    SQLAlchemy hands a column type's processors only the engine's dialect, an object made anew
+    for each engine, so the keyring rides on it: two stores (two engines) in one process each
+    encrypt under their own keys."""
+    setattr(engine.dialect, _KEYRING_ATTRIBUTE, source)
+
+
+def dialect_keyring(dialect: Dialect) -> crypto.Keyring:
+    """The keyring bound to the engine of `dialect` (see `bind_keyring`)."""
+    source: KeyringSource | None = getattr(dialect, _KEYRING_ATTRIBUTE, None)
+    if source is None:
+        raise crypto.NoKeyError(
+            "this database engine has no keyring (fix: open it through intake.store.database.Store)"
+        )
+    return source()
+
+
 class EncryptedText(TypeDecorator[str]):
-    """Text stored encrypted under the process keyring (`intake.privacy.crypto`); `purpose` names the
-    column and is bound into the ciphertext. A value written before encryption reads as is."""
+    """Text stored encrypted under the keyring of the store's engine (`bind_keyring`); `purpose`
+    names the column and is bound into the ciphertext. A value written before encryption reads
+    as is."""
 
     impl = Text
     cache_ok = True
@@ -100,12 +126,12 @@ class EncryptedText(TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return crypto.process_keyring().encrypt_value(value.encode("utf-8"), self.purpose)
+        return dialect_keyring(dialect).encrypt_value(value.encode("utf-8"), self.purpose)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None or crypto.value_key_id(value) is None:
             return value
-        return crypto.process_keyring().decrypt_value(value, self.purpose).decode("utf-8")
+        return dialect_keyring(dialect).decrypt_value(value, self.purpose).decode("utf-8")
 
 
 class EncryptedJSON(TypeDecorator[Any]):
@@ -122,7 +148,7 @@ class EncryptedJSON(TypeDecorator[Any]):
         if value is None:
             return None
         plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return crypto.process_keyring().encrypt_value(plain, self.purpose)
+        return dialect_keyring(dialect).encrypt_value(plain, self.purpose)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
@@ -131,7 +157,7 @@ class EncryptedJSON(TypeDecorator[Any]):
             return value
         if crypto.value_key_id(value) is None:
             return json.loads(value)
-        return json.loads(crypto.process_keyring().decrypt_value(value, self.purpose))
+        return json.loads(dialect_keyring(dialect).decrypt_value(value, self.purpose))
 
 
 ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -377,12 +403,20 @@ class AuditEntry(Base):
 Index("ix_messages_state_office", Message.state, Message.office)
 
 
-AUDIT_ACTOR = ["worker"]
-"""Who the pipeline's changes are recorded under in this process (see `intake.privacy.audit`)."""
+ACTOR_INFO = "intake.actor"
+"""The `Session.info` key of the actor a session's pipeline changes are recorded under."""
+DEFAULT_ACTOR = "worker"
 
 
-def _audit_filing_events(session: Session, _context: object, _instances: object) -> None:
-    """Every filing event written in a session gets its audit row in the same transaction."""
+def session_actor(session: Session) -> str:
+    """Who the changes made in `session` are recorded under (set by the store that made it)."""
+    actor = session.info.get(ACTOR_INFO)
+    return actor if isinstance(actor, str) and actor else DEFAULT_ACTOR
+
+
+def audit_filing_events(session: Session, _context: object, _instances: object) -> None:
+    """Every filing event written in a session gets its audit row in the same transaction (a
+    `before_flush` listener that `intake.store.database.Store` attaches to its own sessions)."""
     events = [o for o in session.new if isinstance(o, FilingEvent)]
     with session.no_autoflush:
         for event_row in events:
@@ -401,13 +435,10 @@ def _audit_filing_events(session: Session, _context: object, _instances: object)
             session.add(
                 AuditEntry(
                     at=event_row.at,
-                    actor=AUDIT_ACTOR[0],
+                    actor=session_actor(session),
                     action="decided" if first else "changed",
                     filing_id=event_row.filing_id,
                     reference=filing.reference if filing else None,
                     detail=detail,
                 )
             )
-
-
-event.listen(Session, "before_flush", _audit_filing_events)

@@ -217,7 +217,6 @@ def test_rotation_resumes_and_old_key_can_be_dropped(deployment: Deployment) -> 
     before = rekey.census(deployment.store, deployment.files)
     assert before.files[rekey.PLAIN] == 1 and before.values[rekey.PLAIN] == 1
     rotated = old.with_new_current()
-    crypto.install(rotated)
     seen = []
     stopped = rekey.reencrypt(
         deployment.store,
@@ -234,11 +233,11 @@ def test_rotation_resumes_and_old_key_can_be_dropped(deployment: Deployment) -> 
     assert after.outside(rotated.current.kid) == 0 and after.values[rotated.current.kid] > 0
     # The old key is gone: everything still reads.
     only_new = rotated.only_current()
-    crypto.install(only_new)
+    new_store = deployment.store.with_keyring(only_new)
     files = FileStore(deployment.files.root, only_new)
     assert files.read("att", legacy_digest) == b"plain legacy file"
     assert crypto.file_key_id(legacy_path) == only_new.current.kid
-    with deployment.store.session() as db:
+    with new_store.session() as db:
         message = db.execute(select(Message)).scalar_one()
         assert ID_NUMBER.encode() in files.read("raw", message.sha256, ".eml")
         assert message.body_text is not None and ID_NUMBER in message.body_text
@@ -249,10 +248,12 @@ def test_rotation_resumes_and_old_key_can_be_dropped(deployment: Deployment) -> 
             e.change for e in db.execute(select(FilingEvent).order_by(FilingEvent.id)).scalars()
         ]
         assert events[0] == {"legacy": True}
+    new_store.close()
     # And the old key alone no longer reads them.
-    crypto.install(old.only_current())
-    with pytest.raises(PermanentError, match="not in"), deployment.store.session() as db:
+    old_store = deployment.store.with_keyring(old.only_current())
+    with pytest.raises(PermanentError, match="not in"), old_store.session() as db:
         db.execute(select(Message)).scalar_one()
+    old_store.close()
 
 
 def _sha(data: bytes) -> str:
@@ -298,7 +299,6 @@ def test_keys_commands(deployment: Deployment, tmp_path: Path) -> None:
     status = intake_cli("status", "--config", config)
     assert status.returncode == 0, status.stderr
     with deployment.store.session() as db:
-        crypto.install(new.only_current())
         rows = db.execute(select(AuditEntry).where(AuditEntry.action == "keys.rotate")).all()
         assert len(rows) == 2
     key_file.chmod(0o644)

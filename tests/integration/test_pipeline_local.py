@@ -88,7 +88,10 @@ def test_mail_stored_read_and_parsed_then_nothing_twice(deployment: Deployment) 
     again = run_once(deployment)
     assert sum(p.fetched for p in again.polls) == 0 and again.pipeline.advanced == 0
     assert count(deployment, Message) == 2 and count(deployment, Document) == 1
-    rows = {r.office: r for r in office_statuses(deployment.settings, deployment.store)}
+    rows = {
+        r.office: r
+        for r in office_statuses(deployment.settings, deployment.store, deployment.clock())
+    }
     assert rows["130582"].stored == 1 and rows["130582"].last_result == "ok"
     assert rows["130500"].last_poll != "never" and rows["130500"].last_result == "failed"
 
@@ -142,7 +145,10 @@ def test_poison_message_is_quarantined_after_three_attempts_and_the_rest_go_on(
     poison = states["(unread)"]
     assert poison[0] == MessageState.QUARANTINED.value and poison[1] == 3
     assert "cannot read this one" in (poison[2] or "")
-    rows = {r.office: r for r in office_statuses(deployment.settings, deployment.store)}
+    rows = {
+        r.office: r
+        for r in office_statuses(deployment.settings, deployment.store, deployment.clock())
+    }
     assert rows["130582"].quarantined == 1
     assert run_round(deployment.pipeline(), steps=steps).advanced == 0
 

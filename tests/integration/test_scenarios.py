@@ -42,7 +42,7 @@ def test_every_rule_has_a_scenario() -> None:
 def test_scenario(folder: Path) -> None:
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))["mails"]
     mails = sorted(folder.glob("*.eml"))
-    results = check_files(mails, ocr=OCR)
+    results = [checked.to_json() for checked in check_files(mails, ocr=OCR)]
     filings: dict[str, object] = {}
     for result in results:
         name = Path(str(result["file"])).name

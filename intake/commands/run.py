@@ -1,0 +1,49 @@
+"""`intake run`: poll every enabled mailbox on its schedule, or once with `--once`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from intake.commands.arguments import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Subparsers,
+    settings_of,
+    warn_disabled,
+)
+
+
+def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    """The `run` subcommand."""
+    run = sub.add_parser("run", parents=[common], help="poll every enabled mailbox on its schedule")
+    run.add_argument(
+        "--once", action="store_true", help="one pass over every enabled mailbox, then exit"
+    )
+    run.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the worker (or one pass of it); the pass's report with `--once`."""
+    from intake.parsing.engines import lazy_ocr
+    from intake.runtime.service import open_deployment, run_once
+    from intake.runtime.worker import StopFlag, run_forever
+
+    settings = settings_of(args)
+    warn_disabled(settings)
+    if not settings.enabled_offices:
+        print(
+            "intake: no office is enabled and free of config errors (see: intake config check)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    deployment = open_deployment(settings, ocr=lazy_ocr("rapidocr"))
+    try:
+        if args.once:
+            report = run_once(deployment, StopFlag())
+            print(report.text())
+            return EXIT_FAILED if report.failed else EXIT_OK
+        run_forever(deployment)
+        return EXIT_OK
+    finally:
+        deployment.close()
