@@ -75,6 +75,13 @@ class DocumentKind(StrEnum):
     OTHER = "other"
 
 
+class AttachmentProblem(StrEnum):
+    """Problems the mail reader notes on an attachment that decisions act on (the reader's
+    other problems are passed on as it words them)."""
+
+    TINY_IMAGE = "tiny_image"
+
+
 ACCOUNT_FIELDS: tuple[str, ...] = (
     "platform",
     "account_name",
