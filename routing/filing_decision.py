@@ -69,6 +69,11 @@ class NewFiling:
     office: str
     change_of: int | None = None
 
+    @property
+    def filing_type(self) -> FilingType:
+        """What the filing starts as: a change when it changes another."""
+        return FilingType.CHANGE if self.change_of is not None else FilingType.NEW
+
 
 @dataclass(frozen=True)
 class Placement:

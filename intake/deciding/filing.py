@@ -39,7 +39,7 @@ from routing.filing_snapshot import (
     RecordedState,
     document_kind,
 )
-from routing.vocabulary import DocumentKind, FilingStatus, FilingType
+from routing.vocabulary import DocumentKind, FilingStatus
 
 BOUNCE_REASON = "hard_bounce"
 
@@ -246,7 +246,7 @@ def _filing_of(
         received_by=start.received_by,
         sender=sender,
         status=FilingStatus.INCOMPLETE.value,
-        filing_type=FilingType.CHANGE.value if start.change_of else FilingType.NEW.value,
+        filing_type=start.filing_type.value,
         change_of=start.change_of,
         created_at=now,
         updated_at=now,
@@ -266,9 +266,10 @@ def _write(
     now: datetime,
 ) -> Filing:
     filing = _filing_of(db, placement, filings, (message.from_addr or "").lower(), now)
-    supersede = set(placement.supersede)
-    for older in db.execute(select(Document).where(Document.id.in_(supersede))).scalars():
-        older.superseded = True
+    if placement.supersede:
+        older = select(Document).where(Document.id.in_(placement.supersede))
+        for document in db.execute(older).scalars():
+            document.superseded = True
     attach = set(placement.attach)
     for document in documents:
         if document.id in attach:

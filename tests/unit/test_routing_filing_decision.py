@@ -465,3 +465,8 @@ def test_links_without_a_readable_document_are_link_only() -> None:
     assert Problem.LINK_ONLY_ATTACHMENT.value not in with_form.decision.problems
     unreadable_only = _placement(FilingSnapshot(_mail(attachment_problems=("encrypted",))))
     assert Problem.LINK_ONLY_ATTACHMENT.value not in unreadable_only.decision.problems
+
+
+def test_a_new_filing_starts_as_a_change_only_when_it_changes_another() -> None:
+    assert NewFiling("130582", "130582").filing_type is FilingType.NEW
+    assert NewFiling("130582", "130582", change_of=7).filing_type is FilingType.CHANGE
