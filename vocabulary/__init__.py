@@ -8,7 +8,7 @@ and `notifications` take their words from it and keep no copies.
 - `vocabulary.areas`: county names old and new, weak names, the city's and the development
   zone's names, the townships of the former 邢台县, ID region codes, area labels.
 - `vocabulary.platforms`: the notice's 12 platforms and their aliases.
-- `vocabulary.documents`: `DocumentKind`, `MissingDocument`.
+- `vocabulary.documents`: `DocumentKind`, `MissingDocument`, `AttachmentProblem`.
 - `vocabulary.fields`: field keys, required fields per subject type, Chinese labels.
 - `vocabulary.subjects`: `SubjectType`, `FilingType` and the words that signal them.
 - `vocabulary.outcomes`: `FilingStatus`, `ReplyKind`, `Problem` and their Chinese words.
@@ -27,7 +27,7 @@ from vocabulary.areas import (
     WEAK_COUNTY_NAMES,
     XINGTAI_COUNTY_TOWNSHIPS,
 )
-from vocabulary.documents import DocumentKind, MissingDocument
+from vocabulary.documents import AttachmentProblem, DocumentKind, MissingDocument
 from vocabulary.fields import (
     ACCOUNT_FIELDS,
     FIELD_LABELS,
@@ -89,6 +89,7 @@ __all__ = [
     "SUBJECT_TYPE_WORDS",
     "WEAK_COUNTY_NAMES",
     "XINGTAI_COUNTY_TOWNSHIPS",
+    "AttachmentProblem",
     "DocumentKind",
     "FilingStatus",
     "FilingType",

@@ -26,3 +26,10 @@ class MissingDocument(StrEnum):
     REGISTRATION_FORM = "registration_form"
     ID_CARD = "id_card"
     BUSINESS_LICENCE = "business_licence"
+
+
+class AttachmentProblem(StrEnum):
+    """Problems the mail reader notes on an attachment that decisions act on (the reader's
+    other problems are passed on as it words them)."""
+
+    TINY_IMAGE = "tiny_image"

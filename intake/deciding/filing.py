@@ -1,18 +1,21 @@
-"""The decide step: a read and parsed mail joins its filing, and the filing is decided again.
+"""The decide step's adapter: read what the store knows of a mail, let `routing` decide, write.
 
-This is the adapter between the store and `routing`: it gathers plain values (the envelope, the
-documents of the filing, the candidate filings of the sender), asks `routing` what they mean, and
-writes the answer back — the filing's status, office, missing items, problems and reply kind,
-its reference on first decision, and a history entry saying what changed and which mail caused it.
+`decide_message` gathers a frozen `FilingSnapshot` (the mail's envelope and documents, the
+sender's candidate filings with their documents and recorded state), calls
+`routing.filing_decision.decide_filing` once, and writes its `FilingOutcome` back: the mail's
+nature, suppressed bounce addresses, a new filing when one is started, which documents join or
+are superseded, the filing's status, office, missing items, problems and reply kind, its
+reference on first decision, and a history entry. Every rule lives in `routing`; only SQL here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intake.runtime.clock import SHANGHAI
@@ -25,35 +28,20 @@ from intake.store.tables import (
     OutboxMail,
     Suppression,
 )
-from routing import (
-    CandidateFiling,
-    Decision,
-    DocumentFacts,
-    FilingFacts,
-    FilingStatus,
-    IncomingMail,
-    MailKind,
-    MailNature,
-    ThreadRule,
-    choose_filing,
-    classify_mail,
-    decide,
-    find_references,
-    format_reference,
+from routing import MailKind, ThreadRule, find_references, format_reference
+from routing.filing_decision import FilingOutcome, Placement, decide_filing
+from routing.filing_snapshot import (
+    CandidateSnapshot,
+    DocumentSnapshot,
+    FilingSnapshot,
+    MailEnvelope,
+    MailTimes,
+    RecordedState,
+    document_kind,
 )
-from vocabulary.offices import CITY_OFFICE
+from vocabulary import DocumentKind, FilingStatus
 
-OPEN_STATUSES = (FilingStatus.INCOMPLETE.value, FilingStatus.UNREADABLE.value)
-SINGLE_KINDS = frozenset(
-    {
-        "registration_form",
-        "id_card_front",
-        "id_card_back",
-        "business_licence",
-        "org_code_certificate",
-    }
-)
-CLOCK_SKEW = timedelta(days=1)
+BOUNCE_REASON = "hard_bounce"
 
 
 @dataclass(frozen=True)
@@ -65,14 +53,47 @@ class DecideOutcome:
     thread_rule: ThreadRule | None
 
 
-def received_time(message: Message) -> datetime:
-    """When the registrant sent the mail: its Date header unless that lies in our future."""
-    if message.sent_at is not None and message.sent_at <= message.stored_at + CLOCK_SKEW:
-        return message.sent_at
-    return message.stored_at
+def current_form(db: Session, filing: Filing) -> Document | None:
+    """The filing's newest readable registration form, or None."""
+    return db.execute(
+        select(Document)
+        .where(
+            Document.filing_id == filing.id,
+            Document.kind == DocumentKind.REGISTRATION_FORM.value,
+            Document.superseded.is_(False),
+            Document.unreadable.is_(None),
+        )
+        .order_by(Document.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
-def _documents_of_message(db: Session, message: Message) -> list[Document]:
+def _document(row: Document) -> DocumentSnapshot:
+    return DocumentSnapshot(
+        key=row.id,
+        kind=document_kind(row.kind),
+        fields=dict(row.fields or {}),
+        accounts=tuple(dict(a) for a in (row.accounts or [])),
+        unreadable=row.unreadable,
+    )
+
+
+def _recorded(filing: Filing) -> RecordedState:
+    return RecordedState(
+        status=filing.status,
+        office=filing.office,
+        missing=None if filing.missing is None else tuple(filing.missing),
+        problems=None if filing.problems is None else tuple(filing.problems),
+        reply=filing.reply_kind,
+        subject_type=filing.subject_type,
+    )
+
+
+def _times(message: Message) -> MailTimes:
+    return MailTimes(message.id, message.sent_at, message.stored_at)
+
+
+def _message_documents(db: Session, message: Message) -> list[Document]:
     return list(
         db.execute(
             select(Document)
@@ -83,19 +104,40 @@ def _documents_of_message(db: Session, message: Message) -> list[Document]:
     )
 
 
-def _attachment_count(db: Session, message: Message) -> int:
-    """Attachments that could be documents (not decoration such as signature logos)."""
-    return int(
+def _envelope(db: Session, message: Message) -> MailEnvelope:
+    problems = tuple(
         db.execute(
-            select(func.count())
-            .select_from(Attachment)
+            select(Attachment.problem)
             .where(Attachment.message_pk == message.id)
-            .where(or_(Attachment.problem.is_(None), Attachment.problem != "tiny_image"))
-        ).scalar_one()
+            .order_by(Attachment.ordinal, Attachment.id)
+        ).scalars()
+    )
+    own = message.message_id is not None and (
+        db.execute(select(OutboxMail.id).where(OutboxMail.message_id == message.message_id)).first()
+        is not None
+    )
+    return MailEnvelope(
+        key=message.id,
+        office=message.office,
+        sender=message.from_addr or "",
+        stored_at=message.stored_at,
+        subject=message.subject or "",
+        body_text=message.body_text or "",
+        sent_at=message.sent_at,
+        in_reply_to=message.in_reply_to,
+        references=tuple(message.references or ()),
+        auto_reply=message.auto_reply is not None,
+        is_bounce=message.is_bounce,
+        bounced_recipients=tuple(message.bounced_recipients or ()),
+        large_link_count=len(message.large_links or []),
+        attachment_problems=problems,
+        own_message=own,
     )
 
 
-def _candidates(db: Session, message: Message, sender: str) -> list[CandidateFiling]:
+def _candidate_filings(db: Session, message: Message, sender: str) -> list[Filing]:
+    """The sender's filings, those the subject quotes and those our replies it answers belong
+    to; a filing not yet decided (no reference) is nobody's candidate."""
     references = [str(r) for r in find_references(message.subject or "")]
     named = [message.in_reply_to or "", *(message.references or [])]
     replied = select(OutboxMail.filing_id).where(
@@ -103,180 +145,82 @@ def _candidates(db: Session, message: Message, sender: str) -> list[CandidateFil
     )
     rows = db.execute(
         select(Filing).where(
-            or_(
-                Filing.sender == sender,
-                Filing.reference.in_(references),
-                Filing.id.in_(replied),
-            )
+            (Filing.sender == sender) | Filing.reference.in_(references) | Filing.id.in_(replied)
         )
     ).scalars()
-    candidates = []
-    for filing in rows:
-        if filing.reference is None:
-            continue
-        reply_ids = tuple(
-            db.execute(
-                select(OutboxMail.message_id).where(OutboxMail.filing_id == filing.id)
-            ).scalars()
-        )
-        candidates.append(
-            CandidateFiling(
-                reference=filing.reference,
-                office=filing.office,
-                sender=filing.sender,
-                incomplete=filing.status in OPEN_STATUSES,
-                created_at=_filing_received(db, filing),
-                reply_message_ids=reply_ids,
-            )
-        )
-    return candidates
+    return [filing for filing in rows if filing.reference is not None]
 
 
-def _filing_received(db: Session, filing: Filing) -> datetime:
-    """When the filing's first mail was sent: the threading window counts in the registrant's
-    time, so a backlog read late still joins the filing it completes."""
-    first = db.execute(
-        select(Message).where(Message.filing_id == filing.id).order_by(Message.id).limit(1)
-    ).scalar_one_or_none()
-    return received_time(first) if first is not None else filing.created_at
-
-
-def _nature(db: Session, message: Message, own_addresses: Sequence[str]) -> MailNature:
-    return classify_mail(
-        auto_reply_marker=message.auto_reply is not None,
-        is_bounce=message.is_bounce,
-        subject=message.subject or "",
-        body_text=message.body_text or "",
-        attachment_count=_attachment_count(db, message),
-        large_link_count=len(message.large_links or []),
-        sender=message.from_addr or "",
-        own_addresses=own_addresses,
-        own_message=message.message_id is not None
-        and db.execute(
-            select(OutboxMail.id).where(OutboxMail.message_id == message.message_id)
-        ).first()
-        is not None,
-    )
-
-
-def _record_bounces(db: Session, message: Message, now: datetime) -> None:
-    for address in message.bounced_recipients or []:
-        address = address.strip().lower()
-        if (
-            address
-            and db.execute(select(Suppression.id).where(Suppression.address == address)).first()
-            is None
-        ):
-            db.add(
-                Suppression(address=address, reason="hard_bounce", since=now, message_pk=message.id)
-            )
-
-
-def _filing_documents(db: Session, filing: Filing) -> list[Document]:
-    return list(
-        db.execute(
+def _current_documents(db: Session, filing_ids: set[int]) -> dict[int, list[DocumentSnapshot]]:
+    found: dict[int, list[DocumentSnapshot]] = defaultdict(list)
+    if filing_ids:
+        for row in db.execute(
             select(Document)
-            .where(Document.filing_id == filing.id, Document.superseded.is_(False))
+            .where(Document.filing_id.in_(filing_ids), Document.superseded.is_(False))
             .order_by(Document.id)
-        ).scalars()
-    )
+        ).scalars():
+            assert row.filing_id is not None
+            found[row.filing_id].append(_document(row))
+    return found
 
 
-def _attach_documents(db: Session, filing: Filing, documents: Iterable[Document]) -> None:
-    """Join the mail's documents to the filing; a newer copy of a kind replaces the older."""
-    new = list(documents)
-    new_kinds = {d.kind for d in new if d.kind in SINGLE_KINDS and d.unreadable is None}
-    for older in _filing_documents(db, filing):
-        if older.kind in new_kinds:
-            older.superseded = True
-    for document in new:
-        document.filing_id = filing.id
-
-
-def current_form(db: Session, filing: Filing) -> Document | None:
-    """The filing's newest readable registration form, or None."""
-    return db.execute(
-        select(Document)
-        .where(
-            Document.filing_id == filing.id,
-            Document.kind == "registration_form",
-            Document.superseded.is_(False),
-            Document.unreadable.is_(None),
-        )
-        .order_by(Document.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-
-
-def _form_changed(old: Sequence[Document], new: Sequence[Document]) -> bool:
-    old_forms = [d for d in old if d.kind == "registration_form" and d.unreadable is None]
-    new_forms = [d for d in new if d.kind == "registration_form" and d.unreadable is None]
-    if not old_forms or not new_forms:
-        return False
-    before, after = old_forms[-1], new_forms[-1]
-    return (before.fields or {}) != (after.fields or {}) or (before.accounts or []) != (
-        after.accounts or []
-    )
-
-
-def _facts(db: Session, filing: Filing, message: Message, nature: MailNature) -> FilingFacts:
-    documents = _filing_documents(db, filing)
-    if filing.change_of is not None:
-        # A change filing brings a new form; the identity documents of the filing it changes
-        # still stand unless the change brings newer ones.
-        original = db.get(Filing, filing.change_of)
-        own_kinds = {d.kind for d in documents}
-        if original is not None:
-            documents = [
-                d
-                for d in _filing_documents(db, original)
-                if d.kind != "registration_form" and d.kind not in own_kinds
-            ] + documents
-    forms = [d for d in documents if d.kind == "registration_form" and d.unreadable is None]
-    form = forms[-1] if forms else None
-    fields = dict(form.fields or {}) if form else {}
-    if fields.get("county_written"):
-        # Decide on what the registrant wrote (a weak short form like 新河 must stay weak),
-        # not on the office code the reader snapped it to.
-        fields["county"] = fields["county_written"]
-    accounts = tuple(dict(a) for a in (form.accounts or [])) if form else ()
-    broken = tuple(
-        DocumentFacts(kind="other", unreadable=problem)
-        for (problem,) in db.execute(
-            select(Attachment.problem)
+def _candidates(db: Session, filings: Sequence[Filing]) -> tuple[CandidateSnapshot, ...]:
+    ids = {f.id for f in filings}
+    originals = {f.change_of for f in filings if f.change_of is not None}
+    documents = _current_documents(db, ids | originals)
+    replies: dict[int, list[str]] = defaultdict(list)
+    problems: dict[int, list[str]] = defaultdict(list)
+    first: dict[int, MailTimes] = {}
+    if ids:
+        for filing_id, message_id in db.execute(
+            select(OutboxMail.filing_id, OutboxMail.message_id)
+            .where(OutboxMail.filing_id.in_(ids))
+            .order_by(OutboxMail.id)
+        ):
+            if filing_id is not None:
+                replies[filing_id].append(message_id)
+        for filing_id, problem in db.execute(
+            select(Message.filing_id, Attachment.problem)
+            .select_from(Attachment)
             .join(Message, Attachment.message_pk == Message.id)
-            .where(
-                Message.filing_id == filing.id,
-                Attachment.problem.is_not(None),
-                Attachment.problem != "tiny_image",
+            .where(Message.filing_id.in_(ids), Attachment.problem.is_not(None))
+            .order_by(Message.id, Attachment.ordinal, Attachment.id)
+        ):
+            if filing_id is not None and problem is not None:
+                problems[filing_id].append(problem)
+        earliest = (
+            select(func.min(Message.id))
+            .where(Message.filing_id.in_(ids))
+            .group_by(Message.filing_id)
+        )
+        for row in db.execute(select(Message).where(Message.id.in_(earliest))).scalars():
+            assert row.filing_id is not None
+            first[row.filing_id] = _times(row)
+    return tuple(
+        CandidateSnapshot(
+            key=f.id,
+            reference=f.reference or "",
+            sender=f.sender,
+            received_by=f.received_by,
+            recorded=_recorded(f),
+            created_at=f.created_at,
+            first_mail=first.get(f.id),
+            reply_message_ids=tuple(replies[f.id]),
+            documents=tuple(documents[f.id]),
+            changes=f.change_of is not None,
+            original_documents=tuple(documents[f.change_of]) if f.change_of else (),
+            attachment_problems=tuple(problems[f.id]),
+        )
+        for f in filings
+    )
+
+
+def _record_bounces(db: Session, message: Message, addresses: Sequence[str], now: datetime) -> None:
+    for address in addresses:
+        if db.execute(select(Suppression.id).where(Suppression.address == address)).first() is None:
+            db.add(
+                Suppression(address=address, reason=BOUNCE_REASON, since=now, message_pk=message.id)
             )
-        )
-    )
-    facts = broken + tuple(
-        DocumentFacts(
-            kind=d.kind,
-            id_number=(d.fields or {}).get("id_number"),
-            credit_code=(d.fields or {}).get("credit_code"),
-            name=(d.fields or {}).get("name") or (d.fields or {}).get("subject_name"),
-            unreadable=d.unreadable,
-        )
-        for d in documents
-    )
-    first = db.execute(
-        select(Message).where(Message.filing_id == filing.id).order_by(Message.id).limit(1)
-    ).scalar_one_or_none()
-    received = received_time(first or message)
-    link_only = bool(message.large_links) and not any(d.unreadable is None for d in documents)
-    return FilingFacts(
-        received_by=filing.received_by,
-        received=received,
-        fields=fields,
-        accounts=accounts,
-        documents=facts,
-        subject_type=fields.get("subject_type"),
-        link_only_attachment=link_only,
-        nature=nature,
-    )
 
 
 def _next_reference(db: Session, office: str, now: datetime) -> str:
@@ -288,138 +232,88 @@ def _next_reference(db: Session, office: str, now: datetime) -> str:
     return format_reference(office, day, int(used) + 1)
 
 
-def _recorded(filing: Filing) -> dict[str, object]:
-    """What a filing's history records of each decision: the values compared before and after."""
-    return {
-        "status": filing.status,
-        "office": filing.office,
-        "missing": filing.missing,
-        "problems": filing.problems,
-        "reply": filing.reply_kind,
-        "subject_type": filing.subject_type,
-    }
-
-
-def _apply(
-    db: Session,
-    filing: Filing,
-    decision: Decision,
-    message: Message,
-    rule: ThreadRule | None,
-    now: datetime,
-) -> None:
-    first_decision = filing.reference is None
-    before = _recorded(filing)
-    if first_decision:
-        before = dict.fromkeys(before)  # the first entry records the filing coming into being
-    filing.status = decision.status.value
-    filing.office = decision.office
-    filing.missing = list(decision.missing)
-    filing.problems = list(decision.problems)
-    filing.reply_kind = decision.reply.value
-    filing.subject_type = decision.subject_type.value if decision.subject_type else None
-    filing.filing_type = decision.filing_type.value if filing.change_of is None else "change"
-    filing.updated_at = now
-    if filing.reference is None:
-        filing.reference = _next_reference(db, decision.office, now)
-    after = _recorded(filing)
-    changed = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
-    db.add(
-        FilingEvent(
-            filing_id=filing.id,
-            message_pk=message.id,
-            at=now,
-            change={"mail": message.id, "thread": rule.value if rule else None, "changed": changed},
-        )
-    )
-
-
-def decide_message(
-    db: Session, message: Message, own_addresses: Sequence[str], now: datetime
-) -> DecideOutcome:
-    """Place the mail on its filing (new or existing) and decide that filing again."""
-    nature = _nature(db, message, own_addresses)
-    message.nature = nature.kind.value
-    if message.is_bounce or message.bounced_recipients:
-        _record_bounces(db, message, now)
-    if nature.kind is MailKind.IGNORED:
-        message.ignored_reason = nature.reason.value if nature.reason else None
-        return DecideOutcome(nature.kind, None, None)
-    sender = (message.from_addr or "").lower()
-    documents = _documents_of_message(db, message)
-    match = choose_filing(
-        IncomingMail(
-            subject=message.subject or "",
-            sender=sender,
-            received_at=received_time(message),
-            in_reply_to=message.in_reply_to,
-            references=" ".join(f"<{r}>" for r in (message.references or [])),
-            brings_documents=bool(documents) or bool(message.large_links),
-        ),
-        _candidates(db, message, sender),
-    )
-    filing = None
-    if match.reference is not None:
-        filing = db.execute(select(Filing).where(Filing.reference == match.reference)).scalar_one()
-        if filing.status == FilingStatus.COMPLETE.value and _form_changed(
-            _filing_documents(db, filing), documents
-        ):
-            filing = _new_filing(db, message, sender, now, change_of=filing)
-    if filing is None:
-        accepted = _accepted_filing_of_same_registrant(db, sender, documents)
-        if accepted is not None and _form_changed(_filing_documents(db, accepted), documents):
-            filing = _new_filing(db, message, sender, now, change_of=accepted)
-    if filing is None:
-        filing = _new_filing(db, message, sender, now)
-    _attach_documents(db, filing, documents)
-    message.filing_id = filing.id
-    message.thread_rule = match.rule.value
-    db.flush()
-    decision = decide(_facts(db, filing, message, nature))
-    _apply(db, filing, decision, message, match.rule, now)
-    return DecideOutcome(nature.kind, filing.id, match.rule)
-
-
-def _identity(fields: dict[str, str] | None) -> str | None:
-    """The number that names a registrant on a form: credit code, else ID number."""
-    values = fields or {}
-    return values.get("credit_code") or values.get("id_number") or None
-
-
-def _accepted_filing_of_same_registrant(
-    db: Session, sender: str, documents: Sequence[Document]
-) -> Filing | None:
-    """The sender's accepted filing whose form names the same registrant as the new form, when
-    the new mail quotes no reference we know (a change sent as a fresh mail)."""
-    forms = [d for d in documents if d.kind == "registration_form" and d.unreadable is None]
-    wanted = _identity(forms[-1].fields) if forms else None
-    if wanted is None:
-        return None
-    for filing in db.execute(
-        select(Filing)
-        .where(Filing.sender == sender, Filing.status == FilingStatus.COMPLETE.value)
-        .order_by(Filing.id.desc())
-    ).scalars():
-        old_forms = [d for d in _filing_documents(db, filing) if d.kind == "registration_form"]
-        if old_forms and _identity(old_forms[-1].fields) == wanted:
-            return filing
-    return None
-
-
-def _new_filing(
-    db: Session, message: Message, sender: str, now: datetime, change_of: Filing | None = None
+def _filing_of(
+    db: Session, placement: Placement, filings: Sequence[Filing], sender: str, now: datetime
 ) -> Filing:
-    received_by = message.office or CITY_OFFICE
+    """The filing the mail joins, or the one it starts."""
+    by_id = {f.id: f for f in filings}
+    if placement.new_filing is None:
+        assert placement.filing is not None
+        return by_id[placement.filing]
+    start = placement.new_filing
     filing = Filing(
-        office=change_of.office if change_of else received_by,
-        received_by=received_by,
+        office=start.office,
+        received_by=start.received_by,
         sender=sender,
         status=FilingStatus.INCOMPLETE.value,
-        filing_type="change" if change_of else "new",
-        change_of=change_of.id if change_of else None,
+        filing_type=start.filing_type.value,
+        change_of=start.change_of,
         created_at=now,
         updated_at=now,
     )
     db.add(filing)
     db.flush()
     return filing
+
+
+def _write(
+    db: Session,
+    message: Message,
+    outcome: FilingOutcome,
+    placement: Placement,
+    filings: Sequence[Filing],
+    documents: Sequence[Document],
+    now: datetime,
+) -> Filing:
+    filing = _filing_of(db, placement, filings, (message.from_addr or "").lower(), now)
+    if placement.supersede:
+        older = select(Document).where(Document.id.in_(placement.supersede))
+        for document in db.execute(older).scalars():
+            document.superseded = True
+    attach = set(placement.attach)
+    for document in documents:
+        if document.id in attach:
+            document.filing_id = filing.id
+    message.filing_id = filing.id
+    message.thread_rule = placement.thread.rule.value
+    db.flush()
+    decision, recorded = placement.decision, placement.recorded
+    filing.status = decision.status.value
+    filing.office = decision.office
+    filing.missing = list(decision.missing)
+    filing.problems = list(decision.problems)
+    filing.reply_kind = recorded.reply
+    filing.subject_type = recorded.subject_type
+    filing.filing_type = placement.filing_type
+    filing.updated_at = now
+    if filing.reference is None:
+        filing.reference = _next_reference(db, decision.office, now)
+    history = outcome.history(message.id)
+    assert history is not None
+    db.add(FilingEvent(filing_id=filing.id, message_pk=message.id, at=now, change=history))
+    return filing
+
+
+def decide_message(
+    db: Session, message: Message, own_addresses: Sequence[str], now: datetime
+) -> DecideOutcome:
+    """Place the mail on its filing (new or existing) and decide that filing again."""
+    sender = (message.from_addr or "").lower()
+    documents = _message_documents(db, message)
+    filings = _candidate_filings(db, message, sender)
+    snapshot = FilingSnapshot(
+        mail=_envelope(db, message),
+        documents=tuple(_document(d) for d in documents),
+        candidates=_candidates(db, filings),
+        own_addresses=tuple(own_addresses),
+    )
+    outcome = decide_filing(snapshot)
+    message.nature = outcome.nature.kind.value
+    _record_bounces(db, message, outcome.suppress, now)
+    placement = outcome.placement
+    if placement is None:
+        reason = outcome.nature.reason
+        message.ignored_reason = reason.value if reason else None
+        return DecideOutcome(outcome.nature.kind, None, None)
+    filing = _write(db, message, outcome, placement, filings, documents, now)
+    return DecideOutcome(outcome.nature.kind, filing.id, placement.thread.rule)

@@ -16,6 +16,7 @@ from intake.reading.model import Attachment, AttachmentOrigin, LimitCode, LimitH
 from intake.reading.parts import FileDraft
 from parsers.archives import ArchiveLimits, expand_archive, safe_member_name
 from parsers.sniff import ARCHIVE_TYPES, sniff_type
+from vocabulary import AttachmentProblem
 
 _EXTENSIONS = {
     "image/jpeg": ".jpg",
@@ -151,7 +152,7 @@ def build_attachments(
             name = f"{kind}-{counters[kind]}{_extension(sniffed, draft.declared_type)}"
         problem = None
         if is_inline and sniffed.startswith("image/") and len(draft.data) < limits.tiny_image_bytes:
-            problem = "tiny_image"
+            problem = AttachmentProblem.TINY_IMAGE.value
         attachment = _make(
             name, draft.declared_type, sniffed, draft.data, origin, draft.container, problem
         )

@@ -25,6 +25,7 @@ from intake.store.files import FileStore
 from intake.store.tables import Attachment, Document, Filing, Message, OutboxMail
 from notifications.compose import compose_reply, is_message_id, make_message_id
 from notifications.replies import AccountLine, ReplyContext, ReplyRenderer
+from routing.filing_documents import is_decoration
 from vocabulary.offices import Office, office_by_code
 
 REPLY_WITHIN = timedelta(days=15)
@@ -62,7 +63,7 @@ def _unreadable(db: Session, filing: Filing, message: Message) -> tuple[tuple[st
         .where(Attachment.message_pk == message.id, Attachment.problem.is_not(None))
         .order_by(Attachment.ordinal)
     )
-    items += [(name, problem) for name, problem in rows if problem and problem != "tiny_image"]
+    items += [(name, problem) for name, problem in rows if problem and not is_decoration(problem)]
     docs = db.execute(
         select(Document.part, Document.unreadable)
         .join(Attachment, Document.attachment_pk == Attachment.id)
