@@ -301,7 +301,7 @@ def test_smtp_421_451_closed_554_and_535_each_handled_then_all_sent_once(
         assert "DT:SPM" in html and "回复发送失败" in html
     finally:
         deployment.close()
-        server.close()
+        server.stop()
 
 
 def hold_exclusive(db: Path, seconds: float) -> subprocess.Popen[bytes]:
