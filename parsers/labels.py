@@ -9,22 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-ACCOUNT_KEYS = ("platform", "account_name", "account_id", "opened_on", "followers", "content")
+from vocabulary.fields import ACCOUNT_FIELDS, OPERATOR_FIELDS
 
-OPERATOR_KEYS = (
-    "subject_type",
-    "subject_name",
-    "credit_code",
-    "id_number",
-    "county",
-    "address",
-    "manager_name",
-    "manager_id_number",
-    "phone",
-    "email",
-    "filing_type",
-    "filled_on",
-)
+ACCOUNT_KEYS = ACCOUNT_FIELDS
+OPERATOR_KEYS = OPERATOR_FIELDS
 
 LABELS: dict[str, tuple[str, ...]] = {
     "platform": ("平台", "所属平台", "账号类型", "账号平台", "平台名称", "注册平台", "发布平台"),

@@ -168,3 +168,11 @@ def form_xlsx(
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def id_number(region: str = "130582") -> str:
+    """A valid resident ID number issued in `region`, born 1990-01-01."""
+    from routing.identity import id_check_character
+
+    first17 = region + "19900101001"
+    return first17 + id_check_character(first17)

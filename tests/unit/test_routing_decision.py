@@ -12,9 +12,9 @@ from routing.completeness import DocumentFacts
 from routing.credit_code import org_code_check_character, uscc_check_character
 from routing.decision import EVERYTHING_NEEDED, FilingFacts, decide
 from routing.form_choices import filing_type_from_text, subject_type_from_text
-from routing.identity import id_check_character
 from routing.jurisdiction import JurisdictionBasis
 from routing.not_a_filing import IgnoreReason, MailKind, MailNature, classify_mail, own_text
+from tests.factories import id_number
 from vocabulary import (
     DocumentKind,
     FilingStatus,
@@ -25,13 +25,7 @@ from vocabulary import (
     missing_field,
 )
 
-
-def _id(region: str = "130582") -> str:
-    first17 = region + "19900101001"
-    return first17 + id_check_character(first17)
-
-
-PERSON_ID = _id()
+PERSON_ID = id_number()
 FORM = DocumentFacts("registration_form")
 FRONT = DocumentFacts("id_card_front", id_number=PERSON_ID, name="张三")
 BACK = DocumentFacts("id_card_back")
@@ -287,7 +281,7 @@ def test_complete_organization_in_the_development_zone_moves_there() -> None:
     body = "MA0XQ0E3"
     first17 = "91130571" + body + org_code_check_character(body)
     credit_code = first17 + uscc_check_character(first17)
-    manager_id = _id("130502")
+    manager_id = id_number("130502")
     fields = {
         "subject_type": "企业",
         "subject_name": "邢台某某科技有限公司",

@@ -32,9 +32,9 @@ from routing.filing_snapshot import (
     document_kind,
     registrant_time,
 )
-from routing.identity import id_check_character
 from routing.not_a_filing import IgnoreReason, MailKind, MailNature
 from routing.threading_rules import ThreadRule
+from tests.factories import id_number
 from vocabulary import (
     AttachmentProblem,
     DocumentKind,
@@ -46,14 +46,8 @@ from vocabulary import (
 )
 from vocabulary.offices import CITY_OFFICE
 
-
-def _id(region: str = "130582") -> str:
-    first17 = region + "19900101001"
-    return first17 + id_check_character(first17)
-
-
-PERSON_ID = _id()
-OTHER_ID = _id("130521")
+PERSON_ID = id_number()
+OTHER_ID = id_number("130521")
 SENDER = "zhang@example.com"
 NOW = datetime(2020, 5, 12, 2, 0, tzinfo=UTC)
 FIELDS = {
