@@ -139,23 +139,27 @@ def test_stop_between_decision_and_send_sends_once(
         again.close()
 
 
+def send_cut_off_after_the_servers_copy(deployment: Deployment, dovecot: Dovecot) -> None:
+    """A reply queued and then left `sending`, as a kill between the server's 250 and our
+    commit leaves it; the server kept its copy in 已发送."""
+    from intake.runtime.service import poll_one
+
+    deliver(dovecot, (FOLLOW_UP / "01-form-only.eml").read_bytes())
+    poll_one(deployment, deployment.settings.enabled_offices[0], lambda: False)
+    process(deployment, lambda: False)
+    with deployment.store.session() as db:
+        row = db.execute(select(OutboxMail)).scalar_one()
+        row.state, row.attempts = OutboxState.SENDING.value, 1
+        raw = deployment.files.read("out", row.raw_sha256, ".eml")
+    deliver(dovecot, raw, folder="已发送")
+
+
 def test_interrupted_send_is_settled_from_the_sent_folder(
     dovecot: Dovecot, smtp: SmtpServer, tmp_path: Path
 ) -> None:
     deployment = deploy(tmp_path, dovecot, smtp)
     try:
-        deliver(dovecot, (FOLLOW_UP / "01-form-only.eml").read_bytes())
-        from intake.runtime.service import poll_one
-
-        poll_one(deployment, deployment.settings.enabled_offices[0], lambda: False)
-        process(deployment, lambda: False)
-        with deployment.store.session() as db:
-            row = db.execute(select(OutboxMail)).scalar_one()
-            row.state, row.attempts = OutboxState.SENDING.value, 1
-            raw = deployment.files.read("out", row.raw_sha256, ".eml")
-        deliver(
-            dovecot, raw, folder="已发送"
-        )  # the server took it and kept a copy before we could commit
+        send_cut_off_after_the_servers_copy(deployment, dovecot)
         report = send_due(deployment)
         assert report.settled == 1 and report.sent == 0
         assert smtp.received == []
@@ -172,16 +176,7 @@ def test_interrupted_send_waits_while_the_sent_folder_cannot_be_read(
     counted as sent; once the sent folder can be read it is settled from the copy there."""
     deployment = deploy(tmp_path, dovecot, smtp)
     try:
-        deliver(dovecot, (FOLLOW_UP / "01-form-only.eml").read_bytes())
-        from intake.runtime.service import poll_one
-
-        poll_one(deployment, deployment.settings.enabled_offices[0], lambda: False)
-        process(deployment, lambda: False)
-        with deployment.store.session() as db:
-            row = db.execute(select(OutboxMail)).scalar_one()
-            row.state, row.attempts = OutboxState.SENDING.value, 1
-            raw = deployment.files.read("out", row.raw_sha256, ".eml")
-        deliver(dovecot, raw, folder="已发送")
+        send_cut_off_after_the_servers_copy(deployment, dovecot)
         dovecot.stop()
         report = send_due(deployment)
         assert (report.unsettled, report.settled, report.sent) == (1, 0, 0)
