@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from intake.commands import (
     audit,
+    backup,
     check,
     config,
     demo,
@@ -29,7 +30,7 @@ from intake.runtime import logs
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main"]
 
-SUBCOMMANDS = (demo, run, status, parse, digest, check, keys, purge, audit, config)
+SUBCOMMANDS = (demo, run, status, parse, digest, check, keys, purge, backup, audit, config)
 """The subcommand modules, in the order `intake --help` lists them."""
 
 

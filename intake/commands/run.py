@@ -20,6 +20,18 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--once", action="store_true", help="one pass over every enabled mailbox, then exit"
     )
+    run.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="N",
+        help="serve Prometheus metrics on http://ADDRESS:N/metrics while the worker runs",
+    )
+    run.add_argument(
+        "--metrics-address",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="the address the metrics are served on (default 127.0.0.1: this machine only)",
+    )
     run.set_defaults(handler=handle)
 
 
@@ -43,7 +55,17 @@ def handle(args: argparse.Namespace) -> int:
             report = run_once(deployment, StopFlag())
             print(report.text())
             return EXIT_FAILED if report.failed else EXIT_OK
-        run_forever(deployment)
+        if args.metrics_port is None:
+            run_forever(deployment)
+            return EXIT_OK
+        from intake.runtime.metrics import WorkerMetrics, serve
+
+        metrics = WorkerMetrics(deployment.store, deployment.clock)
+        server = serve(metrics, args.metrics_port, args.metrics_address)
+        try:
+            run_forever(deployment, metrics=metrics)
+        finally:
+            server.close()
         return EXIT_OK
     finally:
         deployment.close()

@@ -1,9 +1,18 @@
-"""`intake status`: per office, the last poll and what the store holds."""
+"""`intake status`: per office, the last poll and what the store holds; its exit status says
+whether the deployment is healthy, for a monitor.
+
+Exit statuses: 0 healthy; `EXIT_MAILBOX_FAILING` (3) when an enabled office's mailbox has
+failed its last `--failed-polls` polls (default 3) or more in a row; `EXIT_SENDING_HELD` (4)
+when no mailbox is failing but an enabled office's sending is held or its login broken (replies
+wait in the outbox); 1 when the status could not be read at all (config, keys, database).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -33,6 +42,72 @@ class OfficeStatus:
     sending: str = "ok"
 
 
+EXIT_MAILBOX_FAILING = 3
+EXIT_SENDING_HELD = 4
+DEFAULT_FAILED_POLLS = 3
+"""How many failed polls in a row make a mailbox unhealthy (a single failure is often a
+passing network fault, retried at the next poll)."""
+
+
+@dataclass(frozen=True)
+class Health:
+    """What a monitor needs from `intake status`: the offices whose mailbox keeps failing and
+    those whose sending is held."""
+
+    failing: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+
+    @property
+    def exit_status(self) -> int:
+        if self.failing:
+            return EXIT_MAILBOX_FAILING
+        if self.held:
+            return EXIT_SENDING_HELD
+        return EXIT_OK
+
+    def reason(self) -> str | None:
+        """One line for standard error, or None when healthy."""
+        parts = []
+        if self.failing:
+            parts.append("mailbox failing: " + ", ".join(self.failing))
+        if self.held:
+            parts.append("sending held: " + ", ".join(self.held))
+        return "; ".join(parts) or None
+
+
+def health_of(
+    rows: Sequence[OfficeStatus], failed_in_a_row: Mapping[str, int], threshold: int
+) -> Health:
+    """The health of the enabled offices: a mailbox is failing when its last `threshold` polls
+    or more failed in a row; sending is held when the row says so."""
+    enabled = [r for r in rows if r.enabled]
+    return Health(
+        failing=tuple(
+            f"{r.office} ({failed_in_a_row[r.office]} polls in a row)"
+            for r in enabled
+            if failed_in_a_row.get(r.office, 0) >= threshold
+        ),
+        held=tuple(f"{r.office} ({r.sending})" for r in enabled if r.sending != "ok"),
+    )
+
+
+def failed_polls_in_a_row(store: Store) -> dict[str, int]:
+    """Per office whose last poll failed: how many polls in a row have failed."""
+    from sqlalchemy import select
+
+    from intake.store.tables import PollResult, PollState
+
+    with store.session() as db:
+        return {
+            office: int(n or 1)
+            for office, n in db.execute(
+                select(PollState.office, PollState.consecutive_failures).where(
+                    PollState.folder == "*", PollState.last_result == PollResult.FAILED.value
+                )
+            )
+        }
+
+
 @dataclass(frozen=True)
 class StatusReport:
     """What `intake status` shows: one row per configured office."""
@@ -52,11 +127,27 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "status", parents=[common], help="per office: last poll, stored, waiting, quarantined"
     )
     status.add_argument("--json", action="store_true")
+    status.add_argument(
+        "--failed-polls",
+        type=_positive,
+        default=DEFAULT_FAILED_POLLS,
+        metavar="N",
+        help=f"exit {EXIT_MAILBOX_FAILING} when a mailbox has failed N polls in a row "
+        f"(default {DEFAULT_FAILED_POLLS}); exit {EXIT_SENDING_HELD} when sending is held",
+    )
     status.set_defaults(handler=handle)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def handle(args: argparse.Namespace) -> int:
-    """Print the status of every office (the reading is recorded in the audit log)."""
+    """Print the status of every office (the reading is recorded in the audit log); the exit
+    status is the deployment's health (see the module's docstring)."""
     from intake.privacy import audit
     from intake.runtime.service import open_deployment
 
@@ -65,6 +156,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         now = deployment.clock()
         report = StatusReport(tuple(office_statuses(settings, deployment.store, now)))
+        health = health_of(report.rows, failed_polls_in_a_row(deployment.store), args.failed_polls)
         audit.record_now(
             deployment.store, now, "status", f"{len(report.rows)} offices shown", audit.os_user()
         )
@@ -73,7 +165,10 @@ def handle(args: argparse.Namespace) -> int:
     print(
         json.dumps(report.to_json(), ensure_ascii=False, indent=1) if args.json else report.text()
     )
-    return EXIT_OK
+    reason = health.reason()
+    if reason is not None:
+        print(f"intake: {reason}", file=sys.stderr)
+    return health.exit_status
 
 
 def office_statuses(settings: Settings, store: Store, now: datetime) -> list[OfficeStatus]:

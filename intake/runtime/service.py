@@ -29,6 +29,7 @@ from intake.privacy.audit import record_digest
 from intake.privacy.retention import PurgeReport, purge
 from intake.replying.queue import ReplyAdapters, template_dir
 from intake.runtime.clock import Clock, system_clock
+from intake.runtime.context import Step
 from intake.runtime.locks import process_lock
 from intake.runtime.logs import correlated
 from intake.runtime.pipeline import PipelineContext, RoundReport, run_round, with_limits
@@ -36,7 +37,7 @@ from intake.sending.outbox import FolderTransport, Outbox, SendReport, Transport
 from intake.settings import OfficeSettings, Settings, StorageSettings
 from intake.store.database import Store
 from intake.store.files import FileStore
-from intake.store.tables import DEFAULT_ACTOR
+from intake.store.tables import DEFAULT_ACTOR, MessageState
 from notifications.replies import ReplyRenderer
 from notifications.smtp import SmtpEndpoint, SmtpSender
 
@@ -215,19 +216,25 @@ def _plain(exc: BaseException) -> str:
 
 
 def process(
-    deployment: Deployment, should_stop: Callable[[], bool], office: str | None = None
+    deployment: Deployment,
+    should_stop: Callable[[], bool],
+    office: str | None = None,
+    steps: dict[MessageState, Step] | None = None,
 ) -> RoundReport:
     """One pipeline round. Rounds never overlap: inside one process by a lock, across processes
     (an admin's `intake run --once` beside the worker, or workers on two machines sharing a
     PostgreSQL store) by the `pipeline` lock; a round that finds it taken is skipped, not
-    waited for — the other process is doing the same work."""
+    waited for — the other process is doing the same work. `steps` replaces the pipeline's
+    steps (the worker's metrics time them)."""
     with deployment.pipeline_lock:
         try:
             with deployment.lock(PIPELINE_LOCK) as taken:
                 if not taken:
                     log.info("pipeline: %s", ELSEWHERE)
                     return RoundReport(skipped=ELSEWHERE)
-                return run_round(deployment.pipeline(), office=office, should_stop=should_stop)
+                return run_round(
+                    deployment.pipeline(), steps, office=office, should_stop=should_stop
+                )
         except TransientError as exc:  # the lock's database could not be reached
             return RoundReport(interrupted=_plain(exc))
 

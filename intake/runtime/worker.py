@@ -14,13 +14,18 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerThreads
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from intake.errors import IntakeError
+from intake.runtime.pipeline import DEFAULT_STEPS
 from intake.runtime.service import Deployment, digests_due, poll_one, process, purge_due, send_due
 from intake.settings import OfficeSettings
+
+if TYPE_CHECKING:
+    from intake.runtime.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +61,23 @@ def guarded(name: str, job: Callable[[], None]) -> Callable[[], None]:
 
 
 def office_job(
-    deployment: Deployment, office: OfficeSettings, stop: StopFlag
+    deployment: Deployment,
+    office: OfficeSettings,
+    stop: StopFlag,
+    metrics: WorkerMetrics | None = None,
 ) -> Callable[[], None]:
-    """The job of one office: poll its mailbox, then move its mails through the pipeline."""
+    """The job of one office: poll its mailbox, then move its mails through the pipeline
+    (counted and timed into `metrics` when the worker serves them)."""
+    steps = metrics.timed(DEFAULT_STEPS) if metrics is not None else None
 
     @functools.partial(guarded, f"office {office.code}")
     def job() -> None:
         if stop():
             return
-        poll_one(deployment, office, stop)
-        report = process(deployment, stop, office=office.code)
+        polled = poll_one(deployment, office, stop)
+        if metrics is not None:
+            metrics.observe_poll(polled)
+        report = process(deployment, stop, office=office.code, steps=steps)
         if report.advanced or report.failed or report.quarantined:
             log.info(
                 "pipeline %s: %d steps done, %d failed, %d quarantined",
@@ -78,7 +90,9 @@ def office_job(
     return job
 
 
-def build_scheduler(deployment: Deployment, stop: StopFlag) -> BackgroundScheduler:
+def build_scheduler(
+    deployment: Deployment, stop: StopFlag, metrics: WorkerMetrics | None = None
+) -> BackgroundScheduler:
     """A scheduler with one polling job per enabled office."""
     schedule = deployment.settings.schedule
     scheduler = BackgroundScheduler(
@@ -93,7 +107,7 @@ def build_scheduler(deployment: Deployment, stop: StopFlag) -> BackgroundSchedul
     now = deployment.clock()
     for index, office in enumerate(deployment.settings.enabled_offices):
         scheduler.add_job(
-            office_job(deployment, office, stop),
+            office_job(deployment, office, stop, metrics),
             "interval",
             minutes=schedule.poll_every_minutes,
             id=f"poll-{office.code}",
@@ -179,8 +193,11 @@ def purge_job(deployment: Deployment, stop: StopFlag) -> Callable[[], None]:
     return job
 
 
-def run_forever(deployment: Deployment, stop: StopFlag | None = None) -> None:
-    """Run until SIGTERM/SIGINT (or `stop` is set); finish the message in hand, then return."""
+def run_forever(
+    deployment: Deployment, stop: StopFlag | None = None, metrics: WorkerMetrics | None = None
+) -> None:
+    """Run until SIGTERM/SIGINT (or `stop` is set); finish the message in hand, then return.
+    With `metrics`, each poll is counted and each pipeline step timed into them."""
     flag = stop or StopFlag()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -191,7 +208,7 @@ def run_forever(deployment: Deployment, stop: StopFlag | None = None) -> None:
         flag.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-    scheduler = build_scheduler(deployment, flag)
+    scheduler = build_scheduler(deployment, flag, metrics)
     scheduler.start()
     log.info(
         "worker started: %d offices, every %d minutes",
