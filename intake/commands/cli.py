@@ -20,6 +20,7 @@ from intake.commands import (
     keys,
     parse,
     purge,
+    requeue,
     run,
     status,
 )
@@ -29,7 +30,7 @@ from intake.runtime import logs
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main"]
 
-SUBCOMMANDS = (demo, run, status, parse, digest, check, keys, purge, audit, config)
+SUBCOMMANDS = (demo, run, status, requeue, parse, digest, check, keys, purge, audit, config)
 """The subcommand modules, in the order `intake --help` lists them."""
 
 
