@@ -78,7 +78,7 @@ def judge_keys(
         if not proven and store_has_data:
             return KeyVerdict(
                 f"key {current.kid} (current in {keyring.source}) is not known to this store, "
-                "and no key of it proves itself on the store's data; nothing was written "
+                "and no other key in it proves itself on the store's data; nothing was written "
                 f"(fix: put the store's key back first in {keyring.source}; a new key is added "
                 "with intake keys rotate)"
             )
