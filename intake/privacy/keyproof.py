@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from intake.errors import PermanentError
+from intake.errors import PermanentError, TransientError
 from intake.privacy import crypto
 from intake.store.database import Store, StoreConflict
 from intake.store.files import FileStore
@@ -89,7 +89,7 @@ def judge_keys(
 def prove_keys(store: Store, files: FileStore, keyring: crypto.Keyring, now: datetime) -> None:
     """Raise WrongKeyError (one line: the key id and the fix) unless `keyring` opens the store;
     record the check values of the keys that proved themselves (and of a new current key)."""
-    for _ in range(2):  # a second time when another process recorded a check value meanwhile
+    for _ in range(3):  # again when another process recorded a check value meanwhile
         with store.session() as db:
             checks = {row.kid: row.check_value for row in db.execute(sa.select(KeyCheck)).scalars()}
         unchecked = [k for k in keyring.keys if k.kid not in checks]
@@ -116,6 +116,7 @@ def prove_keys(store: Store, files: FileStore, keyring: crypto.Keyring, now: dat
             continue
         log.info("key check values recorded for %s", ", ".join(k.kid for k in verdict.record))
         return
+    raise TransientError("key check values: other processes kept recording them; start again")
 
 
 def _raw_column(table: str, column: str) -> sa.ColumnClause[str]:
