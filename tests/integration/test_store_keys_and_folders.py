@@ -227,7 +227,7 @@ def test_a_damaged_value_quarantines_its_mail_only_then_requeue(tmp_path: Path) 
             assert poll_one(deployment, office, lambda: False).ok
         assert run_round(deployment.pipeline(), {MessageState.STORED: read_step}).advanced == 3
         with deployment.store.session() as db:
-            first = db.execute(select(Message.id).order_by(Message.id)).scalars().first()
+            first, second, _third = db.execute(select(Message.id).order_by(Message.id)).scalars()
             original = db.execute(
                 text("SELECT subject FROM messages WHERE id = :id"), {"id": first}
             ).scalar_one()
@@ -235,21 +235,27 @@ def test_a_damaged_value_quarantines_its_mail_only_then_requeue(tmp_path: Path) 
                 text("UPDATE messages SET subject = :s WHERE id = :id"),
                 {"s": damage(original), "id": first},
             )
+            foreign = crypto.Keyring((crypto.new_key(),)).encrypt_value(b"x", "messages.subject")
+            db.execute(
+                text("UPDATE messages SET subject = :s WHERE id = :id"),
+                {"s": foreign, "id": second},
+            )
     finally:
         deployment.close()
-    out = passed(site.intake("run", "--once"))
-    assert "1 quarantined" in out
+    out = passed(site.intake("run", "--once"))  # a value under a key not held stops no run
+    assert "2 quarantined" in out
     after = states(site)
-    assert after[first] == MessageState.QUARANTINED.value
-    assert all(state in DONE for pk, state in after.items() if pk != first)
+    assert after[first] == after[second] == MessageState.QUARANTINED.value
+    assert all(state in DONE for pk, state in after.items() if pk not in (first, second))
     status = passed(site.intake("status"))
     assert f"#{first}" in status and "does not decrypt" in status
     report = json.loads(passed(site.intake("status", "--json")))
-    assert next(r for r in report if r["office"] == OFFICE)["quarantined"] == 1
+    assert next(r for r in report if r["office"] == OFFICE)["quarantined"] == 2
+    assert "not in" in status  # the key id not held is named
     passed(site.intake("digest", "--no-send"))
 
     dry = json.loads(passed(site.intake("requeue", "--all", "--dry-run", "--json")))
-    assert [r["message"] for r in dry["requeued"]] == [first] and dry["dry_run"] is True
+    assert [r["message"] for r in dry["requeued"]] == [first, second] and dry["dry_run"] is True
     assert states(site)[first] == MessageState.QUARANTINED.value
     store = site.store()
     try:
@@ -265,6 +271,7 @@ def test_a_damaged_value_quarantines_its_mail_only_then_requeue(tmp_path: Path) 
     assert states(site)[first] == MessageState.READ.value
     passed(site.intake("run", "--once"))
     assert states(site)[first] in DONE
+    assert states(site)[second] == MessageState.QUARANTINED.value
     store = site.store()
     try:
         with store.session() as db:
