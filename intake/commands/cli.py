@@ -21,6 +21,7 @@ from intake.commands import (
     keys,
     parse,
     purge,
+    requeue,
     run,
     status,
 )
@@ -30,7 +31,7 @@ from intake.runtime import logs
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main"]
 
-SUBCOMMANDS = (demo, run, status, parse, digest, check, keys, purge, backup, audit, config)
+SUBCOMMANDS = (demo, run, status, requeue, parse, digest, check, keys, purge, backup, audit, config)
 """The subcommand modules, in the order `intake --help` lists them."""
 
 

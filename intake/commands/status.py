@@ -173,7 +173,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def office_statuses(settings: Settings, store: Store, now: datetime) -> list[OfficeStatus]:
     """The status of every configured office at `now`."""
-    from sqlalchemy import func, select
+    from sqlalchemy import Text, func, select, type_coerce
 
     from intake.runtime.clock import local_text
     from intake.runtime.logs import mask_id_numbers
@@ -199,11 +199,17 @@ def office_statuses(settings: Settings, store: Store, now: datetime) -> list[Off
             if h.login_broken or (h.hold_until is not None and h.hold_until > now)
         }
         parked: dict[str, list[str]] = {}
-        for office_code, pk, subject, error in db.execute(
-            select(Message.office, Message.id, Message.subject, Message.last_error)
+        for office_code, pk, stored_subject, error in db.execute(
+            select(
+                Message.office,
+                Message.id,
+                type_coerce(Message.subject, Text),  # decrypted below, one at a time
+                Message.last_error,
+            )
             .where(Message.state == MessageState.QUARANTINED.value)
             .order_by(Message.id)
         ):
+            subject = _subject_text(store, stored_subject)
             parked.setdefault(office_code, []).append(
                 f"#{pk} {mask_id_numbers(subject or '(no subject)')}: {error}"
             )
@@ -227,6 +233,18 @@ def office_statuses(settings: Settings, store: Store, now: datetime) -> list[Off
             )
         )
     return rows
+
+
+def _subject_text(store: Store, stored: str | None) -> str | None:
+    """A quarantined mail's subject; one that does not decrypt is named, not fatal to the rest."""
+    from intake.privacy import crypto
+
+    if stored is None or crypto.value_key_id(stored) is None:
+        return stored
+    try:
+        return store.keyring.decrypt_value(stored, "messages.subject").decode("utf-8")
+    except crypto.DecryptionError:
+        return "(subject unreadable: it does not decrypt)"
 
 
 def _sending_text(hold: SendState | None) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from intake.deciding.filing import current_form
 from intake.errors import TransientError
+from intake.privacy.crypto import DecryptionError
 from intake.runtime.clock import SHANGHAI
 from intake.sending.outbox import OFFICE_CAP_NOTE, enqueue
 from intake.settings import OfficeSettings, Settings
@@ -35,6 +36,7 @@ from intake.store.tables import (
     PollResult,
     PollState,
     SendState,
+    without_encrypted,
 )
 from notifications.compose import compose_digest, make_message_id
 from notifications.digest import (
@@ -74,10 +76,17 @@ class DigestMade:
 def _registry(db: Session, office: str) -> tuple[RegistryRow, ...]:
     rows = []
     filings = db.execute(
-        select(Filing).where(Filing.office == office).order_by(Filing.id)
+        select(Filing)
+        .options(*without_encrypted(Filing))
+        .where(Filing.office == office)
+        .order_by(Filing.id)
     ).scalars()
     for filing in filings:
-        form = current_form(db, filing)
+        try:
+            form = current_form(db, filing)
+        except DecryptionError as exc:  # that filing's problem: listed without its form's fields
+            log.warning("digest of %s: filing %s: %s", office, filing.reference, exc)
+            form = None
         fields = dict(form.fields or {}) if form else {}
         last = db.execute(
             select(OutboxMail.kind, OutboxMail.state)
@@ -119,6 +128,7 @@ def _activity(db: Session, office: str, start: datetime, end: datetime) -> tuple
     rows: list[ActivityRow] = []
     for message, reference in db.execute(
         select(Message, Filing.reference)
+        .options(*without_encrypted(Message))
         .outerjoin(Filing, Message.filing_id == Filing.id)
         .where(Message.office == office, Message.stored_at >= start, Message.stored_at < end)
         .order_by(Message.id)
@@ -157,9 +167,9 @@ def attention_rows(db: Session, office: str) -> tuple[AttentionRow, ...]:
     held sending, replies waiting for tomorrow, a mailbox that cannot be read."""
     rows: list[AttentionRow] = []
     for message in db.execute(
-        select(Message).where(
-            Message.office == office, Message.state == MessageState.QUARANTINED.value
-        )
+        select(Message)
+        .options(*without_encrypted(Message))
+        .where(Message.office == office, Message.state == MessageState.QUARANTINED.value)
     ).scalars():
         rows.append(
             AttentionRow(
@@ -168,7 +178,9 @@ def attention_rows(db: Session, office: str) -> tuple[AttentionRow, ...]:
                 f"邮件 #{message.id}（{message.from_addr or '-'}）：{message.last_error or ''}",
             )
         )
-    for filing in db.execute(select(Filing).where(Filing.office == office)).scalars():
+    for filing in db.execute(
+        select(Filing).options(*without_encrypted(Filing)).where(Filing.office == office)
+    ).scalars():
         for problem in filing.problems or []:
             if problem.startswith(ATTENTION_PROBLEMS):
                 kind = (

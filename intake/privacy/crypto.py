@@ -16,12 +16,18 @@ Every segment but the last holds exactly `segment size` plain bytes; the last on
 empty) carries the flag, so cutting, reordering or extending the file fails authentication.
 Column values are `xe1:<key id>:<base64(nonce | ciphertext)>` with the column's purpose in the
 associated data, so a value moved to another column does not decrypt.
+
+A key check value (`key_check_value`) is an HMAC of a fixed text under one key: stored beside
+the data when the store is made (and for each new current key), it proves at start that a key
+of that id is the very key the store was written with, without revealing anything of the key.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -229,6 +235,23 @@ def file_key_id(path: Path) -> str | None:
         if not start.startswith(MAGIC) or len(start) < len(MAGIC) + 2:
             return None
         return handle.read(start[-1]).decode("ascii", "replace")
+
+
+# Key check values ------------------------------------------------------------------------------
+
+KEY_CHECK_PREFIX = "kc1:"
+_KEY_CHECK_TEXT = b"xt-intake key check v1"
+
+
+def key_check_value(key: Key) -> str:
+    """The check value of `key`: an HMAC-SHA256 of a fixed text under the key (no secret in it)."""
+    mac = hmac.new(key.secret, _KEY_CHECK_TEXT + key.kid.encode("ascii"), hashlib.sha256)
+    return KEY_CHECK_PREFIX + mac.hexdigest()
+
+
+def key_matches_check(key: Key, check: str) -> bool:
+    """Whether `check` is the check value of `key` (compared in constant time)."""
+    return hmac.compare_digest(key_check_value(key), check)
 
 
 # Loading ---------------------------------------------------------------------------------------

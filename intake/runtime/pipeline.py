@@ -4,7 +4,9 @@ A message's state says which step comes next (stored → read → parsed → dec
 step runs in its own transaction, so a crash between steps loses nothing and repeats nothing that
 was committed. Each attempt at a step is counted on the message before the step runs, so a step
 that raises and a step that takes the process down both count; after `MAX_ATTEMPTS` the message
-is quarantined (kept, shown to a person, not retried) and the rest of the mailbox goes on. A
+is quarantined (kept, shown to a person, not retried) and the rest of the mailbox goes on; a
+mail whose stored data does not decrypt is quarantined at once, the cause named (`intake
+requeue` puts it back once the key or the data is fixed). A
 transient error (database or disk unavailable) stops the round without counting against the
 message: the next round retries it.
 
@@ -21,10 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, load_only
 
 from intake.deciding.step import decide_step
 from intake.errors import TransientError
 from intake.parsing.step import parse_step
+from intake.privacy.crypto import DecryptionError
 from intake.reading.step import read_step
 from intake.runtime.context import PipelineContext, Step, parse_limits_of, with_limits
 from intake.runtime.logs import correlated
@@ -123,6 +127,18 @@ def _advance(
             return
 
 
+def _bookkeeping(db: Session, message_pk: int) -> Message | None:
+    """The message's state and attempt columns only: its encrypted columns are not read, so a
+    value that does not decrypt is the step's failure (that mail's), never the round's."""
+    return db.get(
+        Message,
+        message_pk,
+        options=[
+            load_only(Message.state, Message.attempts, Message.last_error, Message.quarantined_at)
+        ],
+    )
+
+
 def _take(
     ctx: PipelineContext, steps: dict[MessageState, Step], message_pk: int, report: RoundReport
 ) -> MessageState | None:
@@ -131,7 +147,7 @@ def _take(
     native crash) is counted all the same, and after `MAX_ATTEMPTS` such deaths it is
     quarantined instead of being taken first again at every round. None: nothing to do."""
     with ctx.store.session() as db:
-        message = db.get(Message, message_pk)
+        message = _bookkeeping(db, message_pk)
         if message is None or MessageState(message.state) not in steps:
             return None
         state = MessageState(message.state)
@@ -155,7 +171,7 @@ def _give_back(ctx: PipelineContext, message_pk: int) -> None:
     store cannot be reached now either, the attempt stays counted."""
     try:
         with ctx.store.session() as db:
-            message = db.get(Message, message_pk)
+            message = _bookkeeping(db, message_pk)
             if message is not None and message.attempts:
                 message.attempts -= 1
     except TransientError as exc:
@@ -169,12 +185,18 @@ def _record_failure(
     detail = f"{state.value} step: {type(exc).__name__}: {exc}"[:900]
     if where is not None:
         detail += f" (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
+    undecryptable = isinstance(exc, DecryptionError)
+    if undecryptable:  # no later attempt can succeed: quarantined at once, the cause named
+        detail = (
+            f"{state.value} step: stored data does not decrypt: {exc}"[:900]
+            + f" (fix the key or the stored data, then intake requeue --message {message_pk})"
+        )
     with ctx.store.session() as db:
-        message = db.get(Message, message_pk)
+        message = _bookkeeping(db, message_pk)
         if message is None:
             return
         message.last_error = detail
-        if (message.attempts or 0) >= MAX_ATTEMPTS:
+        if undecryptable or (message.attempts or 0) >= MAX_ATTEMPTS:
             message.state = MessageState.QUARANTINED.value
             message.quarantined_at = ctx.clock()
             report.quarantined += 1

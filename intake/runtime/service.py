@@ -26,6 +26,7 @@ from intake.mailbox.local import LocalFolderAdapter
 from intake.parsing.engines import OcrSource, no_ocr
 from intake.privacy import crypto
 from intake.privacy.audit import record_digest
+from intake.privacy.keyproof import prove_keys
 from intake.privacy.retention import PurgeReport, purge
 from intake.replying.queue import ReplyAdapters, template_dir
 from intake.runtime.clock import Clock, system_clock
@@ -37,6 +38,7 @@ from intake.sending.outbox import FolderTransport, Outbox, SendReport, Transport
 from intake.settings import OfficeSettings, Settings, StorageSettings
 from intake.store.database import Store
 from intake.store.files import FileStore
+from intake.store.identity import claim_files_folder
 from intake.store.tables import DEFAULT_ACTOR, MessageState
 from notifications.replies import ReplyRenderer
 from notifications.smtp import SmtpEndpoint, SmtpSender
@@ -151,7 +153,10 @@ def open_deployment(
     `actor` is who the pipeline's decisions and changes are recorded under; `mailboxes=False`
     opens no mailbox adapter (commands that only read or maintain the store); `keyring` replaces
     the configured keys (key rotation); `scratch` opens a throw-away deployment instead of the
-    configured storage: an SQLite store and files in that folder, under a new random key."""
+    configured storage: an SQLite store and files in that folder, under a new random key.
+
+    Before anything else, the files folder must be this store's (`claim_files_folder`) and the
+    keys must open the store (`prove_keys`): otherwise ConfigError, one line with the fix."""
     env = os.environ if environ is None else environ
     os.umask(0o077)
     if scratch is not None:
@@ -161,6 +166,12 @@ def open_deployment(
     keyring = keyring or deployment_keyring(settings, env)
     store = Store.open(settings.storage.database, keyring, actor)
     files = FileStore(settings.storage.files, keyring)
+    try:
+        claim_files_folder(store, files, clock())
+        prove_keys(store, files, keyring, clock())
+    except BaseException:
+        store.close()
+        raise
     return Deployment(
         settings,
         store,

@@ -27,7 +27,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, defer, mapped_column
+from sqlalchemy.orm.interfaces import LoaderOption
 from sqlalchemy.types import TypeDecorator
 
 from intake.privacy import crypto
@@ -398,6 +399,34 @@ class AuditEntry(Base):
     filing_id: Mapped[int | None] = mapped_column(Integer, index=True)
     reference: Mapped[str | None] = mapped_column(String(32), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class StoreIdentity(Base):
+    """The one row naming this store; its files folder carries the same id in a marker file."""
+
+    __tablename__ = "store_identity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    files_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class KeyCheck(Base):
+    """The check value of one key id (`intake.privacy.crypto.key_check_value`)."""
+
+    __tablename__ = "key_checks"
+
+    kid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    check_value: Mapped[str] = mapped_column(String(80))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def without_encrypted(entity: type[Base]) -> list[LoaderOption]:
+    """Loader options leaving out (deferring) the encrypted columns of `entity`: for listings
+    that do not show them, so one value that does not decrypt fails no listing."""
+    names = ENCRYPTED_COLUMNS.get(str(entity.__tablename__), ())
+    return [defer(getattr(entity, name)) for name in names]
 
 
 Index("ix_messages_state_office", Message.state, Message.office)

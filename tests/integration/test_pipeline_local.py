@@ -213,7 +213,7 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         [sys.executable, "-m", "intake.commands.cli", "run"], env=env, stderr=subprocess.PIPE, text=True
     )
     settings: Settings = load_settings(config, {})
-    deployment = open_deployment(settings, {}, now)
+    deployment = open_deployment(settings, env, now)  # the worker's keys (INTAKE_KEYS)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
