@@ -19,7 +19,16 @@ from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerThreads
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from intake.errors import IntakeError
-from intake.runtime.service import Deployment, digests_due, poll_one, process, purge_due, send_due
+from intake.runtime.logs import RoundTally
+from intake.runtime.service import (
+    Deployment,
+    digests_due,
+    poll_one,
+    poll_seen,
+    process,
+    purge_due,
+    send_due,
+)
 from intake.settings import OfficeSettings
 
 log = logging.getLogger(__name__)
@@ -56,15 +65,22 @@ def guarded(name: str, job: Callable[[], None]) -> Callable[[], None]:
 
 
 def office_job(
-    deployment: Deployment, office: OfficeSettings, stop: StopFlag
+    deployment: Deployment,
+    office: OfficeSettings,
+    stop: StopFlag,
+    tally: RoundTally | None = None,
 ) -> Callable[[], None]:
-    """The job of one office: poll its mailbox, then move its mails through the pipeline."""
+    """The job of one office: poll its mailbox, then move its mails through the pipeline; once
+    every office has polled, one summary line for the round (`tally`)."""
 
     @functools.partial(guarded, f"office {office.code}")
     def job() -> None:
         if stop():
             return
-        poll_one(deployment, office, stop)
+        poll = poll_one(deployment, office, stop)
+        summary = tally.add(poll_seen(poll)) if tally is not None else None
+        if summary is not None:
+            log.info("%s", summary)
         report = process(deployment, stop, office=office.code)
         if report.advanced or report.failed or report.quarantined:
             log.info(
@@ -91,9 +107,11 @@ def build_scheduler(deployment: Deployment, stop: StopFlag) -> BackgroundSchedul
         },
     )
     now = deployment.clock()
-    for index, office in enumerate(deployment.settings.enabled_offices):
+    offices = deployment.settings.enabled_offices
+    tally = RoundTally(frozenset(o.code for o in offices))
+    for index, office in enumerate(offices):
         scheduler.add_job(
-            office_job(deployment, office, stop),
+            office_job(deployment, office, stop, tally),
             "interval",
             minutes=schedule.poll_every_minutes,
             id=f"poll-{office.code}",
