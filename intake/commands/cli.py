@@ -97,7 +97,8 @@ class _Version(argparse.Action):
             number = version("xt-intake")
         except PackageNotFoundError:
             number = "(not installed)"
-        parser.exit(message=f"intake {number}\n")
+        print(f"intake {number}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:

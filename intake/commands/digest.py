@@ -100,8 +100,8 @@ def handle(args: argparse.Namespace) -> int:
         today = now.astimezone(SHANGHAI).date()
         if day > today:
             print(
-                f"intake: --date {day} is in the future (today is {today} in Asia/Shanghai; "
-                "fix: give today or an earlier day)",
+                f"intake: --date {day} is in the future: today is {today} in Asia/Shanghai "
+                "(fix: give today or an earlier day)",
                 file=sys.stderr,
             )
             return EXIT_USAGE

@@ -114,5 +114,6 @@ class Progress:
         for handler, stream in self._moved:
             handler.setStream(stream)
         if self._bar is not None:
+            self._bar.refresh()  # the last count, however soon it came after the one before
             self._bar.close()
             self._bar = None
