@@ -109,7 +109,7 @@ def handle(args: argparse.Namespace) -> int:
             snapshot = store_snapshot(deployment.store)
         finally:
             deployment.close()
-    report = StatusReport(tuple(office_statuses(settings, snapshot, now)))
+    report = StatusReport(tuple(statuses_of(settings, snapshot, now)))
     print(
         json.dumps(report.to_json(), ensure_ascii=False, indent=1) if args.json else report.text()
     )
@@ -160,10 +160,13 @@ def store_snapshot(store: Store) -> StoreSnapshot:
     return StoreSnapshot(polls, counts, holds, parked)
 
 
-def office_statuses(
-    settings: Settings, snapshot: StoreSnapshot, now: datetime
-) -> list[OfficeStatus]:
-    """The status of every configured office at `now`."""
+def office_statuses(settings: Settings, store: Store, now: datetime) -> list[OfficeStatus]:
+    """The status of every configured office at `now`, read through `store`."""
+    return statuses_of(settings, store_snapshot(store), now)
+
+
+def statuses_of(settings: Settings, snapshot: StoreSnapshot, now: datetime) -> list[OfficeStatus]:
+    """The status of every configured office at `now`, from what the store holds."""
     from intake.runtime.clock import local_text
 
     rows = []

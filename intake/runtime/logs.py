@@ -155,8 +155,12 @@ def round_summary(polls: Iterable[PollSeen]) -> str:
     failed = sorted(p.office for p in polls if p.failed)
     skipped = sum(1 for p in polls if p.skipped)
     return (
-        f"round: {len(polls)} offices polled, {fetched} new mails"
-        + (f" from {found} offices" if fetched else "")
+        f"round: {_counted(len(polls), 'office')} polled, {_counted(fetched, 'new mail')}"
+        + (f" from {_counted(found, 'office')}" if fetched else "")
         + (f", {len(failed)} failed ({', '.join(failed)})" if failed else ", none failed")
         + (f", {skipped} skipped" if skipped else "")
     )
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
