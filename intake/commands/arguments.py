@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from intake.settings import Settings, Severity, config_path, load_settings
 
@@ -22,11 +22,43 @@ def common_options() -> argparse.ArgumentParser:
     """The options every subcommand takes (a parent parser)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--config", help="config file (default: $INTAKE_CONFIG or config/intake.toml)"
+        "--config",
+        metavar="FILE",
+        help="config file (default: $INTAKE_CONFIG or config/intake.toml)",
     )
-    common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    loudness = common.add_mutually_exclusive_group()
+    loudness.add_argument("-v", "--verbose", action="store_true", help="log more (debug lines)")
+    loudness.add_argument(
+        "-q", "--quiet", action="store_true", help="errors only: no log lines, no progress bars"
+    )
     common.add_argument("--log-json", action="store_true", help="log as JSON lines")
+    common.add_argument(
+        "--log-file",
+        metavar="PATH",
+        help="write log lines to PATH instead of standard error (logrotate may move it; "
+        "it is reopened)",
+    )
     return common
+
+
+class ExamplesFormatter(argparse.HelpFormatter):
+    """Help text as argparse wraps it, except the examples, shown line by line as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith(EXAMPLES):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+EXAMPLES = "examples:"
+
+
+def examples(*lines: str) -> dict[str, Any]:
+    """The keywords of `add_parser` that end a subcommand's help with examples."""
+    return {
+        "epilog": EXAMPLES + "\n" + "\n".join(f"  {line}" for line in lines),
+        "formatter_class": ExamplesFormatter,
+    }
 
 
 def settings_of(args: argparse.Namespace) -> Settings:

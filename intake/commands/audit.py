@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from intake.commands.arguments import EXIT_OK, Subparsers, settings_of
+from intake.commands.arguments import EXIT_OK, Subparsers, examples, settings_of
 
 if TYPE_CHECKING:
     from intake.privacy.audit import AuditLine
@@ -33,10 +33,19 @@ class AuditReport:
 
 def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """The `audit` subcommand."""
-    audit = sub.add_parser("audit", parents=[common], help="who read or changed filings")
+    audit = sub.add_parser(
+        "audit",
+        parents=[common],
+        help="who read or changed filings",
+        **examples(
+            "intake audit --limit 20", "intake audit --filing XT130582-20260601-0001 --json"
+        ),
+    )
     audit.add_argument("--filing", metavar="REF", help="one filing's entries")
-    audit.add_argument("--limit", type=int, default=200, help="newest N entries (200)")
-    audit.add_argument("--json", action="store_true")
+    audit.add_argument(
+        "--limit", type=int, default=200, metavar="N", help="newest N entries (default: 200)"
+    )
+    audit.add_argument("--json", action="store_true", help="print JSON (a list of entries)")
     audit.set_defaults(handler=handle)
 
 

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from intake.commands.arguments import EXIT_OK, Subparsers, settings_of
+from intake.commands.arguments import EXIT_OK, Subparsers, examples, settings_of
 
 
 def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -17,6 +17,10 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "backup",
         parents=[common],
         help="copy the database and the files folder into a new folder (the worker may run)",
+        **examples(
+            "intake backup /var/backups/intake/2026-12-04",
+            "intake backup /mnt/backup/today --key-out /root/intake-key.copy",
+        ),
     )
     backup.add_argument("dir", type=Path, metavar="DIR", help="a new or empty folder")
     backup.add_argument(
@@ -37,6 +41,7 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "restore",
         parents=[common],
         help="restore a backup into the configured, empty database and files folder",
+        **examples("intake restore /var/backups/intake/2026-12-04"),
     )
     restore.add_argument("dir", type=Path, metavar="DIR", help="a folder made by intake backup")
     restore.set_defaults(handler=handle_restore)

@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from intake.commands.arguments import EXIT_FAILED, EXIT_OK, Subparsers, settings_of
+from intake.commands.arguments import EXIT_FAILED, EXIT_OK, Subparsers, examples, settings_of
 from intake.errors import IntakeError
 from intake.parsing.engines import OcrSource, no_ocr
 from intake.runtime.clock import SHANGHAI, Clock, system_clock
@@ -116,16 +116,30 @@ class CheckedMail:
 def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """The `check` subcommand."""
     check = sub.add_parser(
-        "check", parents=[common], help="decide mails offline, in order, in a throw-away store"
+        "check",
+        parents=[common],
+        help="decide mails offline, in order, in a throw-away store",
+        description="Decide saved mails (.eml) offline, in the order given, as the worker would: "
+        "each is taken in by the office it was sent to, in a throw-away store; nothing is sent.",
+        **examples(
+            "intake check first.eml reply.eml",
+            "intake check --json samples/scenarios/*/*.eml",
+        ),
     )
-    check.add_argument("files", nargs="+", metavar="EML")
-    check.add_argument("--json", action="store_true")
-    check.add_argument("--engine", choices=("rapidocr", "tesseract"), default="rapidocr")
+    check.add_argument("files", nargs="+", metavar="EML", help="saved mails, in the order sent")
+    check.add_argument("--json", action="store_true", help="print JSON (a list of mails)")
+    check.add_argument(
+        "--engine",
+        choices=("rapidocr", "tesseract"),
+        default="rapidocr",
+        help="OCR engine for scans (default: rapidocr)",
+    )
     check.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     """Check the mails in order (under the config's offices and limits when it is usable)."""
+    from intake.commands.progress import Progress, wanted
     from intake.parsing.engines import lazy_ocr
 
     paths = [Path(name) for name in args.files]
@@ -134,13 +148,13 @@ def handle(args: argparse.Namespace) -> int:
             print(f"intake: {path}: no such file", file=sys.stderr)
             return EXIT_FAILED
     settings = _usable_settings(args)
-    show = sys.stderr.isatty() and len(paths) > 1
-    results = check_files(
-        paths,
-        settings,
-        lazy_ocr(args.engine),
-        lambda i, p: print(f"[{i}/{len(paths)}] {p}", file=sys.stderr) if show else None,
-    )
+    with Progress("check", len(paths), shown=wanted(args.quiet)) as bar:
+
+        def next_mail(index: int, path: Path) -> None:
+            bar.advance(0 if index == 1 else 1, note=path.name)
+
+        results = check_files(paths, settings, lazy_ocr(args.engine), next_mail)
+        bar.advance()
     if args.json:
         print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=1))
     else:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from intake.commands.arguments import EXIT_FAILED, EXIT_OK, Subparsers, settings_of
+from intake.commands.arguments import EXIT_FAILED, EXIT_OK, Subparsers, examples, settings_of
 from intake.settings import ConfigProblem, Settings, Severity
 
 if TYPE_CHECKING:
@@ -91,13 +91,28 @@ class ConfigReport:
 
 def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """The `config` subcommand and its `check`."""
-    config = sub.add_parser("config", help="configuration commands")
+    config = sub.add_parser(
+        "config",
+        help="configuration commands",
+        **examples("intake config check", "intake config check --connect"),
+    )
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
-    check = config_sub.add_parser("check", parents=[common], help="validate the config file")
+    check = config_sub.add_parser(
+        "check",
+        parents=[common],
+        help="validate the config file",
+        description="Validate the config file, the key and the reply template overrides; with "
+        "--connect also log in to every enabled office's mail servers. Exit status 1 when "
+        "anything is wrong.",
+        **examples(
+            "intake config check --config /etc/intake/intake.toml",
+            "intake config check --connect --json",
+        ),
+    )
     check.add_argument(
         "--connect", action="store_true", help="log in to every mailbox (IMAP with ID, SMTP)"
     )
-    check.add_argument("--json", action="store_true")
+    check.add_argument("--json", action="store_true", help="print JSON")
     check.set_defaults(handler=handle)
 
 

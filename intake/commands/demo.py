@@ -1,20 +1,24 @@
 """`intake demo`: the bundled sample day through the whole pipeline on the embedded default.
 
 The sample mailboxes (`samples/demo/mailboxes/<office code>/*.eml`) are copied into the output
-folder, a config is written there (SQLite store, files folder, local folder mailboxes), one pass of
-the worker runs, and a short table says what happened to each mail and where everything is.
+folder, a config is written there (SQLite store, files folder, local folder mailboxes), the
+worker's steps run one after the other (taking in, reading and deciding, replies, digests; each
+with a progress bar on a terminal), and a short table says what happened to each mail and where
+everything is. The output folder must be new, empty, or made by an earlier demo (it holds
+`MARKER`): the demo never deletes a folder it did not make.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from intake.commands.arguments import Subparsers
+from intake.commands.arguments import Subparsers, examples
 
 if TYPE_CHECKING:
     from intake.runtime.service import Deployment
@@ -24,22 +28,51 @@ SAMPLE_MAILBOXES = REPO / "samples" / "demo" / "mailboxes"
 SHIPPED_CONFIG = REPO / "config" / "intake.toml"
 
 
+MARKER = ".made-by-intake-demo"
+"""The file `intake demo` leaves in the folder it made: only such a folder is emptied again."""
+
+
 def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """The `demo` subcommand."""
     demo = sub.add_parser(
-        "demo", parents=[common], help="the bundled samples through the whole pipeline"
+        "demo",
+        parents=[common],
+        help="the bundled samples through the whole pipeline",
+        description="Run the bundled sample day through the whole pipeline into a folder of "
+        "its own (a new or empty folder, or one an earlier demo made), then say what happened.",
+        **examples("intake demo", "intake demo --out /tmp/demo -q"),
     )
     demo.add_argument(
         "--out",
         default="demo-out",
-        help="folder for the store, files and output (default: demo-out)",
+        metavar="DIR",
+        help="folder for the store, files and output: new, empty, or made by an earlier demo "
+        "(default: demo-out)",
     )
     demo.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     """Run the sample day into `--out`."""
-    return run_demo(Path(args.out))
+    from intake.commands.progress import wanted
+
+    if not args.verbose:  # the table and the summary below say which digests were made
+        logging.getLogger("intake.digesting.digests").setLevel(logging.WARNING)
+    return run_demo(Path(args.out), shown=wanted(args.quiet))
+
+
+def refusal(out: Path) -> str | None:
+    """Why `out` may not be used (it holds things an earlier demo did not make), else None."""
+    if not out.exists():
+        return None
+    if not out.is_dir():
+        return f"{out} is a file, not a folder (fix: pass --out with a new folder)"
+    if (out / MARKER).is_file() or not any(out.iterdir()):
+        return None
+    return (
+        f"{out} is not empty and an earlier demo did not make it; nothing was deleted "
+        "(fix: pass --out with a new or empty folder, or delete it yourself if nothing in it is needed)"
+    )
 
 
 def local_config(out: Path, database: str | None = None, mailboxes: Path | None = None) -> Path:
@@ -66,15 +99,9 @@ def local_config(out: Path, database: str | None = None, mailboxes: Path | None 
     return path
 
 
-def run_demo(out: Path, mailboxes: Path = SAMPLE_MAILBOXES) -> int:
-    """Run the sample day into `out` (emptied first); print what happened; return the exit status."""
-    from intake.digesting.digests import make_digests
-    from intake.parsing.engines import lazy_ocr
-    from intake.privacy.audit import record_digest
-    from intake.runtime.clock import SHANGHAI
-    from intake.runtime.service import open_deployment, run_once, send_due
-    from intake.settings import load_settings
-
+def run_demo(out: Path, mailboxes: Path = SAMPLE_MAILBOXES, *, shown: bool = False) -> int:
+    """Run the sample day into `out` (emptied first when an earlier demo made it); print what
+    happened; return the exit status. `shown`: progress bars on standard error."""
     if not mailboxes.is_dir():
         print(
             f"intake: no sample mailboxes at {mailboxes} (run samples/demo/build.py)",
@@ -82,45 +109,97 @@ def run_demo(out: Path, mailboxes: Path = SAMPLE_MAILBOXES) -> int:
         )
         return 1
     out = out.resolve()
+    refused = refusal(out)
+    if refused:
+        print(f"intake: {refused}", file=sys.stderr)
+        return 1
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True, mode=0o700)
+    (out / MARKER).write_text("made by intake demo: the next demo empties this folder\n")
     shutil.copytree(mailboxes, out / "mailboxes", ignore=shutil.ignore_patterns(".uids.json"))
+    return _run(out, shown)
+
+
+def _run(out: Path, shown: bool) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from intake.commands.progress import Progress
+    from intake.digesting.digests import make_digests
+    from intake.parsing.engines import lazy_ocr
+    from intake.privacy.audit import record_digest
+    from intake.runtime.clock import SHANGHAI
+    from intake.runtime.logs import round_summary
+    from intake.runtime.service import (
+        POLL_THREADS,
+        open_deployment,
+        poll_one,
+        poll_seen,
+        process,
+        send_due,
+    )
+    from intake.settings import load_settings
+
     settings = load_settings(local_config(out), {})
     for office in settings.offices:
         (out / "mailboxes" / office.code).mkdir(exist_ok=True)
     deployment = open_deployment(settings, {}, ocr=lazy_ocr("rapidocr"))
+    offices = settings.enabled_offices
     started = time.monotonic()
     try:
-        report = run_once(deployment)
+        polls = []
+        with (
+            Progress("taking in mail", len(offices), shown=shown) as bar,
+            ThreadPoolExecutor(max_workers=POLL_THREADS) as pool,
+        ):
+            for poll in pool.map(lambda o: poll_one(deployment, o, lambda: False), offices):
+                polls.append(poll)
+                bar.advance(note=poll.office)
+        logging.getLogger(__name__).info("%s", round_summary(poll_seen(p) for p in polls))
+        fetched = sum(p.fetched for p in polls)
+        with Progress("reading and deciding", fetched, shown=shown) as bar:
+
+            def next_mail() -> bool:  # asked before each mail: never stop, count it
+                bar.advance()
+                return False
+
+            pipeline = process(deployment, next_mail)
+        replies = send_due(deployment)
         today = deployment.clock().astimezone(SHANGHAI).date()
-        digests = make_digests(
-            settings,
-            deployment.store,
-            deployment.files,
-            settings.enabled_offices,
-            today,
-            deployment.clock(),
-        )
-        for made in digests:
-            record_digest(
-                deployment.store, deployment.clock(), made.office, made.day.isoformat(), "demo"
-            )
+        digests = []
+        with Progress("digests", len(offices), shown=shown) as bar:
+            for office in offices:
+                bar.note(office.code)
+                made = make_digests(
+                    settings,
+                    deployment.store,
+                    deployment.files,
+                    (office,),
+                    today,
+                    deployment.clock(),
+                )
+                for item in made:
+                    record_digest(
+                        deployment.store,
+                        deployment.clock(),
+                        item.office,
+                        item.day.isoformat(),
+                        "demo",
+                    )
+                digests += made
+                bar.advance()
         sent = send_due(deployment)
         _print_table(deployment)
     finally:
         deployment.close()
     seconds = time.monotonic() - started
-    fetched = sum(p.fetched for p in report.polls)
     print(
-        f"\n{fetched} mails taken in from {sum(1 for p in report.polls if p.fetched)} offices in {seconds:.0f} s; "
-        f"{report.pipeline.quarantined} quarantined"
+        f"\n{fetched} mails taken in from {sum(1 for p in polls if p.fetched)} offices in {seconds:.0f} s; "
+        f"{pipeline.quarantined} quarantined"
     )
+    print(f"replies:   {out / 'replies'}  ({replies.sent} written as .eml, one folder per office)")
     print(
-        f"replies:   {out / 'replies'}  ({report.sending.sent} written as .eml, one folder per office)"
-    )
-    print(
-        f"digests:   {out / 'files' / 'digests'}  ({len(report.digests) + len(digests)} offices: HTML and xlsx; {sent.sent} digest mails in replies/)"
+        f"digests:   {out / 'files' / 'digests'}  ({len(digests)} offices: HTML and xlsx; {sent.sent} digest mails in replies/)"
     )
     print(f"store:     {out / 'intake.db'}")
     print(f"files:     {out / 'files'}  (raw mail and attachments, encrypted, by SHA-256)")

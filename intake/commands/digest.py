@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from intake.commands.arguments import EXIT_OK, EXIT_USAGE, Subparsers, settings_of
+from intake.commands.arguments import EXIT_OK, EXIT_USAGE, Subparsers, examples, settings_of
 
 if TYPE_CHECKING:
     from intake.digesting.digests import DigestMade
@@ -57,8 +57,18 @@ def sending_text(sent: SendReport) -> str:
 
 def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """The `digest` subcommand."""
-    digest = sub.add_parser("digest", parents=[common], help="write the daily digest(s) now")
-    digest.add_argument("--date", help="the day, YYYY-MM-DD (default: today in Asia/Shanghai)")
+    digest = sub.add_parser(
+        "digest",
+        parents=[common],
+        help="write the daily digest(s) now",
+        **examples(
+            "intake digest --no-send",
+            "intake digest --date 2026-06-01 --office 130582 --force",
+        ),
+    )
+    digest.add_argument(
+        "--date", help="the day, YYYY-MM-DD, today or before (default: today in Asia/Shanghai)"
+    )
     digest.add_argument("--office", help="one office code (default: every enabled office)")
     digest.add_argument("--force", action="store_true", help="make it again even if it was made")
     digest.add_argument(
@@ -84,6 +94,14 @@ def handle(args: argparse.Namespace) -> int:
         except ValueError:
             print(
                 f"intake: --date {args.date!r} is not a date (fix: write it as YYYY-MM-DD)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        today = now.astimezone(SHANGHAI).date()
+        if day > today:
+            print(
+                f"intake: --date {day} is in the future: today is {today} in Asia/Shanghai "
+                "(fix: give today or an earlier day)",
                 file=sys.stderr,
             )
             return EXIT_USAGE

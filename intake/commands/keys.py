@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from intake.commands.arguments import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Subparsers, settings_of
+from intake.commands.arguments import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Subparsers,
+    examples,
+    settings_of,
+)
 
 if TYPE_CHECKING:
     from intake.privacy.crypto import Keyring
@@ -59,13 +66,27 @@ class KeysReport:
 
 def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """The `keys` subcommand and its `new`, `rotate` and `check`."""
-    keys = sub.add_parser("keys", help="encryption keys of the stored personal data")
+    keys = sub.add_parser(
+        "keys",
+        help="encryption keys of the stored personal data",
+        **examples("intake keys new --out /etc/intake/keys", "intake keys check"),
+    )
     keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
-    new = keys_sub.add_parser("new", parents=[common], help="write a new key file")
-    new.add_argument("--out", help="the file (default: key_file of [storage])")
+    new = keys_sub.add_parser(
+        "new",
+        parents=[common],
+        help="write a new key file",
+        **examples("intake keys new --out /etc/intake/keys"),
+    )
+    new.add_argument(
+        "--out", metavar="FILE", help="the file (default: key_file of [storage]); never replaced"
+    )
     new.set_defaults(handler=handle_new)
     rotate = keys_sub.add_parser(
-        "rotate", parents=[common], help="new current key; re-encrypt everything under it"
+        "rotate",
+        parents=[common],
+        help="new current key; re-encrypt everything under it",
+        **examples("intake keys rotate", "intake keys rotate --continue --drop-old"),
     )
     rotate.add_argument(
         "--continue",
@@ -77,7 +98,12 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "--drop-old", action="store_true", help="afterwards, remove the old keys from the key file"
     )
     rotate.set_defaults(handler=handle_rotate)
-    check = keys_sub.add_parser("check", parents=[common], help="keys and what is under each")
+    check = keys_sub.add_parser(
+        "check",
+        parents=[common],
+        help="keys and what is under each",
+        **examples("intake keys check"),
+    )
     check.set_defaults(handler=handle_check)
 
 
@@ -113,6 +139,7 @@ def handle_new(args: argparse.Namespace) -> int:
 
 def handle_rotate(args: argparse.Namespace) -> int:
     """A new current key, then every file and value re-encrypted under it."""
+    from intake.commands.progress import Progress, wanted
     from intake.privacy import audit, crypto, rekey
     from intake.runtime.service import open_deployment
 
@@ -136,7 +163,8 @@ def handle_rotate(args: argparse.Namespace) -> int:
     deployment = open_deployment(settings, mailboxes=False, keyring=keyring, actor=actor)
     try:
         store, files = deployment.store, deployment.files
-        report = rekey.reencrypt(store, files, keyring)
+        with Progress("re-encrypting under " + keyring.current.kid, shown=wanted(args.quiet)):
+            report = rekey.reencrypt(store, files, keyring)
         print(report.summary())
         left = rekey.census(store, files).outside(keyring.current.kid)
         dropped = ""

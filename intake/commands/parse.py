@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from intake.commands.arguments import EXIT_FAILED, EXIT_OK, Subparsers, settings_of
+from intake.commands.arguments import EXIT_FAILED, EXIT_OK, Subparsers, examples, settings_of
 from intake.errors import IntakeError
 
 if TYPE_CHECKING:
@@ -46,21 +46,30 @@ class ReadDocument:
 def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """The `parse` subcommand."""
     parse = sub.add_parser(
-        "parse", parents=[common], help="read documents offline and print what was read"
+        "parse",
+        parents=[common],
+        help="read documents offline and print what was read",
+        description="Read documents (xlsx, docx, pdf, photos and scans, archives) offline and "
+        "print the fields read; needs no store and no key.",
+        **examples(
+            "intake parse form.xlsx id_front.jpg",
+            "intake parse --json scan.pdf | jq '.[0].fields'",
+        ),
     )
-    parse.add_argument("files", nargs="+", metavar="FILE")
-    parse.add_argument("--json", action="store_true")
+    parse.add_argument("files", nargs="+", metavar="FILE", help="documents to read")
+    parse.add_argument("--json", action="store_true", help="print JSON (a list of documents)")
     parse.add_argument(
         "--engine",
         choices=("rapidocr", "tesseract"),
         default="rapidocr",
-        help="OCR engine for scans",
+        help="OCR engine for scans (default: rapidocr)",
     )
     parse.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     """Read each file (under the config's `[limits]` when there is a usable config)."""
+    from intake.commands.progress import Progress, wanted
     from intake.parsing.engines import lazy_ocr
     from intake.runtime.pipeline import parse_limits_of
     from parsers.isolated import read_isolated
@@ -73,20 +82,24 @@ def handle(args: argparse.Namespace) -> int:
     get_engine = lazy_ocr(args.engine)
     results: list[ReadDocument] = []
     status = EXIT_OK
-    for name in args.files:
-        path = Path(name)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            print(f"intake: {name}: {exc.strerror or exc}", file=sys.stderr)
-            status = EXIT_FAILED
-            continue
-        for document in read_isolated(path.name, data, limits, get_engine()):
-            shown_as = str(path.parent / document.file) if str(path.parent) != "." else None
-            read = ReadDocument(document, shown_as)
-            results.append(read)
-            if not args.json:
-                print(read.text())
+    with Progress("parse", len(args.files), shown=wanted(args.quiet)) as bar:
+        for name in args.files:
+            path = Path(name)
+            bar.note(path.name)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                print(f"intake: {name}: {exc.strerror or exc}", file=sys.stderr)
+                status = EXIT_FAILED
+                bar.advance()
+                continue
+            for document in read_isolated(path.name, data, limits, get_engine()):
+                shown_as = str(path.parent / document.file) if str(path.parent) != "." else None
+                read = ReadDocument(document, shown_as)
+                results.append(read)
+                if not args.json:
+                    print(read.text(), flush=True)
+            bar.advance()
     if args.json:
         print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=1))
     return status

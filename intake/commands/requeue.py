@@ -6,13 +6,29 @@ import argparse
 import json
 import sys
 
-from intake.commands.arguments import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Subparsers, settings_of
+from intake.commands.arguments import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Subparsers,
+    examples,
+    settings_of,
+)
 
 
 def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """The `requeue` subcommand."""
     requeue = sub.add_parser(
-        "requeue", parents=[common], help="put quarantined mail back in the pipeline"
+        "requeue",
+        parents=[common],
+        help="put quarantined mail back in the pipeline",
+        description="Put quarantined mail back at the step it stopped at, attempts reset, once "
+        "the cause is fixed (a key put back, a reader repaired). Recorded in the audit log.",
+        **examples(
+            "intake requeue --message 12 --message 15",
+            "intake requeue --all --dry-run",
+            "intake requeue --all --json",
+        ),
     )
     which = requeue.add_mutually_exclusive_group(required=True)
     which.add_argument(
@@ -26,7 +42,7 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     requeue.add_argument(
         "--dry-run", action="store_true", help="say what would go back, change nothing"
     )
-    requeue.add_argument("--json", action="store_true")
+    requeue.add_argument("--json", action="store_true", help="print JSON")
     requeue.set_defaults(handler=handle)
 
 

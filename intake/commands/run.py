@@ -9,6 +9,7 @@ from intake.commands.arguments import (
     EXIT_FAILED,
     EXIT_OK,
     Subparsers,
+    examples,
     settings_of,
     warn_disabled,
 )
@@ -16,7 +17,18 @@ from intake.commands.arguments import (
 
 def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """The `run` subcommand."""
-    run = sub.add_parser("run", parents=[common], help="poll every enabled mailbox on its schedule")
+    run = sub.add_parser(
+        "run",
+        parents=[common],
+        help="poll every enabled mailbox on its schedule",
+        description="The worker: polls every enabled office's mailbox on its schedule, moves "
+        "mail through the pipeline, sends replies and the daily digests, until SIGTERM or "
+        "Ctrl-C. Logs one line per poll that found mail and one summary line per round.",
+        **examples(
+            "intake run --log-file /var/log/intake/worker.log",
+            "intake run --once",
+        ),
+    )
     run.add_argument(
         "--once", action="store_true", help="one pass over every enabled mailbox, then exit"
     )

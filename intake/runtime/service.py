@@ -32,7 +32,7 @@ from intake.replying.queue import ReplyAdapters, template_dir
 from intake.runtime.clock import Clock, system_clock
 from intake.runtime.context import Step
 from intake.runtime.locks import process_lock
-from intake.runtime.logs import correlated
+from intake.runtime.logs import PollSeen, correlated, round_summary
 from intake.runtime.pipeline import PipelineContext, RoundReport, run_round, with_limits
 from intake.sending.outbox import FolderTransport, Outbox, SendReport, Transport
 from intake.settings import OfficeSettings, Settings, StorageSettings
@@ -216,8 +216,18 @@ def poll_one(
                     )
         except (IntakeError, OSError) as exc:
             report = PollReport(office.code, error=_plain(exc))
-        (log.info if report.ok else log.warning)("poll %s", report.summary())
+        if not report.ok:
+            log.warning("poll %s", report.summary())
+        elif report.fetched or report.skipped:
+            log.info("poll %s", report.summary())
+        else:  # nothing new: the round's summary line counts it
+            log.debug("poll %s", report.summary())
     return report
+
+
+def poll_seen(report: PollReport) -> PollSeen:
+    """What the round's summary line counts of one poll."""
+    return PollSeen(report.office, report.fetched, not report.ok, bool(report.skipped))
 
 
 def _plain(exc: BaseException) -> str:
@@ -340,6 +350,7 @@ def run_once(deployment: Deployment, should_stop: Callable[[], bool] = lambda: F
     offices = deployment.settings.enabled_offices
     with ThreadPoolExecutor(max_workers=max(1, min(POLL_THREADS, len(offices)))) as pool:
         polls = list(pool.map(lambda o: poll_one(deployment, o, should_stop), offices))
+    log.info("%s", round_summary(poll_seen(poll) for poll in polls))
     pipeline = process(deployment, should_stop)
     problems: list[str] = []
     digests: list[DigestMade] = []

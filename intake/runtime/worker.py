@@ -20,8 +20,17 @@ from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerThreads
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from intake.errors import IntakeError
+from intake.runtime.logs import RoundTally
 from intake.runtime.pipeline import DEFAULT_STEPS
-from intake.runtime.service import Deployment, digests_due, poll_one, process, purge_due, send_due
+from intake.runtime.service import (
+    Deployment,
+    digests_due,
+    poll_one,
+    poll_seen,
+    process,
+    purge_due,
+    send_due,
+)
 from intake.settings import OfficeSettings
 
 if TYPE_CHECKING:
@@ -64,19 +73,25 @@ def office_job(
     deployment: Deployment,
     office: OfficeSettings,
     stop: StopFlag,
+    *,
     metrics: WorkerMetrics | None = None,
+    tally: RoundTally | None = None,
 ) -> Callable[[], None]:
     """The job of one office: poll its mailbox, then move its mails through the pipeline
-    (counted and timed into `metrics` when the worker serves them)."""
+    (counted and timed into `metrics` when the worker serves them); once every office has
+    polled, one summary line for the round (`tally`)."""
     steps = metrics.timed(DEFAULT_STEPS) if metrics is not None else None
 
     @functools.partial(guarded, f"office {office.code}")
     def job() -> None:
         if stop():
             return
-        polled = poll_one(deployment, office, stop)
+        poll = poll_one(deployment, office, stop)
         if metrics is not None:
-            metrics.observe_poll(polled)
+            metrics.observe_poll(poll)
+        summary = tally.add(poll_seen(poll)) if tally is not None else None
+        if summary is not None:
+            log.info("%s", summary)
         report = process(deployment, stop, office=office.code, steps=steps)
         if report.advanced or report.failed or report.quarantined:
             log.info(
@@ -105,9 +120,11 @@ def build_scheduler(
         },
     )
     now = deployment.clock()
-    for index, office in enumerate(deployment.settings.enabled_offices):
+    offices = deployment.settings.enabled_offices
+    tally = RoundTally(frozenset(o.code for o in offices))
+    for index, office in enumerate(offices):
         scheduler.add_job(
-            office_job(deployment, office, stop, metrics),
+            office_job(deployment, office, stop, metrics=metrics, tally=tally),
             "interval",
             minutes=schedule.poll_every_minutes,
             id=f"poll-{office.code}",

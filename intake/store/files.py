@@ -25,6 +25,8 @@ from intake.errors import PermanentError, TransientError
 from intake.privacy import crypto
 
 FILE_MODE = 0o600
+STORE_ID_MARKER = "STORE-ID"
+"""The file in the files folder that names the store it belongs to (`intake.store.identity`)."""
 DIR_MODE = 0o700
 READ_CHUNK = 1 << 20
 _HEX = frozenset("0123456789abcdef")

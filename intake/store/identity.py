@@ -20,10 +20,10 @@ import sqlalchemy as sa
 
 from intake.errors import ConfigError
 from intake.store.database import Store
-from intake.store.files import DIR_MODE, FILE_MODE, FileStore
+from intake.store.files import DIR_MODE, FILE_MODE, STORE_ID_MARKER, FileStore
 from intake.store.tables import Message, StoreIdentity
 
-MARKER = "STORE-ID"
+MARKER = STORE_ID_MARKER
 RAW_KIND, RAW_SUFFIX = "raw", ".eml"
 
 

@@ -67,7 +67,7 @@ def test_polls_steps_and_the_store_are_scraped_over_http(deployment: Deployment)
     for code in ("130582", "130500"):
         office = deployment.settings.office(code)
         assert office is not None
-        office_job(deployment, office, stop, metrics)()
+        office_job(deployment, office, stop, metrics=metrics)()
     server = serve(metrics, 0)
     try:
         samples = scrape(f"http://127.0.0.1:{server.port}/metrics")

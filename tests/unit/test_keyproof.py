@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from intake.privacy import crypto
-from intake.privacy.keyproof import judge_keys
+from intake.privacy.keyverdict import judge_keys
 from intake.runtime.requeue import resume_state
 from intake.store.tables import MessageState
 
