@@ -2,8 +2,8 @@
 
 Rows are written for every decision and change the pipeline makes (under the actor of the store
 that made the session: `worker`, or `intake check`; recorded with the filing event, in the same
-transaction, by a hook in `intake.store.tables`), for each digest (one row per digest: how many filings it lists), for
-`intake status`, for the purge and for key rotation. Commands a person runs are recorded under
+transaction, by a hook in `intake.store.tables`), for each digest (one row per digest: how many
+filings it lists), for each requeue, backup and restore, for the purge and for key rotation. Commands a person runs are recorded under
 the operating-system user name. `intake audit` prints the log in Asia/Shanghai time.
 """
 
