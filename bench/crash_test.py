@@ -117,6 +117,11 @@ class Outcome:
     problems: list[str]
     kills: list[Kill] = field(default_factory=list)
     seconds: float = 0.0
+    # what the check read, to check again (tests of the check itself)
+    mails: list[PlannedMail] = field(default_factory=list)
+    listing: list[ServerMail] = field(default_factory=list)
+    url: str = ""
+    keys: str = ""
 
     @property
     def ok(self) -> bool:
@@ -938,6 +943,8 @@ def run(
             outcome.problems.append(f"clean runs exited {codes} (see {log})")
         outcome.kills = done
         outcome.seconds = time.monotonic() - began
+        outcome.mails, outcome.listing = mails, listing
+        outcome.url, outcome.keys = url, env["INTAKE_KEYS"]
         return outcome
     finally:
         watcher.close()
@@ -948,7 +955,10 @@ def run(
 def release_back_off(url: str) -> int:
     """Make every queued send that waits out a back-off due now; how many there were."""
     if url.startswith("sqlite"):
-        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as conn, conn:
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():  # no run yet: nothing waits
+            return 0
+        with contextlib.closing(sqlite3.connect(path)) as conn, conn:
             cursor = conn.execute(
                 "UPDATE outbox SET not_before = NULL "
                 "WHERE state = 'queued' AND not_before IS NOT NULL AND last_error IS NOT NULL"
