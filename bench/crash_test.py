@@ -965,11 +965,11 @@ def release_back_off(url: str) -> int:
             )
             return int(cursor.rowcount)
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as pg:
-        cursor = pg.execute(
+        updated = pg.execute(
             "UPDATE outbox SET not_before = NULL "
             "WHERE state = 'queued' AND not_before IS NOT NULL AND last_error IS NOT NULL"
         )
-        return int(cursor.rowcount)
+        return int(updated.rowcount)
 
 
 def settled(url: str) -> bool:

@@ -6,9 +6,9 @@ mailboxes in two waves: "old" mail stored 90 days ago and "new" mail stored a da
 retention at 30 days, so the purge must take the old mail's raw files and keep the new mail's.
 Each mail carries a padded form, so that there is real work to cut short. Then:
 
-* `intake keys rotate` is started and killed at a random moment within the time a whole rotation
-  took (measured first, uncut), several times, each kill followed by `intake keys rotate
-  --continue` killed the same way; a last `--continue` finishes it. Checked: `intake keys check`
+* `intake keys rotate` is started and killed at a random moment of its work (after its new key
+  is written, within the time an uncut rotation's work took, measured first), in turn with
+  `intake keys rotate --continue` killed the same way; a last `--continue` finishes it. Checked: `intake keys check`
   passes, nothing is outside the current key, every stored file and every encrypted value reads.
 * `intake purge` is killed the same way (its time measured with `--dry-run`) until a run ends by
   itself; one more run finishes. Checked: every old mail purged (record kept, raw file gone), every
@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,6 +77,11 @@ def environment() -> dict[str, str]:
     return env
 
 
+def fixed_clock(moment: datetime) -> Callable[[], datetime]:
+    """A clock that stays at `moment` (the time a wave of mail is stored at)."""
+    return lambda: moment
+
+
 def build(work: Path, mail_count: int, rng: random.Random) -> tuple[Path, dict[str, set[str]]]:
     """The config and a store filled in two waves; the raw-mail hashes of each wave."""
     mailboxes = work / "mailboxes"
@@ -107,8 +113,7 @@ def build(work: Path, mail_count: int, rng: random.Random) -> tuple[Path, dict[s
                 size_padding=rng.randrange(200_000, 1_500_000),
             )
             (mailboxes / office.code / f"{wave}-{index}.eml").write_bytes(raw)
-        moment = now - timedelta(days=days)
-        deployment = open_deployment(settings, env, lambda moment=moment: moment)
+        deployment = open_deployment(settings, env, fixed_clock(now - timedelta(days=days)))
         try:
             run_once(deployment)
             with deployment.store.session() as db:
@@ -134,8 +139,12 @@ def timed(config: Path, *args: str) -> float:
     return time.monotonic() - started
 
 
-def killed_at(config: Path, at: float, args: tuple[str, ...]) -> bool:
-    """Start the command and SIGKILL it after `at` seconds; False when it ended before."""
+def killed_during(
+    config: Path, args: tuple[str, ...], begun: Callable[[float], bool], delay: float
+) -> tuple[bool, float, float]:
+    """Start the command; once `begun(seconds since start)` holds, let it run `delay` seconds
+    more and SIGKILL it. (Killed, seconds when its work began, seconds when it ended or was
+    killed); not killed when it ended before (`delay` of infinity: run it to its end)."""
     process = subprocess.Popen(
         command(config, *args),
         cwd=REPO,
@@ -144,14 +153,30 @@ def killed_at(config: Path, at: float, args: tuple[str, ...]) -> bool:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    started = time.monotonic()
+    while process.poll() is None and not begun(time.monotonic() - started):
+        time.sleep(0.005)
+    began = time.monotonic() - started
     try:
-        process.wait(at)
-        return False
+        process.wait(None if delay == float("inf") else delay)
+        if process.returncode != 0:
+            raise RuntimeError(f"{args} exited {process.returncode}")
+        return False, began, time.monotonic() - started
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(30)
-        return True
+        return True, began, time.monotonic() - started
+
+
+def key_written(key_file: Path) -> Callable[[float], bool]:
+    """Whether the key file has changed since now (a rotation writes its new key first)."""
+    before = key_file.read_bytes()
+    return lambda _seconds: key_file.read_bytes() != before
+
+
+def after(seconds: float) -> Callable[[float], bool]:
+    return lambda elapsed: elapsed >= seconds
 
 
 def under_key(files_root: Path, kid: str) -> tuple[int, int]:
@@ -190,18 +215,24 @@ def read_everything(config: Path) -> tuple[int, int, list[str]]:
 
 
 def rotation(config: Path, kills: int, rng: random.Random, outcome: Outcome) -> None:
-    """Rotations cut short by kills, finished by `--continue`; then everything reads."""
-    whole = timed(config, "keys", "rotate")
-    outcome.counts["seconds of an uncut rotation"] = round(whole)
+    """Rotations cut short by kills, finished by `--continue`; then everything reads. A kill
+    falls at a random moment of the rotation's work: after its new key is in the key file (for
+    `--continue`, after the start-up an uncut rotation took), within the time that work took."""
+    key_file = config.parent / "intake.keys"
+    _, startup, end = killed_during(config, ("keys", "rotate"), key_written(key_file), float("inf"))
+    work = end - startup
+    outcome.counts["ms start-up of a rotation"] = round(startup * 1000)
+    outcome.counts["ms work of an uncut rotation"] = round(work * 1000)
     files_root = config.parent / "files"
     for number in range(kills):
         args = ("keys", "rotate") if number % 2 == 0 else ("keys", "rotate", "--continue")
-        at = rng.uniform(0.1, whole * 1.1)
-        cut = killed_at(config, at, args)
-        keyring = crypto.load_keyring(config.parent / "intake.keys", {})
+        begun = key_written(key_file) if number % 2 == 0 else after(startup)
+        delay = rng.uniform(0.0, work)
+        cut, _, at = killed_during(config, args, begun, delay)
+        keyring = crypto.load_keyring(key_file, {})
         done, total = under_key(files_root, keyring.current.kid)
         outcome.kills.append(
-            f"{' '.join(args):<21} killed after {at:5.2f} s: {done}/{total} files under the "
+            f"{' '.join(args):<22} killed after {at:5.2f} s: {done}/{total} files under the "
             f"current key" + ("" if cut else " (it had ended)")
         )
     timed(config, "keys", "rotate", "--continue")
@@ -237,15 +268,15 @@ def purging(
 ) -> None:
     """Purges cut short by kills, one run to the end; then the old mail is gone and the new
     mail whole."""
-    whole = timed(config, "purge", "--dry-run")
+    _, startup, end = killed_during(config, ("purge", "--dry-run"), after(0.0), float("inf"))
     files_root = config.parent / "files"
     raw_before = sum(1 for _ in (files_root / "raw").rglob("*.eml"))
     for _ in range(kills):
-        at = rng.uniform(0.1, whole * 1.3)
-        cut = killed_at(config, at, ("purge",))
+        at = rng.uniform(startup * 0.8, end * 1.2)
+        cut, _, at = killed_during(config, ("purge",), after(at), 0.0)
         raw_now = sum(1 for _ in (files_root / "raw").rglob("*.eml"))
         outcome.kills.append(
-            f"{'purge':<21} killed after {at:5.2f} s: {raw_before - raw_now} of "
+            f"{'purge':<22} killed after {at:5.2f} s: {raw_before - raw_now} of "
             f"{len(waves['old'])} old raw files gone" + ("" if cut else " (it had ended)")
         )
         if not cut:
