@@ -1,7 +1,8 @@
 """The maintenance crash test (`bench/maintenance_crash.py`) at a smaller size: one seed (the
-bench takes several), a store of 16 mails (half stored 90 days ago, half a day ago, retention 30 days), `intake keys
-rotate` and `intake purge` each killed with SIGKILL at 3 random moments, then run to the end:
-everything under the current key and readable, the old mail purged, the new mail whole.
+bench takes several), a store of 16 mails (half stored 90 days ago, half a day ago, retention
+30 days), `intake keys rotate` and `intake purge` each killed with SIGKILL at 3 random moments,
+then run to the end: everything under the current key and readable, the old mail purged, the
+new mail whole.
 
 The seed is new each run (set INTAKE_CRASH_SEED to repeat one); a failure names it.
 """
