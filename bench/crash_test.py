@@ -29,6 +29,9 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import hashlib
+import imaplib
+import json
 import os
 import random
 import signal
@@ -39,19 +42,34 @@ import tempfile
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import psycopg  # noqa: E402
 from imap_tools import MailBoxUnencrypted  # noqa: E402
 
+from intake.fetching.ledger import RAW_KIND, RAW_SUFFIX  # noqa: E402
+from intake.privacy import crypto  # noqa: E402
+from intake.store.files import FileStore  # noqa: E402
 from tests.factories import loopback_config  # noqa: E402
-from tests.servers import Dovecot, SmtpServer, read_smtp_log, start_dovecot, start_smtp  # noqa: E402
+from tests.servers import (  # noqa: E402
+    Dovecot,
+    _descendants,
+    free_port,
+    read_smtp_log,
+    start_dovecot,
+    start_smtp,
+    wait_for_port,
+)
 from vocabulary.offices import OFFICES  # noqa: E402
 
 DOCS = REPO / "samples" / "documents" / "out"
@@ -61,8 +79,10 @@ FORMS = sorted(
 ID_PHOTOS = sorted(DOCS.glob("idcard_front_0[14]_clean.*"))
 PHASES = ("fetch", "parse", "commit", "send", "digest")  # the first four recur in every run
 SENT = "已发送"
+POLLED = ("INBOX",)  # the folders the deployment polls (`folders` of loopback_config)
 DELAY = {"fetch": 0.02, "parse": 0.15, "commit": 0.004, "send": 0.05, "digest": 0.004}
 WORKER = "import sys; from intake.commands.cli import main; sys.exit(main())"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 @dataclass(frozen=True)
@@ -97,6 +117,11 @@ class Outcome:
     problems: list[str]
     kills: list[Kill] = field(default_factory=list)
     seconds: float = 0.0
+    # what the check read, to check again (tests of the check itself)
+    mails: list[PlannedMail] = field(default_factory=list)
+    listing: list[ServerMail] = field(default_factory=list)
+    url: str = ""
+    keys: str = ""
 
     @property
     def ok(self) -> bool:
@@ -151,7 +176,13 @@ def plan_mails(count: int, offices: list[tuple[str, str]], rng: random.Random) -
     return mails
 
 
-def write_config(work: Path, offices: list[tuple[str, str]], dovecot: Dovecot, smtp: int) -> Path:
+def write_config(
+    work: Path,
+    offices: list[tuple[str, str]],
+    dovecot: Dovecot,
+    smtp: int,
+    database_url: str | None = None,
+) -> Path:
     """The deployment's config: the tested offices on the loopback servers, the notice's other
     offices listed but disabled (so a filing transferred to one of them names its holder)."""
     return loopback_config(
@@ -159,6 +190,7 @@ def write_config(work: Path, offices: list[tuple[str, str]], dovecot: Dovecot, s
         imap_port=dovecot.port,
         smtp_port=smtp,
         offices=dict(offices),
+        database_url=database_url,
         password_env="PW_{code}",
         digest_at="00:00",
         others_disabled=True,
@@ -189,44 +221,76 @@ def prepare_sent_folders(dovecot: Dovecot, offices: list[tuple[str, str]]) -> No
                 box.folder.create(SENT)
 
 
-def sent_copier(dovecot: Dovecot, passwords: dict[str, str]) -> object:
+def sent_copier(imap_port: int, passwords: dict[str, str]) -> Callable[[str, bytes], None]:
     """Keeps a copy of each accepted mail in the sender's sent folder (before the 250)."""
 
     def copy(mail_from: str, raw: bytes) -> None:
         secret = passwords.get(mail_from)
         if secret is None:
             return
-        with MailBoxUnencrypted("127.0.0.1", dovecot.port) as box:
+        with MailBoxUnencrypted("127.0.0.1", imap_port) as box:
             box.login(mail_from, secret, initial_folder=None)
             box.append(raw, SENT, flag_set=())
 
     return copy
 
 
-class Watcher:
-    """Looks at the worker's SQLite file and files folder from outside to tell its phase."""
+class StoreReader:
+    """Reads the worker's database from outside, SQLite file or PostgreSQL alike; a database that
+    is away (not made yet, locked, restarting) reads as nothing rather than raising."""
 
-    def __init__(self, work: Path, offices: int) -> None:
-        self.db = work / "intake.db"
-        self.files = work / "files"
-        self.offices = offices
-        self._conn: sqlite3.Connection | None = None
-        self._version: int | None = None
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._conn: Any = None
 
-    def _connection(self) -> sqlite3.Connection | None:
-        if self._conn is None and self.db.exists():
-            with contextlib.suppress(sqlite3.Error):
-                self._conn = sqlite3.connect(self.db, timeout=0.2, isolation_level=None)
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            if self.is_sqlite:
+                path = Path(self.url.removeprefix("sqlite:///"))
+                if path.exists():
+                    self._conn = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+            else:
+                self._conn = psycopg.connect(
+                    self.url.replace("+psycopg", ""), autocommit=True, connect_timeout=2
+                )
         return self._conn
 
-    def snapshot(self) -> dict[str, int]:
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """All rows of a query; raises when the database cannot be read."""
         conn = self._connection()
         if conn is None:
-            return {}
+            raise sqlite3.OperationalError("no database yet")
+        return list(conn.execute(sql).fetchall())
 
-        def one(sql: str) -> int:
-            return int(conn.execute(sql).fetchone()[0])
+    def scalar(self, sql: str) -> int:
+        return int(self.rows(sql)[0][0])
 
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
+
+
+class Watcher:
+    """Looks at the worker's database and files folder from outside to tell its phase."""
+
+    def __init__(self, work: Path, offices: int, url: str) -> None:
+        self.files = work / "files"
+        self.offices = offices
+        self.reader = StoreReader(url)
+
+    def snapshot(self) -> dict[str, int]:
+        one = self.reader.scalar
+        version = (
+            "PRAGMA data_version"
+            if self.reader.is_sqlite
+            else "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+        )
         try:
             return {
                 "messages": one("SELECT count(*) FROM messages"),
@@ -237,9 +301,10 @@ class Watcher:
                 "sent": one("SELECT count(*) FROM outbox WHERE state = 'sent'"),
                 "unsent": one("SELECT count(*) FROM outbox WHERE state IN ('queued','sending')"),
                 "digests": one("SELECT count(*) FROM digests"),
-                "version": one("PRAGMA data_version"),
+                "version": one(version),
             }
-        except sqlite3.Error:
+        except (sqlite3.Error, psycopg.Error):
+            self.reader.close()
             return {}
 
     def digest_files(self) -> int:
@@ -247,9 +312,7 @@ class Watcher:
         return sum(1 for _ in folder.glob("*/*.html")) if folder.exists() else 0
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self.reader.close()
 
 
 def reached(aimed: str, before: dict[str, int], now: dict[str, int], watcher: Watcher) -> bool:
@@ -328,6 +391,162 @@ def one_kill(
     return None
 
 
+class SmtpProcess:
+    """The recording SMTP server in a process of its own (so that it can be killed with
+    SIGKILL), started again on the same port and log."""
+
+    def __init__(
+        self, passwords: dict[str, str], log: Path, imap_port: int, sent_copy: bool
+    ) -> None:
+        self.port = free_port()
+        self.spec = {
+            "port": self.port,
+            "passwords": passwords,
+            "log": str(log),
+            "imap_port": imap_port if sent_copy else 0,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self.errors = log.with_suffix(".stderr")
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve-smtp", json.dumps(self.spec)],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=self.errors.open("ab"),
+            start_new_session=True,
+        )
+        wait_for_port(self.port, 30)
+
+    def kill(self) -> None:
+        if self.process is not None:
+            kill(self.process)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                kill(self.process)
+
+
+def serve_smtp(spec: dict[str, Any]) -> None:
+    """The SMTP server's process: serve until killed (see `SmtpProcess`)."""
+    passwords = dict(spec["passwords"])
+    copier = sent_copier(int(spec["imap_port"]), passwords) if spec["imap_port"] else None
+    start_smtp(passwords, log=Path(spec["log"]), on_accept=copier, port=int(spec["port"]))
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    while True:
+        time.sleep(3600)
+
+
+def pg_cluster(action: str, *options: str) -> None:
+    """Act on the machine's PostgreSQL cluster (start, stop...)."""
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action, *options],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def pg_up() -> bool:
+    try:
+        with psycopg.connect(PG_ADMIN, connect_timeout=2) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except psycopg.OperationalError:
+        return False
+
+
+@contextlib.contextmanager
+def temporary_pg_database() -> Iterator[str]:
+    """A new database on the local PostgreSQL, dropped afterwards."""
+    name = f"intake_crash_{os.getpid()}_{random.SystemRandom().getrandbits(32):x}"
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        if not pg_up():
+            pg_cluster("start")
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Servers:
+    """The servers a crash run may kill: Dovecot, the SMTP server, PostgreSQL."""
+
+    def __init__(self, dovecot: Dovecot, smtp: SmtpProcess, postgresql: bool) -> None:
+        self.dovecot = dovecot
+        self.smtp = smtp
+        self.postgresql = postgresql
+
+    @property
+    def names(self) -> list[str]:
+        return ["dovecot", "smtp", *(["postgresql"] if self.postgresql else [])]
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the server (PostgreSQL: an immediate stop, which is one)."""
+        if name == "dovecot":
+            process = self.dovecot.process
+            serving = _descendants(process.pid)
+            for pid in [process.pid, *serving]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            process.wait(30)
+        elif name == "smtp":
+            self.smtp.kill()
+        else:
+            pg_cluster("stop", "-m", "immediate")
+
+    def start(self, name: str) -> None:
+        if name == "dovecot":
+            self.dovecot.start()
+        elif name == "smtp":
+            self.smtp.start()
+        else:
+            pg_cluster("start")
+            deadline = time.monotonic() + 60
+            while not pg_up() and time.monotonic() < deadline:
+                time.sleep(0.2)
+
+
+def server_kill(
+    name: str,
+    servers: Servers,
+    config: Path,
+    env: dict[str, str],
+    watcher: Watcher,
+    rng: random.Random,
+    log: Path,
+    typical: float,
+) -> Kill | None:
+    """Start the worker, kill one server at a random moment of its run, keep it down a moment,
+    start it again and let the worker finish (or kill it after 600 s); None when the worker
+    finished before the moment came."""
+    process = start_worker(config, env, log)
+    started = time.monotonic()
+    at = rng.uniform(0.2, max(0.4, typical))
+    while process.poll() is None and time.monotonic() - started < at:
+        time.sleep(0.01)
+    if process.poll() is not None:
+        return None
+    hit = phase_of(watcher.snapshot(), watcher)
+    servers.kill(name)
+    time.sleep(rng.uniform(0.2, 3.0))
+    servers.start(name)
+    try:
+        process.wait(600)
+    except subprocess.TimeoutExpired:
+        kill(process)
+        raise RuntimeError(f"the worker hung for 600 s after {name} was killed") from None
+    return Kill(name, hit, at)
+
+
 def phase_of(now: dict[str, int], watcher: Watcher) -> str:
     """A rough name for what the worker was doing (for a random-time kill)."""
     if not now:
@@ -350,13 +569,191 @@ def clean_run(config: Path, env: dict[str, str], log: Path) -> int:
             kill(process)
 
 
-def check(work: Path, mails: list[PlannedMail], smtp_log: Path, offices: int) -> Outcome:
-    """Count what the store and the SMTP server hold; every mismatch becomes a problem."""
+@dataclass(frozen=True)
+class ServerMail:
+    """One mail as the IMAP server lists it: where it is, and the SHA-256 of its bytes."""
+
+    office: str
+    folder: str
+    uidvalidity: int
+    uid: int
+    sha256: str
+    message_id: str
+    in_reply_to: str
+
+
+def imap_utf7(name: str) -> str:
+    """A folder name in IMAP's modified UTF-7 (RFC 3501 5.1.3), quoted."""
+    out, pending = [], ""
+
+    def flush() -> None:
+        nonlocal pending
+        if pending:
+            encoded = base64.b64encode(pending.encode("utf-16-be")).decode().rstrip("=")
+            out.append("&" + encoded.replace("/", ",") + "-")
+            pending = ""
+
+    for char in name:
+        if 0x20 <= ord(char) <= 0x7E:
+            flush()
+            out.append("&-" if char == "&" else char)
+        else:
+            pending += char
+    flush()
+    return '"' + "".join(out) + '"'
+
+
+def server_listing(dovecot: Dovecot, offices: list[tuple[str, str]]) -> list[ServerMail]:
+    """Every UID of every folder of every office's mailbox, with the hash of its bytes, read
+    with the server's own IMAP (`BODY.PEEK[]`, nothing changed)."""
+    found: list[ServerMail] = []
+    for code, mailbox in offices:
+        client = imaplib.IMAP4("127.0.0.1", dovecot.port)
+        try:
+            client.login(mailbox, password(code))
+            _, listed = client.list()
+            names = []
+            for item in listed:
+                text = item.decode() if isinstance(item, bytes) else str(item)
+                names.append(text.rsplit(' "/" ', 1)[1].strip('"'))
+            for encoded in names:
+                name = imaplib_decode(encoded)
+                status, _ = client.select(imap_utf7(name), readonly=True)
+                assert status == "OK", (mailbox, name)
+                _, validity = client.response("UIDVALIDITY")
+                uidvalidity = int(validity[0])
+                _, data = client.uid("FETCH", "1:*", "(UID BODY.PEEK[])")
+                for part in data:
+                    if not isinstance(part, tuple):
+                        continue
+                    head, body = part
+                    uid = int(head.decode().split("UID ", 1)[1].split()[0])
+                    header = BytesHeaderParser().parsebytes(body)
+                    message_id = str(header.get("Message-ID", "")).strip().strip("<>")
+                    in_reply_to = str(header.get("In-Reply-To", "")).strip().strip("<>")
+                    found.append(
+                        ServerMail(
+                            code,
+                            name,
+                            uidvalidity,
+                            uid,
+                            hashlib.sha256(body).hexdigest(),
+                            message_id,
+                            in_reply_to,
+                        )
+                    )
+        finally:
+            with contextlib.suppress(Exception):
+                client.logout()
+    return found
+
+
+def imaplib_decode(encoded: str) -> str:
+    """A folder name from IMAP's modified UTF-7."""
+    out, index = [], 0
+    while index < len(encoded):
+        char = encoded[index]
+        if char != "&":
+            out.append(char)
+            index += 1
+            continue
+        end = encoded.index("-", index)
+        chunk = encoded[index + 1 : end]
+        if chunk:
+            padded = chunk.replace(",", "/") + "=" * (-len(chunk) % 4)
+            out.append(base64.b64decode(padded).decode("utf-16-be"))
+        else:
+            out.append("&")
+        index = end + 1
+    return "".join(out)
+
+
+def as_delivered(raw: bytes) -> bytes:
+    """The bytes an IMAP server hands back for a mail appended as `raw`: CRLF line ends."""
+    return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def check_bytes_and_listing(
+    reader: StoreReader,
+    files: FileStore,
+    listing: list[ServerMail],
+    mails: list[PlannedMail],
+    counts: dict[str, int],
+) -> list[str]:
+    """The IMAP server's listing against the store's ledger, and the stored raw bytes (read back
+    through the program's own file store, so decrypted and hash-checked) against the bytes
+    delivered: nothing delivered missing, nothing stored that was not delivered."""
     problems: list[str] = []
-    db = sqlite3.connect(work / "intake.db")
-    rows = db.execute(
-        "SELECT id, message_id, state, filing_id, nature FROM messages ORDER BY id"
-    ).fetchall()
+    polled = {(m.office, m.folder, m.uidvalidity, m.uid): m for m in listing if m.folder in POLLED}
+    ledger = {
+        (str(o), str(f), int(v), int(u)): str(sha)
+        for o, f, v, u, sha in reader.rows(
+            "SELECT e.office, e.folder, e.uidvalidity, e.uid, m.sha256 "
+            "FROM mailbox_entries e JOIN messages m ON m.id = e.message_pk"
+        )
+    }
+    counts["server UIDs (all folders)"] = len(listing)
+    counts["server UIDs polled"] = len(polled)
+    unseen = sorted(set(polled) - set(ledger))
+    if unseen:
+        problems.append(f"on the server, not in the ledger: {unseen[:5]}")
+    phantom = sorted(set(ledger) - set(polled))
+    if phantom:
+        problems.append(f"in the ledger, not on the server: {phantom[:5]}")
+    differ = [key for key in set(polled) & set(ledger) if polled[key].sha256 != ledger[key]]
+    if differ:
+        problems.append(f"ledger hash differs from the server's bytes: {sorted(differ)[:5]}")
+    on_server = {m.sha256 for m in polled.values()}
+    delivered = {hashlib.sha256(as_delivered(m.raw)).hexdigest(): m.message_id for m in mails}
+    not_on_server = [mid for sha, mid in delivered.items() if sha not in on_server]
+    if not_on_server:
+        problems.append(f"delivered, but the server holds other bytes: {not_on_server[:5]}")
+    stored = reader.rows("SELECT sha256 FROM messages WHERE purged_at IS NULL")
+    matched, unreadable, strays = 0, [], []
+    for (sha,) in stored:
+        try:
+            plain = files.read(RAW_KIND, str(sha), RAW_SUFFIX)
+        except Exception as error:  # a missing, damaged or undecryptable file
+            unreadable.append(f"{sha[:12]}: {error}")
+            continue
+        digest = hashlib.sha256(plain).hexdigest()
+        if digest != sha or digest not in delivered:
+            strays.append(str(sha)[:12])
+        else:
+            matched += 1
+    counts["raw files read back, bytes as delivered"] = matched
+    if unreadable:
+        problems.append(f"stored raw files that do not read: {unreadable[:3]}")
+    if strays:
+        problems.append(f"stored raw mail that was not delivered: {strays[:5]}")
+    if matched != len(delivered):
+        problems.append(f"{matched} stored raw files match the {len(delivered)} mails delivered")
+    return problems
+
+
+def received_counts(smtp_log: Path, listing: list[ServerMail], key: str) -> Counter[str]:
+    """How often the SMTP server took a mail, per `key` (message_id or in_reply_to): by its log,
+    or by the copy it keeps in the sender's sent folder before answering 250 (a server killed
+    between the two kept the copy, so it had accepted the mail), whichever counts more."""
+    logged = Counter(str(r[key]) for r in read_smtp_log(smtp_log) if r[key])
+    copied = Counter(str(getattr(m, key)) for m in listing if m.folder == SENT and getattr(m, key))
+    return Counter({mid: max(logged[mid], copied[mid]) for mid in set(logged) | set(copied)})
+
+
+def check(
+    work: Path,
+    mails: list[PlannedMail],
+    smtp_log: Path,
+    offices: int,
+    url: str,
+    files: FileStore,
+    listing: list[ServerMail],
+) -> Outcome:
+    """Count what the store, the IMAP server and the SMTP server hold; every mismatch becomes a
+    problem."""
+    problems: list[str] = []
+    db = StoreReader(url)
+    rows = db.rows("SELECT id, message_id, state, filing_id, nature FROM messages ORDER BY id")
     by_mid = Counter(r[1] for r in rows)
     planned = {m.message_id: m for m in mails}
     counts: dict[str, int] = {"mails delivered": len(mails), "messages stored": len(rows)}
@@ -366,7 +763,7 @@ def check(work: Path, mails: list[PlannedMail], smtp_log: Path, offices: int) ->
         problems.append(f"stored more than once: {stored_twice[:5]}")
     if missing:
         problems.append(f"never stored: {missing[:5]}")
-    entries = db.execute("SELECT count(*) FROM mailbox_entries").fetchone()[0]
+    entries = db.scalar("SELECT count(*) FROM mailbox_entries")
     counts["ledger entries"] = entries
     if entries != len(mails):
         problems.append(f"{entries} ledger entries for {len(mails)} mails")
@@ -380,15 +777,13 @@ def check(work: Path, mails: list[PlannedMail], smtp_log: Path, offices: int) ->
     counts["decided"] = states.get("decided", 0)
     counts["quarantined"] = states.get("quarantined", 0)
     if states.get("quarantined"):
-        errors = db.execute(
-            "SELECT id, last_error FROM messages WHERE state = 'quarantined'"
-        ).fetchall()
+        errors = db.rows("SELECT id, last_error FROM messages WHERE state = 'quarantined'")
         problems.append(f"quarantined: {errors[:3]}")
     if counts["decided"] != len(mails):
         problems.append(f"only {counts['decided']} of {len(mails)} decided: {dict(states)}")
 
     filing_of = {r[1]: r[3] for r in rows}
-    filings = db.execute("SELECT id FROM filings").fetchall()
+    filings = db.rows("SELECT id FROM filings")
     counts["filings"] = len(filings)
     per_filing = Counter(f for f in filing_of.values() if f is not None)
     shared = [f for f, n in per_filing.items() if n > 1]
@@ -401,7 +796,7 @@ def check(work: Path, mails: list[PlannedMail], smtp_log: Path, offices: int) ->
     ]
     if no_filing:
         problems.append(f"filing mails without a filing: {no_filing[:5]}")
-    events = Counter(r[0] for r in db.execute("SELECT message_pk FROM filing_events").fetchall())
+    events = Counter(r[0] for r in db.rows("SELECT message_pk FROM filing_events"))
     counts["decision events"] = sum(events.values())
     twice = [pk for pk, n in events.items() if n > 1]
     if twice:
@@ -411,11 +806,8 @@ def check(work: Path, mails: list[PlannedMail], smtp_log: Path, offices: int) ->
             f"{counts['decision events']} decision events for {len(per_filing)} filings"
         )
 
-    outbox = db.execute(
-        "SELECT message_id, kind, state, filing_id, office, last_error FROM outbox"
-    ).fetchall()
-    received = read_smtp_log(smtp_log)
-    got = Counter(str(r["message_id"]) for r in received)
+    outbox = db.rows("SELECT message_id, kind, state, filing_id, office, last_error FROM outbox")
+    got = received_counts(smtp_log, listing, "message_id")
     counts["outbox replies"] = sum(1 for o in outbox if o[1] != "digest")
     counts["replies received"] = sum(got[o[0]] for o in outbox if o[1] != "digest")
     counts["digests queued"] = sum(1 for o in outbox if o[1] == "digest")
@@ -439,7 +831,7 @@ def check(work: Path, mails: list[PlannedMail], smtp_log: Path, offices: int) ->
     )
     if per_kind != received_per_kind:
         problems.append("replies per (filing, kind) differ from what the outbox holds")
-    answers = Counter(str(r["in_reply_to"]) for r in received if r["in_reply_to"])
+    answers = received_counts(smtp_log, listing, "in_reply_to")
     for mail in mails:
         expected = 1 if mail.wants_reply else 0
         if answers[mail.message_id] != expected:
@@ -449,15 +841,14 @@ def check(work: Path, mails: list[PlannedMail], smtp_log: Path, offices: int) ->
     counts["mails answered"] = sum(1 for m in mails if answers[m.message_id])
     counts["mails wanting a reply"] = sum(1 for m in mails if m.wants_reply)
 
-    digests = db.execute(
-        "SELECT office, day, count(*) FROM digests GROUP BY office, day"
-    ).fetchall()
+    digests = db.rows("SELECT office, day, count(*) FROM digests GROUP BY office, day")
     counts["digests made"] = sum(n for _, _, n in digests)
     if len(digests) != offices or any(n != 1 for _, _, n in digests):
         problems.append(f"digests per office and day: {digests}")
     per_office = Counter(o[4] for o in outbox if o[1] == "digest" for _ in range(got[o[0]]))
     if sorted(per_office.values()) != [1] * offices:
         problems.append(f"digest mails received per office: {dict(per_office)}")
+    problems += check_bytes_and_listing(db, files, listing, mails, counts)
     db.close()
     return Outcome(counts, problems)
 
@@ -470,21 +861,25 @@ def run(
     work: Path,
     sent_copy: bool = True,
     scheduler: bool = False,
+    servers: bool = False,
+    database_url: str | None = None,
 ) -> Outcome:
-    """The whole test in `work`; servers started and stopped here."""
+    """The whole test in `work`; servers started and stopped here. With `servers`, the kills
+    fall in turn on the worker, Dovecot, the SMTP server and (with a PostgreSQL
+    `database_url`) PostgreSQL."""
     began = time.monotonic()
     rng = random.Random(seed)
     offices = [(o.code, o.mailbox) for o in OFFICES[:office_count]]
     passwords = {mailbox: password(code) for code, mailbox in offices}
     dovecot = start_dovecot(passwords)
     smtp_log = work / "smtp.jsonl"
-    smtp: SmtpServer | None = None
-    watcher = Watcher(work, len(offices))
+    url = database_url or f"sqlite:///{work / 'intake.db'}"
+    smtp = SmtpProcess(passwords, smtp_log, dovecot.port, sent_copy)
+    watcher = Watcher(work, len(offices), url)
     try:
-        copier = sent_copier(dovecot, passwords) if sent_copy else None
-        smtp = start_smtp(passwords, log=smtp_log, on_accept=copier)  # type: ignore[arg-type]
+        smtp.start()
         prepare_sent_folders(dovecot, offices)
-        config = write_config(work, offices, dovecot, smtp.port)
+        config = write_config(work, offices, dovecot, smtp.port, database_url)
         env = {**os.environ, **{f"PW_{code}": password(code) for code, _ in offices}}
         env.pop("INTAKE_CONFIG", None)
         env["INTAKE_KEYS"] = "crash:" + base64.b64encode(rng.randbytes(32)).decode()
@@ -497,6 +892,8 @@ def run(
         rng.shuffle(aims)
         aims.remove("digest")
         aims.insert(0, "digest")
+        down = Servers(dovecot, smtp, url.startswith("postgresql"))
+        victims = ["worker", *down.names] if servers else ["worker"]
         log = work / "worker.log"
         done: list[Kill] = []
         typical = 40.0 if scheduler else 3.0
@@ -506,18 +903,24 @@ def run(
                 deliver(dovecot, batches[round_no])
             elif round_no >= len(batches) + 4 * kills:
                 raise RuntimeError(f"only {len(done)} kills after {round_no} rounds")
-            aimed = aims[len(done)] if round_no < len(batches) + 2 * kills else "random"
-            if aimed == "digest" and watcher.snapshot().get("digests", 0) >= len(offices):
-                aimed = rng.choice(PHASES[:4])
+            victim = victims[len(done) % len(victims)]
             started = time.monotonic()
-            result = one_kill(aimed, config, env, watcher, rng, log, typical, scheduler)
-            if result is None:
-                typical = max(0.6, (time.monotonic() - started) * 0.9)
-                result = one_kill("random", config, env, watcher, rng, log, typical, scheduler)
+            if victim == "worker":
+                aimed = aims[len(done)] if round_no < len(batches) + 2 * kills else "random"
+                if aimed == "digest" and watcher.snapshot().get("digests", 0) >= len(offices):
+                    aimed = rng.choice(PHASES[:4])
+                result = one_kill(aimed, config, env, watcher, rng, log, typical, scheduler)
+                if result is None:
+                    typical = max(0.6, (time.monotonic() - started) * 0.9)
+                    result = one_kill("random", config, env, watcher, rng, log, typical, scheduler)
+            else:
+                result = server_kill(victim, down, config, env, watcher, rng, log, typical)
+                if result is None:
+                    typical = max(0.4, (time.monotonic() - started) * 0.9)
             if result is not None:
                 done.append(result)
                 print(
-                    f"kill {len(done):2d}: aimed at {result.aimed:<6} hit {result.hit:<8} "
+                    f"kill {len(done):2d}: aimed at {result.aimed:<10} hit {result.hit:<8} "
                     f"after {result.after:5.2f} s",
                     flush=True,
                 )
@@ -525,34 +928,59 @@ def run(
         for batch in batches[round_no:]:
             deliver(dovecot, batch)
         watcher.close()
+        # a send refused while a server was down waits minutes before its next attempt; the
+        # test does not wait them out: what waits is made due now (as time passing would)
+        backed_off = release_back_off(url)
         codes = [clean_run(config, env, log)]
-        while not settled(work) and len(codes) < 4:
+        while not settled(url) and len(codes) < 4:
             codes.append(clean_run(config, env, log))
-        outcome = check(work, mails, smtp_log, len(offices))
+        files = FileStore(work / "files", crypto.load_keyring(None, env))
+        listing = server_listing(dovecot, offices)
+        outcome = check(work, mails, smtp_log, len(offices), url, files, listing)
         outcome.counts["clean runs"] = len(codes)
+        outcome.counts["sends backed off, made due"] = backed_off
         if any(codes):
             outcome.problems.append(f"clean runs exited {codes} (see {log})")
         outcome.kills = done
         outcome.seconds = time.monotonic() - began
+        outcome.mails, outcome.listing = mails, listing
+        outcome.url, outcome.keys = url, env["INTAKE_KEYS"]
         return outcome
     finally:
         watcher.close()
-        if smtp is not None:
-            smtp.stop()
+        smtp.stop()
         dovecot.close()
 
 
-def settled(work: Path) -> bool:
+def release_back_off(url: str) -> int:
+    """Make every queued send that waits out a back-off due now; how many there were."""
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():  # no run yet: nothing waits
+            return 0
+        with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+            cursor = conn.execute(
+                "UPDATE outbox SET not_before = NULL "
+                "WHERE state = 'queued' AND not_before IS NOT NULL AND last_error IS NOT NULL"
+            )
+            return int(cursor.rowcount)
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as pg:
+        updated = pg.execute(
+            "UPDATE outbox SET not_before = NULL "
+            "WHERE state = 'queued' AND not_before IS NOT NULL AND last_error IS NOT NULL"
+        )
+        return int(updated.rowcount)
+
+
+def settled(url: str) -> bool:
     """Nothing waits: no message between steps, nothing queued or being sent."""
-    db = sqlite3.connect(work / "intake.db")
+    db = StoreReader(url)
     try:
-        waiting = db.execute(
+        waiting = db.scalar(
             "SELECT count(*) FROM messages WHERE state IN ('stored','read','parsed')"
-        ).fetchone()[0]
-        unsent = db.execute(
-            "SELECT count(*) FROM outbox WHERE state IN ('queued','sending')"
-        ).fetchone()[0]
-        return bool(waiting == 0 and unsent == 0)
+        )
+        unsent = db.scalar("SELECT count(*) FROM outbox WHERE state IN ('queued','sending')")
+        return waiting == 0 and unsent == 0
     finally:
         db.close()
 
@@ -587,20 +1015,40 @@ def main(argv: list[str] | None = None) -> int:
         help="kill the long-running `intake run` (the scheduler and its jobs) instead of "
         "`intake run --once`; slower, as sending starts 30 s after each start",
     )
+    parser.add_argument(
+        "--servers",
+        action="store_true",
+        help="kill, in turn, the worker, Dovecot, the SMTP server and (with --postgresql) "
+        "PostgreSQL, each at a random moment of a run, then start it again",
+    )
+    parser.add_argument(
+        "--postgresql",
+        action="store_true",
+        help="the store on a temporary database of the local PostgreSQL (with --servers the "
+        "machine's cluster is stopped immediately and started again)",
+    )
+    parser.add_argument("--serve-smtp", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve_smtp:
+        serve_smtp(json.loads(args.serve_smtp))
+        return 0
     warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     work = Path(tempfile.mkdtemp(prefix="intake-crash-"))
     try:
-        outcome = run(
-            seed,
-            args.mails,
-            args.kills,
-            args.offices,
-            work,
-            sent_copy=not args.no_sent_copy,
-            scheduler=args.scheduler,
-        )
+        with contextlib.ExitStack() as stack:
+            url = stack.enter_context(temporary_pg_database()) if args.postgresql else None
+            outcome = run(
+                seed,
+                args.mails,
+                args.kills,
+                args.offices,
+                work,
+                sent_copy=not args.no_sent_copy,
+                scheduler=args.scheduler,
+                servers=args.servers,
+                database_url=url,
+            )
         print(report(outcome, seed))
         if not outcome.ok or args.keep:
             print(f"working folder kept: {work}")

@@ -83,6 +83,8 @@ def read_document(
         return _read(name, data, limits, ocr, depth=0)
     except Unreadable as problem:
         return [_unreadable(name, problem.reason)]
+    except MemoryError as error:  # an address-space cap (ulimit -v) met before the watcher's
+        return [_unreadable(name, "too_much_memory", f"MemoryError: {error}"[:200])]
     except Exception as error:  # the promise: a result with a problem, never a crash
         return [_unreadable(name, "damaged", f"{type(error).__name__}: {error}"[:200])]
 

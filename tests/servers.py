@@ -128,18 +128,23 @@ class Dovecot:
 
 
 def _descendants(pid: int) -> list[int]:
-    """The processes started by `pid`, and theirs (from /proc)."""
+    """The processes started by `pid` (by any of its threads), and theirs (from /proc)."""
     found: list[int] = []
     queue = [pid]
     while queue:
         current = queue.pop()
         try:
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            tasks = os.listdir(f"/proc/{current}/task")
         except OSError:
             continue
-        for child in map(int, children):
-            found.append(child)
-            queue.append(child)
+        for task in tasks:
+            try:
+                children = Path(f"/proc/{current}/task/{task}/children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                found.append(child)
+                queue.append(child)
     return found
 
 
@@ -354,12 +359,15 @@ def start_smtp(
     script: list[str] | None = None,
     log: Path | None = None,
     on_accept: Callable[[str, bytes], None] | None = None,
+    port: int | None = None,
 ) -> SmtpServer:
     """Start aiosmtpd with AUTH PLAIN/LOGIN for these users; implicit TLS when a cert is given.
 
     `script`: scripted answers (see `SmtpServer`); `log`: a JSON-lines file of accepted mail;
     `on_accept(mail_from, raw)` runs before the ``250`` (e.g. to keep a copy in the sender's
-    sent folder, as servers that save submitted mail do).
+    sent folder, as servers that save submitted mail do); when it fails (the mail store is down)
+    the mail is refused with a temporary ``451``, as such a server does. `port`: a fixed port
+    (to start again where a killed server listened).
     """
     import email
     import json
@@ -388,7 +396,11 @@ def start_smtp(
             mail_from = str(envelope.mail_from)  # type: ignore[attr-defined]
             rcpt = list(envelope.rcpt_tos)  # type: ignore[attr-defined]
             if on_accept is not None:
-                on_accept(mail_from, raw)
+                try:
+                    on_accept(mail_from, raw)
+                except Exception as error:  # the copy is part of accepting: no copy, no 250
+                    return f"451 4.3.0 cannot keep a copy now ({type(error).__name__})"
+
             received.append((mail_from, rcpt, raw))
             if log is not None:
                 head = email.message_from_bytes(raw, policy=policy.default)
@@ -419,7 +431,7 @@ def start_smtp(
                 return AuthResult(success=True)
         return AuthResult(success=False, handled=False)
 
-    port = free_port()
+    port = port or free_port()
     context = None
     if tls_cert is not None:
         context = ssl_module.create_default_context(ssl_module.Purpose.CLIENT_AUTH)

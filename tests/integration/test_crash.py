@@ -43,3 +43,72 @@ def test_killed_worker_leaves_everything_done_exactly_once(tmp_path: Path) -> No
     assert counts["messages stored"] == counts["decided"] == 40
     assert counts["replies received"] == counts["mails wanting a reply"] > 0
     assert counts["digests received"] == counts["digests made"] == 3
+
+
+def test_the_crash_checks_catch_lost_foreign_changed_and_doubled_mail(tmp_path: Path) -> None:
+    """A run without kills passes the checks; each broken property then fails them: a UID on the
+    server the ledger lacks, a ledger entry the server lacks, a delivered mail whose bytes the
+    server does not hold, a reply the SMTP server took twice, a stored raw file damaged."""
+    from dataclasses import replace
+
+    from intake.privacy import crypto
+    from intake.store.files import FileStore
+
+    crash = crash_module()
+    outcome = crash.run(11, 12, 0, 2, tmp_path)
+    assert outcome.ok, crash.report(outcome, 11)
+    assert outcome.counts["raw files read back, bytes as delivered"] == 12
+    assert outcome.counts["server UIDs polled"] == outcome.counts["ledger entries"] == 12
+    files = FileStore(tmp_path / "files", crypto.load_keyring(None, {"INTAKE_KEYS": outcome.keys}))
+
+    def problems(listing: list[object] | None = None, mails: list[object] | None = None) -> str:
+        found = crash.check(
+            tmp_path,
+            outcome.mails if mails is None else mails,
+            tmp_path / "smtp.jsonl",
+            2,
+            outcome.url,
+            files,
+            outcome.listing if listing is None else listing,
+        )
+        return "\n".join(found.problems)
+
+    assert problems() == ""
+    inbox = [m for m in outcome.listing if m.folder == "INBOX"]
+    unseen = replace(inbox[0], uid=inbox[0].uid + 1000)
+    assert "on the server, not in the ledger" in problems([*outcome.listing, unseen])
+    assert "in the ledger, not on the server" in problems(
+        [m for m in outcome.listing if m != inbox[0]]
+    )
+    changed = replace(outcome.mails[0], raw=outcome.mails[0].raw + b"\n--")
+    assert "delivered, but the server holds other bytes" in problems(
+        mails=[changed, *outcome.mails[1:]]
+    )
+    sent = next(m for m in outcome.listing if m.folder == crash.SENT and m.in_reply_to)
+    assert "received 2 times" in problems([*outcome.listing, replace(sent, uid=sent.uid + 1000)])
+    raw = next((tmp_path / "files" / "raw").rglob("*.eml"))
+    damaged = bytearray(raw.read_bytes())
+    damaged[-20] ^= 1
+    raw.write_bytes(bytes(damaged))
+    assert "stored raw files that do not read" in problems()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_killed_servers_and_database_then_clean_runs_do_everything_once(tmp_path: Path) -> None:
+    """The store on a temporary PostgreSQL database; the kills fall in turn on the worker,
+    Dovecot, the SMTP server and PostgreSQL (the machine's cluster, stopped immediately and
+    started again); clean runs then leave every count whole."""
+    crash = crash_module()
+    seed = int(os.environ.get("INTAKE_CRASH_SEED") or random.SystemRandom().randrange(10**6))
+    with crash.temporary_pg_database() as url:
+        outcome = crash.run(seed, 24, 4, 2, tmp_path, servers=True, database_url=url)
+    text = crash.report(outcome, seed)
+    print(text)
+    assert crash.pg_up()
+    assert outcome.ok, text
+    assert {"dovecot", "smtp", "postgresql"} <= {k.aimed for k in outcome.kills}
+    counts = outcome.counts
+    assert counts["messages stored"] == counts["decided"] == counts["server UIDs polled"] == 24
+    assert counts["raw files read back, bytes as delivered"] == 24
+    assert counts["replies received"] == counts["mails wanting a reply"] > 0

@@ -441,3 +441,19 @@ def test_an_attachment_in_a_reply_is_refused() -> None:
 def test_no_reply_is_composed_to_anything_but_one_plain_mailbox(recipient: str) -> None:
     with pytest.raises(ValueError):
         _reply(to_addr=recipient)
+
+
+def test_a_reader_out_of_memory_says_too_much_memory_not_damaged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under an address-space cap (`prlimit --as`, `ulimit -v`) a reader meets MemoryError before
+    the watcher sees its resident memory pass the limit: the file is too big to read, not
+    damaged (the reply must not tell the registrant the file is broken)."""
+    from parsers import reader
+
+    def exhausted(*_args: object, **_kwargs: object) -> object:
+        raise MemoryError
+
+    monkeypatch.setattr(reader, "_read", exhausted)
+    [document] = read_document("台账.xlsx", b"PK\x03\x04", ParseLimits())
+    assert document.unreadable == "too_much_memory", document
