@@ -71,3 +71,13 @@ def warn_disabled(settings: Settings) -> None:
     for problem in settings.problems:
         if problem.severity is Severity.ERROR:
             print(f"intake: office {problem.office} disabled: {problem}", file=sys.stderr)
+
+
+def add_engine_option(parser: argparse.ArgumentParser) -> None:
+    """`--engine`: which OCR engine reads scans and photos (`parse`, `check`)."""
+    parser.add_argument(
+        "--engine",
+        choices=("rapidocr", "tesseract"),
+        default="rapidocr",
+        help="OCR engine for scans (default: rapidocr)",
+    )

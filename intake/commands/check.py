@@ -18,7 +18,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from intake.commands.arguments import EXIT_FAILED, EXIT_OK, Subparsers, examples, settings_of
+from intake.commands.arguments import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Subparsers,
+    add_engine_option,
+    examples,
+    settings_of,
+)
 from intake.errors import IntakeError
 from intake.parsing.engines import OcrSource, no_ocr
 from intake.runtime.clock import SHANGHAI, Clock, system_clock
@@ -128,12 +135,7 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     )
     check.add_argument("files", nargs="+", metavar="EML", help="saved mails, in the order sent")
     check.add_argument("--json", action="store_true", help="print JSON (a list of mails)")
-    check.add_argument(
-        "--engine",
-        choices=("rapidocr", "tesseract"),
-        default="rapidocr",
-        help="OCR engine for scans (default: rapidocr)",
-    )
+    add_engine_option(check)
     check.set_defaults(handler=handle)
 
 

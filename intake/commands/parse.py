@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from intake.commands.arguments import EXIT_FAILED, EXIT_OK, Subparsers, examples, settings_of
+from intake.commands.arguments import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Subparsers,
+    add_engine_option,
+    examples,
+    settings_of,
+)
 from intake.errors import IntakeError
 
 if TYPE_CHECKING:
@@ -58,12 +65,7 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     )
     parse.add_argument("files", nargs="+", metavar="FILE", help="documents to read")
     parse.add_argument("--json", action="store_true", help="print JSON (a list of documents)")
-    parse.add_argument(
-        "--engine",
-        choices=("rapidocr", "tesseract"),
-        default="rapidocr",
-        help="OCR engine for scans (default: rapidocr)",
-    )
+    add_engine_option(parse)
     parse.set_defaults(handler=handle)
 
 
