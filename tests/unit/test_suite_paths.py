@@ -18,6 +18,7 @@ THIS = Path(__file__).resolve()
 
 # Built from pieces so that this file's own text does not match them.
 WORK_FOLDER = "/" + "work" + "/"
+SHARED = "sha" + "red"
 LEAVING = [
     (re.compile(r"parents\[\d+\]\s*\.\s*parent\b"), "parents[n].parent"),
     (re.compile(r"""/\s*["']shared["']|["'][^"'\n]*\bshared/"""), "a shared/ folder"),
@@ -63,8 +64,8 @@ def test_the_check_catches_each_kind_of_path() -> None:
     lines = [
         'A = Path(__file__).resolve().parents[2].parent / "x"',
         'B = Path(__file__).resolve().parents[3] / "seed"',
-        'C = ROOT / "shared" / "corpus"',
-        'D = "../shared/seed/notice.txt"',
+        f'C = ROOT / "{SHARED}" / "corpus"',
+        f'D = "../{SHARED}/seed/notice.txt"',
         f'E = "{WORK_FOLDER}main/samples"',
         'F = Path(__file__).resolve().parents[2] / "samples"',  # the root itself: fine
         "shared = set(a) & set(b)  # a word, not a folder",
