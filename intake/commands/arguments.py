@@ -10,6 +10,7 @@ import os
 import sys
 from typing import Any, TypeAlias
 
+from intake.errors import IntakeError
 from intake.settings import Settings, Severity, config_path, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -81,3 +82,12 @@ def add_engine_option(parser: argparse.ArgumentParser) -> None:
         default="rapidocr",
         help="OCR engine for scans (default: rapidocr)",
     )
+
+
+def usable_settings(args: argparse.Namespace) -> Settings | None:
+    """The config's settings, or None when there is no usable config (the offline commands then
+    use the offices of the notice and the default limits)."""
+    try:
+        return settings_of(args)
+    except IntakeError:
+        return None

@@ -24,9 +24,8 @@ from intake.commands.arguments import (
     Subparsers,
     add_engine_option,
     examples,
-    settings_of,
+    usable_settings,
 )
-from intake.errors import IntakeError
 from intake.parsing.engines import OcrSource, no_ocr
 from intake.runtime.clock import SHANGHAI, Clock, system_clock
 from intake.settings import ScheduleSettings, Settings, StorageSettings
@@ -149,7 +148,7 @@ def handle(args: argparse.Namespace) -> int:
         if not path.is_file():
             print(f"intake: {path}: no such file", file=sys.stderr)
             return EXIT_FAILED
-    settings = _usable_settings(args)
+    settings = usable_settings(args)
     with Progress("check", len(paths), shown=wanted(args.quiet)) as bar:
 
         def next_mail(index: int, path: Path) -> None:
@@ -163,15 +162,6 @@ def handle(args: argparse.Namespace) -> int:
         for result in results:
             print(result.text())
     return EXIT_OK
-
-
-def _usable_settings(args: argparse.Namespace) -> Settings | None:
-    """The config's settings, or None when there is no usable config (then the offices of the
-    notice and the default limits are used)."""
-    try:
-        return settings_of(args)
-    except IntakeError:
-        return None
 
 
 def received_by(recipients: Sequence[str], mailboxes: dict[str, str]) -> str:

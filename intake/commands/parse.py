@@ -15,9 +15,8 @@ from intake.commands.arguments import (
     Subparsers,
     add_engine_option,
     examples,
-    settings_of,
+    usable_settings,
 )
-from intake.errors import IntakeError
 
 if TYPE_CHECKING:
     from parsers.model import ParsedDocument
@@ -77,10 +76,8 @@ def handle(args: argparse.Namespace) -> int:
     from parsers.isolated import read_isolated
     from parsers.reader import ParseLimits
 
-    try:
-        limits = parse_limits_of(settings_of(args).limits)
-    except IntakeError:
-        limits = ParseLimits()  # no usable config: the default limits
+    settings = usable_settings(args)
+    limits = parse_limits_of(settings.limits) if settings is not None else ParseLimits()
     get_engine = lazy_ocr(args.engine)
     results: list[ReadDocument] = []
     status = EXIT_OK
