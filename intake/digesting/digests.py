@@ -75,18 +75,34 @@ class DigestMade:
 
 
 def _registry(db: Session, office: str) -> tuple[RegistryRow, ...]:
+    return registry_rows(db, [office])
+
+
+def registry_rows(
+    db: Session,
+    offices: Sequence[str],
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> tuple[RegistryRow, ...]:
+    """The registry (台账) rows of the filings `offices` hold, received in [start, end) when
+    given (the digest lists all; the console exports any period)."""
     rows = []
-    filings = db.execute(
+    query = (
         select(Filing)
         .options(*without_encrypted(Filing))
-        .where(Filing.office == office)
+        .where(Filing.office.in_(list(offices)))
         .order_by(Filing.id)
-    ).scalars()
+    )
+    if start is not None:
+        query = query.where(Filing.created_at >= start)
+    if end is not None:
+        query = query.where(Filing.created_at < end)
+    filings = db.execute(query).scalars()
     for filing in filings:
         try:
             form = current_form(db, filing)
         except DecryptionError as exc:  # that filing's problem: listed without its form's fields
-            log.warning("digest of %s: filing %s: %s", office, filing.reference, exc)
+            log.warning("registry: filing %s: %s", filing.reference, exc)
             form = None
         fields = dict(form.fields or {}) if form else {}
         last = db.execute(
@@ -114,7 +130,7 @@ def _registry(db: Session, office: str) -> tuple[RegistryRow, ...]:
                 county=fields.get("county"),
                 office=filing.office,
                 status="transferred"
-                if filing.reply_kind == "transferred" and filing.received_by != office
+                if filing.reply_kind == "transferred" and filing.received_by not in offices
                 else filing.status,
                 missing=tuple(filing.missing or ()),
                 problems=tuple(filing.problems or ()),

@@ -116,7 +116,7 @@ def review_reasons(
 
 
 def _low_fields(
-    session: Session, offices: Collection[str], threshold: float
+    session: Session, offices: Collection[str], threshold: float, filing_id: int | None = None
 ) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
     rows = session.execute(
@@ -126,6 +126,7 @@ def _low_fields(
             Filing.office.in_(list(offices)),
             Document.superseded.is_(False),
             Document.confidence.is_not(None),
+            *((Filing.id == filing_id,) if filing_id is not None else ()),
         )
         .order_by(Document.id)
     )
@@ -185,6 +186,7 @@ def open_work(
     now: datetime,
     *,
     review_confidence: float = DEFAULT_REVIEW_CONFIDENCE,
+    filing_id: int | None = None,
 ) -> list[WorkItem]:
     """The open work of `offices`, oldest first (see the module docstring).
 
@@ -195,12 +197,14 @@ def open_work(
     - ``quarantined``: a mail the pipeline could not process;
     - ``waiting_registrant``: an incomplete filing whose request for documents went out.
 
-    An item a person resolved stays out while its reasons are the same."""
+    An item a person resolved stays out while its reasons are the same. With `filing_id`, only
+    that filing's items (the filing page)."""
     offices = list(offices)
     if not offices:
         return []
     resolved = _resolved(session, offices)
-    low = _low_fields(session, offices, review_confidence)
+    low = _low_fields(session, offices, review_confidence, filing_id)
+    only = (Filing.id == filing_id,) if filing_id is not None else ()
     filings = {
         row.id: row
         for row in session.execute(
@@ -216,6 +220,7 @@ def open_work(
                 Filing.office.in_(offices),
                 Filing.status != "ignored",
                 Filing.purged_at.is_(None),
+                *only,
             )
         )
     }
@@ -235,12 +240,15 @@ def open_work(
             OutboxMail.created_at,
             OutboxMail.held_reason,
         )
-        .where(OutboxMail.state == OutboxState.HELD.value)
+        .where(
+            OutboxMail.state == OutboxState.HELD.value,
+            *((OutboxMail.filing_id == filing_id,) if filing_id is not None else ()),
+        )
         .order_by(OutboxMail.id)
     )
-    for outbox_id, filing_id, message_pk, office, created_at, held_reason in held:
-        filing = filings.get(filing_id) if filing_id is not None else None
-        if filing is None and (filing_id is not None or office not in offices):
+    for outbox_id, held_filing, message_pk, office, created_at, held_reason in held:
+        filing = filings.get(held_filing) if held_filing is not None else None
+        if filing is None and (held_filing is not None or office not in offices):
             continue
         reasons: tuple[str, ...] = tuple(r for r in (held_reason or "").split(",") if r)
         if filing is not None:
@@ -257,14 +265,14 @@ def open_work(
                 created_at,
                 now,
                 reasons,
-                filing_id=filing_id,
+                filing_id=held_filing,
                 message_pk=message_pk,
                 outbox_id=outbox_id,
                 reference=filing.reference if filing is not None else None,
                 transferred_from=filing.transferred_from if filing is not None else None,
             )
         )
-    last_reply = _last_replies(session, offices)
+    last_reply = _last_replies(session, offices, filing_id)
     for filing in filings.values():
         if filing.id in covered:
             continue
@@ -291,12 +299,14 @@ def open_work(
                 transferred_from=filing.transferred_from,
             )
         )
-    for message_pk, office, since, filing_id in session.execute(
+    for message_pk, office, since, mail_filing in session.execute(
         select(Message.id, Message.office, Message.quarantined_at, Message.filing_id).where(
-            Message.office.in_(offices), Message.state == MessageState.QUARANTINED.value
+            Message.office.in_(offices),
+            Message.state == MessageState.QUARANTINED.value,
+            *((Message.filing_id == filing_id,) if filing_id is not None else ()),
         )
     ):
-        reference = filings[filing_id].reference if filing_id in filings else None
+        reference = filings[mail_filing].reference if mail_filing in filings else None
         open_item(
             _item(
                 f"message:{message_pk}",
@@ -306,7 +316,7 @@ def open_work(
                 now,
                 (QUARANTINED_REASON,),
                 message_pk=message_pk,
-                filing_id=filing_id if filing_id in filings else None,
+                filing_id=mail_filing if mail_filing in filings else None,
                 reference=reference,
             )
         )
@@ -314,14 +324,20 @@ def open_work(
     return items
 
 
-def _last_replies(session: Session, offices: Collection[str]) -> dict[int, datetime]:
+def _last_replies(
+    session: Session, offices: Collection[str], filing_id: int | None = None
+) -> dict[int, datetime]:
     """When each filing's newest request for documents went out (or was queued), for filings
     whose newest reply is such a request."""
     found: dict[int, datetime] = {}
     rows = session.execute(
         select(OutboxMail.filing_id, OutboxMail.kind, OutboxMail.state, OutboxMail.created_at)
         .join(Filing, OutboxMail.filing_id == Filing.id)
-        .where(Filing.office.in_(list(offices)), OutboxMail.kind != "digest")
+        .where(
+            Filing.office.in_(list(offices)),
+            OutboxMail.kind != "digest",
+            *((Filing.id == filing_id,) if filing_id is not None else ()),
+        )
         .order_by(OutboxMail.id)
     )
     for filing_id, kind, state, created_at in rows:
