@@ -32,6 +32,7 @@ from notifications.wording import (
     ATTENTION_WORDS,
     clean_text,
     county_name,
+    mask_id,
     missing_phrase,
     office_name,
     problem_phrase,
@@ -122,16 +123,6 @@ class DigestFiles:
     text: str
     xlsx: bytes
     xlsx_name: str
-
-
-def mask_id(value: str | None) -> str:
-    """First 6 and last 4 characters shown, the rest ``*``; shorter values fully masked."""
-    text = "".join((value or "").split())
-    if not text:
-        return ""
-    if len(text) <= 10:
-        return "*" * len(text)
-    return text[:6] + "*" * (len(text) - 10) + text[-4:]
 
 
 def shanghai(moment: datetime) -> datetime:

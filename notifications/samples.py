@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from notifications.digest import ActivityRow, AttentionRow, DigestInput, RegistryRow
-from notifications.model import AccountLine, ReplyContext
+from notifications.model import AccountLine, Reading, ReplyContext
 from vocabulary.offices import Office
 
 CITY_OFFICE = Office(
@@ -128,6 +128,36 @@ def sample_contexts() -> list[ReplyContext]:
             received_on="2020年5月12日",
             reply_by="2020年5月22日",
             late=True,
+            readings=(
+                Reading("mismatch:id_number", "备案表", "130503198512120021"),
+                Reading(
+                    "mismatch:id_number", "身份证复印件（负责人身份证.jpg）", "130503198512210021"
+                ),
+            ),
+        ),
+        ReplyContext(
+            kind="request_missing",
+            reference="XT130582-20200515-0011",
+            office=SHAHE_OFFICE,
+            holder=None,
+            subject_type="individual",
+            registrant="张建国",
+            accounts=(AccountLine("快手号", "沙河老张说事", "KS_laozhang"),),
+            missing=(),
+            problems=("mismatch:id_number", "mismatch:subject_name"),
+            unreadable=(),
+            question=False,
+            received_on="2020年5月15日",
+            reply_by="2020年5月30日",
+            late=False,
+            readings=(
+                Reading("mismatch:id_number", "备案表", "130582198807150035"),
+                Reading(
+                    "mismatch:id_number", "身份证复印件（身份证正面.jpg）", "130582198807150053"
+                ),
+                Reading("mismatch:subject_name", "备案表", "张建国"),
+                Reading("mismatch:subject_name", "身份证复印件（身份证正面.jpg）", "张建华"),
+            ),
         ),
         ReplyContext(
             kind="request_missing",
