@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from intake.deciding.filing import current_form
@@ -48,17 +48,20 @@ from notifications.digest import (
     build_digest,
 )
 from notifications.replies import AccountLine
-from notifications.wording import LIMIT_WORDS, clean_text, problem_phrase
+from notifications.wording import (
+    LIMIT_WORDS,
+    OUTBOX_STATE_WORDS,
+    clean_text,
+    ignored_words,
+    office_name,
+    poll_failure_words,
+    problem_phrase,
+    reply_state_words,
+    unreadable_phrase,
+)
 from vocabulary.offices import CITY_OFFICE, Office
 
 log = logging.getLogger(__name__)
-OUTBOX_WORDS = {
-    "sent": "已回复 {kind}",
-    "queued": "待发送 {kind}",
-    "sending": "发送中 {kind}",
-    "failed": "发送失败 {kind}",
-    "suppressed": "未发送（限额或退信）{kind}",
-}
 ATTENTION_PROBLEMS = ("uncertain:county", "mismatch:", "out_of_scope")
 
 
@@ -74,11 +77,13 @@ class DigestMade:
 
 
 def _registry(db: Session, office: str) -> tuple[RegistryRow, ...]:
+    """The office's filings: those it holds (moved in from elsewhere marked 转自) and those it
+    received and moved on (marked 转至), each with its own status."""
     rows = []
     filings = db.execute(
         select(Filing)
         .options(*without_encrypted(Filing))
-        .where(Filing.office == office)
+        .where(or_(Filing.office == office, Filing.received_by == office))
         .order_by(Filing.id)
     ).scalars()
     for filing in filings:
@@ -94,6 +99,8 @@ def _registry(db: Session, office: str) -> tuple[RegistryRow, ...]:
             .order_by(OutboxMail.id.desc())
             .limit(1)
         ).first()
+        moved_in = filing.office == office and filing.received_by != office
+        moved_out = filing.office != office
         rows.append(
             RegistryRow(
                 reference=filing.reference or "",
@@ -112,33 +119,47 @@ def _registry(db: Session, office: str) -> tuple[RegistryRow, ...]:
                 ),
                 county=fields.get("county"),
                 office=filing.office,
-                status="transferred"
-                if filing.reply_kind == "transferred" and filing.received_by != office
-                else filing.status,
+                status=filing.status,
                 missing=tuple(filing.missing or ()),
                 problems=tuple(filing.problems or ()),
-                last_reply=f"{last[0]} ({last[1]})" if last else None,
+                last_reply=reply_state_words(last[0], last[1]) if last else None,
                 late="late" in (filing.problems or ()),
+                phone=fields.get("phone"),
+                manager=fields.get("manager_name"),
+                filing_type=filing.filing_type,
+                transferred_from=filing.received_by if moved_in else None,
+                transferred_to=filing.office if moved_out else None,
+                county_uncertain="uncertain:county" in (filing.problems or ()),
             )
         )
     return tuple(rows)
 
 
 def _activity(db: Session, office: str, start: datetime, end: datetime) -> tuple[ActivityRow, ...]:
+    """The window's mail and replies of the office, and mail other offices received for
+    filings this office now holds (shown with where it came from)."""
     rows: list[ActivityRow] = []
-    for message, reference in db.execute(
-        select(Message, Filing.reference)
+    for message, reference, holder in db.execute(
+        select(Message, Filing.reference, Filing.office)
         .options(*without_encrypted(Message))
         .outerjoin(Filing, Message.filing_id == Filing.id)
-        .where(Message.office == office, Message.stored_at >= start, Message.stored_at < end)
+        .where(
+            or_(Message.office == office, Filing.office == office),
+            Message.stored_at >= start,
+            Message.stored_at < end,
+        )
         .order_by(Message.id)
     ):
         if message.nature == "ignored":
-            what = f"忽略（{message.ignored_reason or '非备案邮件'}）"
+            what = ignored_words(message.ignored_reason)
         elif message.state == MessageState.QUARANTINED.value:
             what = "无法处理，已隔离"
         else:
             what = "收到材料" if message.nature == "filing" else "收到咨询"
+        if message.office != office:
+            what = f"{what}（转自{office_name(message.office)}）"
+        elif holder and holder != office:
+            what = f"{what}，已转至{office_name(holder)}"
         rows.append(ActivityRow(message.stored_at, reference, what, message.from_addr or "-"))
     for mail, reference in db.execute(
         select(OutboxMail, Filing.reference)
@@ -155,16 +176,77 @@ def _activity(db: Session, office: str, start: datetime, end: datetime) -> tuple
             ActivityRow(
                 mail.sent_at or mail.created_at,
                 reference,
-                OUTBOX_WORDS.get(mail.state, "回复 {kind}").format(kind=mail.kind),
+                reply_state_words(mail.kind, mail.state),
                 mail.recipient,
             )
         )
     return tuple(sorted(rows, key=lambda r: r.at))
 
 
-def attention_rows(db: Session, office: str) -> tuple[AttentionRow, ...]:
+def console_link(
+    console_url: str | None, *, filing_id: int | None = None, message_pk: int | None = None
+) -> str | None:
+    """The staff console's page of a filing (or of a mail without one); None without a
+    console address (`[web] public_url`)."""
+    if not console_url:
+        return None
+    base = console_url.rstrip("/")
+    if filing_id is not None:
+        return f"{base}/filings/{filing_id}"
+    if message_pk is not None:
+        return f"{base}/messages/{message_pk}"
+    return f"{base}/queue"
+
+
+def send_failure_words(state: str, error: str | None) -> str:
+    """Why a reply did not go out, in words for office staff (no server codes)."""
+    text = (error or "").lower()
+    if state == OutboxState.SUPPRESSED.value:
+        return "地址曾退信或已达每日回复上限，未发送"
+    if any(code in text for code in ("550", "551", "553", "554", "user unknown", "not exist")):
+        return "对方邮箱拒收或地址不存在"
+    if any(code in text for code in ("552", "mailbox full", "quota")):
+        return "对方邮箱已满"
+    return "多次尝试发送均未成功"
+
+
+def unreadable_detail(db: Session, filing: Filing) -> str:
+    """Each unreadable attachment of the filing's mail with why, and each large-attachment
+    link (its address, so staff can fetch the file themselves)."""
+    parts: list[str] = []
+    names = db.execute(
+        select(Attachment.name, Attachment.problem)
+        .join(Message, Attachment.message_pk == Message.id)
+        .where(Message.filing_id == filing.id, Attachment.problem.is_not(None))
+        .order_by(Attachment.id)
+    ).all()
+    docs = db.execute(
+        select(Document.part, Document.unreadable)
+        .where(Document.filing_id == filing.id, Document.unreadable.is_not(None))
+        .order_by(Document.id)
+    ).all()
+    for name, reason in [*names, *docs]:
+        if reason in ("inline", "decoration", "signature"):
+            continue
+        why = unreadable_phrase(reason or "").split("，")[0]
+        parts.append(f"{clean_text(name, 60) or '（未命名附件）'}：{why}")
+    links = db.execute(
+        select(Message).where(Message.filing_id == filing.id).order_by(Message.id)
+    ).scalars()
+    for message in links:
+        for link in message.large_links or []:
+            label = clean_text(link.get("file_name") or "", 60) or "超大附件"
+            url = clean_text(link.get("url") or "", 300)
+            parts.append(f"超大附件 {label}：下载链接 {url}" if url else f"超大附件 {label}")
+    return "；".join(dict.fromkeys(parts)) or "附件无法读取"
+
+
+def attention_rows(
+    db: Session, office: str, console_url: str | None = None
+) -> tuple[AttentionRow, ...]:
     """What waits for a person at this office: quarantined mail, uncertain counties, failed or
-    held sending, replies waiting for tomorrow, a mailbox that cannot be read."""
+    held sending, replies waiting for tomorrow. A mailbox that cannot be read is the admin's
+    (`intake status`, the log), not a clerk's."""
     rows: list[AttentionRow] = []
     for message in db.execute(
         select(Message)
@@ -175,12 +257,15 @@ def attention_rows(db: Session, office: str) -> tuple[AttentionRow, ...]:
             AttentionRow(
                 "quarantined",
                 None,
-                f"邮件 #{message.id}（{message.from_addr or '-'}）：{message.last_error or ''}",
+                f"邮件 #{message.id}（{message.from_addr or '-'}）多次处理失败，已隔离，请人工查看",
+                since=message.quarantined_at or message.stored_at,
+                link=console_link(console_url, message_pk=message.id),
             )
         )
     for filing in db.execute(
         select(Filing).options(*without_encrypted(Filing)).where(Filing.office == office)
     ).scalars():
+        link = console_link(console_url, filing_id=filing.id)
         for problem in filing.problems or []:
             if problem.startswith(ATTENTION_PROBLEMS):
                 kind = (
@@ -188,9 +273,18 @@ def attention_rows(db: Session, office: str) -> tuple[AttentionRow, ...]:
                     if problem.startswith("mismatch:")
                     else problem.split(":")[0].replace("uncertain", "uncertain_county")
                 )
-                rows.append(AttentionRow(kind, filing.reference, problem_phrase(problem)))
+                phrase = problem_phrase(problem, filing.subject_type)
+                rows.append(AttentionRow(kind, filing.reference, phrase, filing.updated_at, link))
         if filing.status == "unreadable":
-            rows.append(AttentionRow("unreadable", filing.reference, "附件无法读取"))
+            rows.append(
+                AttentionRow(
+                    "unreadable",
+                    filing.reference,
+                    unreadable_detail(db, filing),
+                    filing.updated_at,
+                    link,
+                )
+            )
     for mail, reference in db.execute(
         select(OutboxMail, Filing.reference)
         .outerjoin(Filing, OutboxMail.filing_id == Filing.id)
@@ -203,7 +297,10 @@ def attention_rows(db: Session, office: str) -> tuple[AttentionRow, ...]:
             AttentionRow(
                 "failed_send",
                 reference,
-                f"{mail.recipient}: {mail.state} — {mail.last_error or ''}",
+                f"回复{mail.recipient}{OUTBOX_STATE_WORDS.get(mail.state, '')}："
+                + send_failure_words(mail.state, mail.last_error),
+                mail.created_at,
+                console_link(console_url, filing_id=mail.filing_id) if mail.filing_id else None,
             )
         )
     waiting = db.execute(
@@ -225,14 +322,21 @@ def attention_rows(db: Session, office: str) -> tuple[AttentionRow, ...]:
         )
     state = db.execute(select(SendState).where(SendState.office == office)).scalar_one_or_none()
     if state is not None and (state.login_broken or state.hold_until):
-        rows.append(AttentionRow("failed_send", None, state.reason or "发信暂停"))
-    rows.extend(_poll_failures(db, office))
+        rows.append(
+            AttentionRow(
+                "failed_send",
+                None,
+                "发信邮箱暂时无法发信，回复暂缓发出，已通知管理员"
+                if state.login_broken
+                else "发信暂停，回复稍后自动发出",
+            )
+        )
     return tuple(rows)
 
 
-def _poll_failures(db: Session, office: str) -> list[AttentionRow]:
-    """The mailbox's last poll when it failed (wrong code, unreachable, disk full …): until a
-    poll succeeds again no new mail of this office is read, so a person must look."""
+def poll_failure(db: Session, office: str) -> str | None:
+    """The mailbox's last poll when it failed, in plain Chinese for the admin (wrong code,
+    unreachable, disk full …): until a poll succeeds again no new mail of this office is read."""
     poll = db.execute(
         select(PollState).where(
             PollState.office == office,
@@ -241,14 +345,13 @@ def _poll_failures(db: Session, office: str) -> list[AttentionRow]:
         )
     ).scalar_one_or_none()
     if poll is None:
-        return []
+        return None
     when = poll.last_finished_at.astimezone(SHANGHAI) if poll.last_finished_at else None
-    detail = (
+    return (
         f"收信失败（连续 {poll.consecutive_failures or 1} 次"
         + (f"，最近一次 {when:%Y-%m-%d %H:%M}" if when else "")
-        + f"）：{poll.last_error or ''}"
+        + f"）：{poll_failure_words(poll.last_error)}"
     )
-    return [AttentionRow("收信失败", None, detail)]
 
 
 def _limit_hits(
@@ -291,13 +394,20 @@ def _limit_hits(
 def _rollup(
     db: Session, settings: Settings, start: datetime, end: datetime
 ) -> tuple[tuple[Office, dict[str, int]], ...]:
+    """Per office, the figures its own digest shows: mail received in the window (set-aside
+    mail not counted), statuses of the filings it holds, filings moved in and out, waiting
+    items."""
     out = []
     for office in settings.offices:
         received = db.execute(
             select(func.count())
             .select_from(Message)
             .where(
-                Message.office == office.code, Message.stored_at >= start, Message.stored_at < end
+                Message.office == office.code,
+                Message.stored_at >= start,
+                Message.stored_at < end,
+                or_(Message.nature.is_(None), Message.nature != "ignored"),
+                Message.duplicate_of.is_(None),
             )
         ).scalar_one()
         statuses = dict(
@@ -307,10 +417,15 @@ def _rollup(
                 .group_by(Filing.status)
             ).all()
         )
-        transferred = db.execute(
+        moved_out = db.execute(
             select(func.count())
             .select_from(Filing)
             .where(Filing.received_by == office.code, Filing.office != office.code)
+        ).scalar_one()
+        moved_in = db.execute(
+            select(func.count())
+            .select_from(Filing)
+            .where(Filing.office == office.code, Filing.received_by != office.code)
         ).scalar_one()
         out.append(
             (
@@ -320,8 +435,10 @@ def _rollup(
                     "complete": int(statuses.get("complete", 0)),
                     "incomplete": int(statuses.get("incomplete", 0))
                     + int(statuses.get("unreadable", 0)),
-                    "transferred": int(transferred),
-                    "attention": len(attention_rows(db, office.code)),
+                    "transferred_in": int(moved_in),
+                    "transferred_out": int(moved_out),
+                    "attention": len(attention_rows(db, office.code))
+                    + len(_limit_hits(db, office.code, start, end)),
                 },
             )
         )
@@ -340,21 +457,26 @@ def make_digest(
 ) -> DigestMade | None:
     """Write one office's digest for `day` and queue it; None when it was made already (by this
     process or another one racing it)."""
-    start, end = activity_window(day, settings.schedule.digest_at)
+    console = settings.web.public_url
     try:
         with store.session() as db:
+            start, end = digest_window(db, office.code, day, settings.schedule.digest_at, now)
             if not _claim(db, office.code, day, now, force):
                 return None
+            failed_poll = poll_failure(db, office.code)
+            if failed_poll:
+                log.warning("mailbox of %s: %s", office.code, failed_poll)
             data = DigestInput(
                 office=office,
                 day=day,
                 registry=_registry(db, office.code),
                 activity=_activity(db, office.code, start, end),
-                attention=attention_rows(db, office.code)
+                attention=attention_rows(db, office.code, console)
                 + _limit_hits(db, office.code, start, end),
                 rollup=_rollup(db, settings, start, end) if office.code == CITY_OFFICE else (),
                 mask_ids_in_xlsx=settings.sending.mask_ids_in_xlsx,
                 activity_since=start,
+                made_at=now,
             )
             built = build_digest(data)
             html_path, xlsx_path = _write_files(files, office.code, day, built.html, built.xlsx)
@@ -378,6 +500,27 @@ def activity_window(day: date, digest_at: time) -> tuple[datetime, datetime]:
     digests are actually made."""
     end = datetime.combine(day, digest_at, SHANGHAI)
     return end - timedelta(days=1), end
+
+
+def digest_window(
+    db: Session, office: str, day: date, digest_at: time, now: datetime
+) -> tuple[datetime, datetime]:
+    """The stretch of time `day`'s digest lists: from when the office's previous digest was
+    made (else the previous day's digest time) to now for today's digest (else `day`'s digest
+    time). A digest made late, or by hand before `digest_at`, thus leaves no mail out: what
+    came after it is in the next one."""
+    start, end = activity_window(day, digest_at)
+    previous = db.execute(
+        select(Digest.made_at)
+        .where(Digest.office == office, Digest.day < day.isoformat())
+        .order_by(Digest.day.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if previous is not None and start - timedelta(days=1) < previous < end:
+        start = previous
+    if now.astimezone(SHANGHAI).date() == day:
+        end = now
+    return start, end
 
 
 def _made(store: Store, office: str, day: date) -> bool:

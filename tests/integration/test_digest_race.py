@@ -127,4 +127,4 @@ def test_mail_after_digest_time_is_in_the_next_days_digest(
     second_html = second.html_path.read_text(encoding="utf-8")
     assert "sender1@qq.com" in first_html and "sender2@qq.com" not in first_html
     assert "sender2@qq.com" in second_html and "sender1@qq.com" not in second_html
-    assert "昨 17:50" in second_html and "自昨 17:30起" in second_html
+    assert "昨 17:50" in second_html and "自昨 17:45起" in second_html
