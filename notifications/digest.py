@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -429,7 +430,7 @@ REGISTRY_COLUMNS: tuple[tuple[str, int], ...] = (
 
 PRINT_COLUMNS: tuple[tuple[str, int], ...] = (
     ("序号", 5),
-    ("备案编号\n收到日期", 21),
+    ("备案编号\n收到日期", 24),
     ("主体（类型）\n新增/变更", 22),
     ("证件号码", 20),
     ("运维负责人\n联系电话", 15),
@@ -548,7 +549,9 @@ def _print_values(index: int, row: RegistryRow, mask: bool) -> list[str | int]:
     accounts = "\n".join(
         f"{clean_text(a.platform, 20)}：{clean_text(a.account_name, 40)}" for a in row.accounts
     )
-    issues = [short_phrase(c, row.subject_type) for c in (*row.missing, *row.problems)]
+    issues = [
+        short_phrase(c, row.subject_type) for c in (*row.missing, *row.problems) if c != "late"
+    ]
     status = status_word(row.status) + (f"\n{transfer_words(row)}" if transfer_words(row) else "")
     return [
         index,
@@ -564,15 +567,35 @@ def _print_values(index: int, row: RegistryRow, mask: bool) -> list[str | int]:
     ]
 
 
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def row_height(values: Sequence[Any], widths: Sequence[int]) -> float:
+    """Points a wrapped row needs (spreadsheets do not grow rows written by a program): the
+    tallest cell's lines, a line being 15 pt, each line as wide as its column."""
+    lines = 1
+    for value, width in zip(values, widths, strict=False):
+        text = str(value) if value is not None else ""
+        needed = sum(
+            max(1, -(-_display_width(part) // max(width - 1, 1))) for part in text.split("\n")
+        )
+        lines = max(lines, needed)
+    return 15.0 * lines + 3
+
+
 def _print_sheet(workbook: Workbook, data: DigestInput, rows: Sequence[RegistryRow]) -> None:
     sheet = _sheet(workbook, "台账（打印）", PRINT_COLUMNS)
     sheet.row_dimensions[1].height = 30
+    widths = [width for _, width in PRINT_COLUMNS]
     for index, row in enumerate(rows, start=1):
-        for column, value in enumerate(_print_values(index, row, True), start=1):
+        values = _print_values(index, row, True)
+        for column, value in enumerate(values, start=1):
             put(sheet, index + 1, column, value)
             cell = sheet.cell(row=index + 1, column=column)
             cell.alignment = _WRAP
             cell.border = _BOX
+        sheet.row_dimensions[index + 1].height = row_height(values, widths)
     for column in range(1, len(PRINT_COLUMNS) + 1):
         sheet.cell(row=1, column=column).border = _BOX
     _finish(sheet, len(PRINT_COLUMNS))

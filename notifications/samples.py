@@ -359,7 +359,7 @@ def sample_digest_input(*, city: bool = True) -> DigestInput:
         AttentionRow(
             "failed_send",
             registry[1].reference,
-            "news@niucheng.cn：对方邮箱拒收（554 DT:SPM 被判为垃圾邮件）",
+            "回复news@niucheng.cn发送失败：对方邮箱拒收",
             since=datetime(2020, 5, 12, 9, 6, tzinfo=shanghai),
         ),
     )
