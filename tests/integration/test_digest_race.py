@@ -3,7 +3,8 @@
 A digest is claimed (its office-and-day row) before anything is written: a second maker that
 finds the row taken by an open transaction waits for it and then stands down, writing no file
 and queuing no mail, so the files kept are those of the digest that was mailed. Every mail
-falls in exactly one digest's activity list: from the previous day's `digest_at` to this day's.
+falls in exactly one digest's activity list: from when the previous digest was made to when
+this one is (the previous day's `digest_at` when there was none).
 """
 
 from __future__ import annotations
