@@ -54,7 +54,7 @@ _UNREADABLE_PHRASES: dict[str, str] = {
     "damaged": "文件已损坏，无法打开，请重新生成后发送",
     "empty": "文件内容为空",
     "too_large": "文件过大，请压缩或分开发送",
-    "link_only": "超大附件只是一个下载链接，本办无法打开，请将文件本身作为附件发送",
+    "link_only": "只是一个下载链接，本办无法打开，请将文件本身作为附件发送",
     "unsupported": "文件格式无法识别，请使用 Word、Excel、PDF 或 JPG/PNG 图片",
     "rar_unsupported": "RAR 压缩包无法解压，请改用 ZIP 格式或直接发送文件",
     "timeout": "文件处理超时，请发送更清晰、更小的扫描件或照片",

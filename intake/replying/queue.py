@@ -143,7 +143,8 @@ def _unreadable(db: Session, filing: Filing, message: Message) -> tuple[tuple[st
     )
     items += [(part, reason) for part, reason in docs if reason]
     for link in message.large_links or []:
-        items.append((link.get("file_name") or "超大附件", LINK_REASON))
+        name = link.get("file_name")
+        items.append((f"超大附件 {name}" if name else "超大附件", LINK_REASON))
     return tuple(dict.fromkeys(items))
 
 
