@@ -10,7 +10,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, or_, select
@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from intake.deciding.filing import current_form
 from intake.errors import TransientError
 from intake.privacy.crypto import DecryptionError
+from intake.replying.review import NOT_SENT_ON_PURPOSE
 from intake.runtime.clock import SHANGHAI
 from intake.sending.outbox import OFFICE_CAP_NOTE, enqueue
 from intake.settings import OfficeSettings, Settings
+from intake.staff.queue import WorkKind, open_work
 from intake.store.database import Store, StoreConflict
 from intake.store.files import FileStore
 from intake.store.tables import (
@@ -59,10 +61,10 @@ from notifications.wording import (
     reply_state_words,
     unreadable_phrase,
 )
+from routing.review import DEFAULT_REVIEW_CONFIDENCE
 from vocabulary.offices import CITY_OFFICE, Office
 
 log = logging.getLogger(__name__)
-ATTENTION_PROBLEMS = ("uncertain:county", "mismatch:", "out_of_scope")
 
 
 @dataclass(frozen=True)
@@ -77,20 +79,36 @@ class DigestMade:
 
 
 def _registry(db: Session, office: str) -> tuple[RegistryRow, ...]:
-    """The office's filings: those it holds (moved in from elsewhere marked 转自) and those it
-    received and moved on (marked 转至), each with its own status."""
+    return registry_rows(db, [office])
+
+
+def registry_rows(
+    db: Session,
+    offices: Sequence[str],
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> tuple[RegistryRow, ...]:
+    """The registry (台账) rows of `offices`, received in [start, end) when given (the digest
+    lists all; the console exports any period): the filings they hold (moved in from another
+    office marked 转自) and those they received and moved on (marked 转至), each with its own
+    status."""
     rows = []
-    filings = db.execute(
+    wanted = list(offices)
+    query = (
         select(Filing)
         .options(*without_encrypted(Filing))
-        .where(or_(Filing.office == office, Filing.received_by == office))
+        .where(or_(Filing.office.in_(wanted), Filing.received_by.in_(wanted)))
         .order_by(Filing.id)
-    ).scalars()
-    for filing in filings:
+    )
+    if start is not None:
+        query = query.where(Filing.created_at >= start)
+    if end is not None:
+        query = query.where(Filing.created_at < end)
+    for filing in db.execute(query).scalars():
         try:
             form = current_form(db, filing)
         except DecryptionError as exc:  # that filing's problem: listed without its form's fields
-            log.warning("digest of %s: filing %s: %s", office, filing.reference, exc)
+            log.warning("registry: filing %s: %s", filing.reference, exc)
             form = None
         fields = dict(form.fields or {}) if form else {}
         last = db.execute(
@@ -99,8 +117,8 @@ def _registry(db: Session, office: str) -> tuple[RegistryRow, ...]:
             .order_by(OutboxMail.id.desc())
             .limit(1)
         ).first()
-        moved_in = filing.office == office and filing.received_by != office
-        moved_out = filing.office != office
+        moved_in = filing.office in wanted and filing.received_by not in wanted
+        moved_out = filing.office not in wanted
         rows.append(
             RegistryRow(
                 reference=filing.reference or "",
@@ -242,48 +260,69 @@ def unreadable_detail(db: Session, filing: Filing) -> str:
 
 
 def attention_rows(
-    db: Session, office: str, console_url: str | None = None
+    db: Session,
+    office: str,
+    now: datetime | None = None,
+    review_confidence: float = DEFAULT_REVIEW_CONFIDENCE,
+    console_url: str | None = None,
 ) -> tuple[AttentionRow, ...]:
-    """What waits for a person at this office: quarantined mail, uncertain counties, failed or
-    held sending, replies waiting for tomorrow. A mailbox that cannot be read is the admin's
-    (`intake status`, the log), not a clerk's."""
+    """What waits for a person at this office: the staff queue's items (`intake.staff.queue`:
+    quarantined mail, filings to review, held replies; the registrant's turn left out), each
+    with when it began waiting and its console page; failed or held sending; replies waiting
+    for tomorrow. A mailbox that cannot be read is the admin's (`intake status`, the log)."""
     rows: list[AttentionRow] = []
-    for message in db.execute(
-        select(Message)
-        .options(*without_encrypted(Message))
-        .where(Message.office == office, Message.state == MessageState.QUARANTINED.value)
-    ).scalars():
-        rows.append(
-            AttentionRow(
-                "quarantined",
-                None,
-                f"邮件 #{message.id}（{message.from_addr or '-'}）多次处理失败，已隔离，请人工查看",
-                since=message.quarantined_at or message.stored_at,
-                link=console_link(console_url, message_pk=message.id),
-            )
+    items = [
+        item
+        for item in open_work(
+            db, [office], now or datetime.now(UTC), review_confidence=review_confidence
         )
-    for filing in db.execute(
-        select(Filing).options(*without_encrypted(Filing)).where(Filing.office == office)
-    ).scalars():
-        link = console_link(console_url, filing_id=filing.id)
-        for problem in filing.problems or []:
-            if problem.startswith(ATTENTION_PROBLEMS):
-                kind = (
-                    "mismatch"
-                    if problem.startswith("mismatch:")
-                    else problem.split(":")[0].replace("uncertain", "uncertain_county")
-                )
-                phrase = problem_phrase(problem, filing.subject_type)
-                rows.append(AttentionRow(kind, filing.reference, phrase, filing.updated_at, link))
-        if filing.status == "unreadable":
+        if item.kind is not WorkKind.WAITING_REGISTRANT
+    ]
+    quarantined = {i.message_pk for i in items if i.kind is WorkKind.QUARANTINED}
+    mails = {
+        m.id: m
+        for m in db.execute(
+            select(Message).options(*without_encrypted(Message)).where(Message.id.in_(quarantined))
+        ).scalars()
+    }
+    filings = {
+        f.id: f
+        for f in db.execute(
+            select(Filing)
+            .options(*without_encrypted(Filing))
+            .where(Filing.id.in_({i.filing_id for i in items if i.filing_id is not None}))
+        ).scalars()
+    }
+    for item in items:
+        link = console_link(console_url, filing_id=item.filing_id, message_pk=item.message_pk)
+        if item.kind is WorkKind.QUARANTINED:
+            message = mails.get(item.message_pk or 0)
+            sender = (message.from_addr if message else None) or "-"
             rows.append(
                 AttentionRow(
-                    "unreadable",
-                    filing.reference,
-                    unreadable_detail(db, filing),
-                    filing.updated_at,
+                    "quarantined",
+                    item.reference,
+                    f"邮件 #{item.message_pk}（{sender}）多次处理失败，已隔离，请人工查看",
+                    item.since,
                     link,
                 )
+            )
+            continue
+        if item.kind is WorkKind.HELD_REPLY:
+            rows.append(
+                AttentionRow(
+                    HELD_WORDS, item.reference, "；".join(item.reason_words), item.since, link
+                )
+            )
+            continue
+        filed = filings.get(item.filing_id or 0)
+        for reason, words in zip(item.reasons, item.reason_words, strict=True):
+            if reason == "unreadable" and filed is not None:
+                words = unreadable_detail(db, filed)
+            elif filed is not None and reason.startswith("mismatch:"):
+                words = problem_phrase(reason, filed.subject_type)
+            rows.append(
+                AttentionRow(_attention_kind(reason), item.reference, words, item.since, link)
             )
     for mail, reference in db.execute(
         select(OutboxMail, Filing.reference)
@@ -293,6 +332,8 @@ def attention_rows(
             OutboxMail.state.in_([OutboxState.FAILED.value, OutboxState.SUPPRESSED.value]),
         )
     ):
+        if (mail.last_error or "").startswith(NOT_SENT_ON_PURPOSE):
+            continue
         rows.append(
             AttentionRow(
                 "failed_send",
@@ -332,6 +373,27 @@ def attention_rows(
             )
         )
     return tuple(rows)
+
+
+HELD_WORDS = "回复待审核"
+
+
+def _attention_kind(reason: str) -> str:
+    """The digest's category of one review reason (a Chinese word where the digest's wording
+    table has none)."""
+    if reason.startswith("mismatch:"):
+        return "mismatch"
+    if reason == "uncertain:county":
+        return "uncertain_county"
+    if reason.startswith("low_confidence:"):
+        return "识别置信度低"
+    if reason == "transferred":
+        return "转交待处理"
+    if reason == "out_of_scope":
+        return "out_of_scope"
+    if reason == "unreadable":
+        return "unreadable"
+    return "待人工核对"
 
 
 def poll_failure(db: Session, office: str) -> str | None:
@@ -437,7 +499,9 @@ def _rollup(
                     + int(statuses.get("unreadable", 0)),
                     "transferred_in": int(moved_in),
                     "transferred_out": int(moved_out),
-                    "attention": len(attention_rows(db, office.code))
+                    "attention": len(
+                        attention_rows(db, office.code, end, settings.sending.review_confidence)
+                    )
                     + len(_limit_hits(db, office.code, start, end)),
                 },
             )
@@ -471,7 +535,9 @@ def make_digest(
                 day=day,
                 registry=_registry(db, office.code),
                 activity=_activity(db, office.code, start, end),
-                attention=attention_rows(db, office.code, console)
+                attention=attention_rows(
+                    db, office.code, now, settings.sending.review_confidence, console
+                )
                 + _limit_hits(db, office.code, start, end),
                 rollup=_rollup(db, settings, start, end) if office.code == CITY_OFFICE else (),
                 mask_ids_in_xlsx=settings.sending.mask_ids_in_xlsx,
