@@ -297,3 +297,53 @@ def test_mail_after_a_digest_made_by_hand_is_in_the_next_digest(
     two = second.html_path.read_text(encoding="utf-8")
     assert "early@qq.com" in one and "late@qq.com" not in one
     assert "late@qq.com" in two and "early@qq.com" not in two
+
+
+def test_a_mismatch_reply_gets_what_the_form_and_each_document_show(sqlite_store: Store) -> None:
+    from intake.replying.queue import mismatch_readings
+
+    with sqlite_store.session() as db:
+        filed = filing(
+            "XT130582-20260512-0009",
+            SHAHE,
+            SHAHE,
+            sender="zhang@qq.com",
+            status="incomplete",
+            subject_type="individual",
+            problems=["mismatch:id_number"],
+        )
+        db.add(filed)
+        db.flush()
+        mail = message(SHAHE, MORNING, "zhang@qq.com", nature="filing", filing_id=filed.id)
+        db.add(mail)
+        db.flush()
+        form(db, filed, mail, {"subject_name": "张建国", "id_number": "130582198807150035"})
+        card = Attachment(
+            message_pk=mail.id,
+            ordinal=1,
+            name="身份证正面.jpg",
+            declared_type="image/jpeg",
+            sniffed_type="jpeg",
+            size=10,
+            sha256="d" * 64,
+            origin="attachment",
+        )
+        db.add(card)
+        db.flush()
+        db.add(
+            Document(
+                attachment_pk=card.id,
+                filing_id=filed.id,
+                part="身份证正面.jpg",
+                kind="id_card_front",
+                fields={"id_number": "130582198807150053", "name": "张建国"},
+            )
+        )
+        db.flush()
+        from intake.deciding.filing import current_form
+
+        readings = mismatch_readings(db, filed, current_form(db, filed))
+    assert [(r.source, r.value) for r in readings] == [
+        ("备案表", "130582198807150035"),
+        ("身份证复印件（身份证正面.jpg）", "130582198807150053"),
+    ]
