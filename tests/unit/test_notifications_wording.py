@@ -148,3 +148,9 @@ def test_a_failed_poll_is_plain_chinese_for_the_admin() -> None:
     assert words == "连不上邮件服务器：请检查服务器地址和网络连接"
     assert "登录失败" in poll_failure_words("LOGIN failed: authentication failed")
     assert not re.search(r"[A-Za-z]", poll_failure_words("something odd"))
+
+
+def test_canned_texts_speak_as_the_office_too() -> None:
+    from notifications.canned import CANNED_TEXTS
+
+    assert all("我们" not in c.text and "不必再做" not in c.text for c in CANNED_TEXTS)
