@@ -1,10 +1,12 @@
 """Render every sample reply and a sample digest to HTML and take screenshots of them.
 
 Usage: ``.venv/bin/python bench/render_screenshots.py [OUTPUT_FOLDER]`` (default
-``demo-out/screenshots``). For each reply kind in `sample_contexts()` and for the city and a
-county digest it writes ``<name>.html`` and ``<name>.txt``, then PNG screenshots at phone width
-(390 px) and desktop width (1280 px) with headless Chromium (``apt-get install -y
-chromium``). Each screenshot uses a fresh, throw-away Chromium profile and no network.
+``docs/screenshots``, where the outputs are committed for review). For each sample reply in
+`sample_contexts()` (every kind and branch) and for the city and a county digest it writes
+``<name>.html`` and ``<name>.txt``, then PNG screenshots at phone width (390 px) and desktop
+width (1280 px) with headless Chromium (``scripts/apt-install chromium``), and a PDF of each
+digest's printed 台账 (the 台账（打印） sheet) with ``libreoffice --headless --convert-to pdf``.
+Each screenshot uses a fresh, throw-away Chromium profile and no network.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from openpyxl import load_workbook
+
 from notifications.digest import build_digest
 from notifications.replies import ReplyRenderer, sample_contexts
 from notifications.samples import sample_digest_input
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
-SIZES: tuple[tuple[str, int, int], ...] = (("phone", 390, 1800), ("desktop", 1280, 1400))
+SIZES: tuple[tuple[str, int, int], ...] = (("phone", 390, 2600), ("desktop", 1280, 1800))
+PRINT_SHEET = "台账（打印）"
 
 
 def find_chromium() -> str | None:
@@ -52,9 +57,49 @@ def render_pages(folder: Path) -> list[Path]:
         name = f"digest-{'city' if city else 'county'}"
         (folder / f"{name}.txt").write_text(f"Subject: {digest.subject}\n\n{digest.text}")
         (folder / f"{name}.html").write_text(digest.html)
-        (folder / digest.xlsx_name).write_bytes(digest.xlsx)
+        (folder / f"{name}.xlsx").write_bytes(digest.xlsx)
         pages.append(folder / f"{name}.html")
     return pages
+
+
+def print_sheet_only(xlsx: Path, target: Path) -> Path:
+    """A copy of the workbook holding only the sheet a clerk prints (its page setup kept)."""
+    book = load_workbook(xlsx)
+    for sheet in list(book.worksheets):
+        if sheet.title != PRINT_SHEET:
+            book.remove(sheet)
+    book.save(target)
+    return target
+
+
+def registry_pdf(xlsx: Path, folder: Path) -> Path | None:
+    """The printed 台账 of one digest as PDF (LibreOffice, headless, throw-away profile)."""
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    if office is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="xt-print-") as work:
+        only = print_sheet_only(xlsx, Path(work) / f"{xlsx.stem}-台账.xlsx")
+        profile = Path(work) / "profile"
+        command = [
+            office,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            work,
+            str(only),
+        ]
+        try:
+            subprocess.run(command, capture_output=True, timeout=180, check=False)
+        except subprocess.TimeoutExpired:
+            return None
+        made = only.with_suffix(".pdf")
+        if not made.exists():
+            return None
+        target = folder / f"{xlsx.stem}-台账-打印.pdf"
+        shutil.copyfile(made, target)
+        return target
 
 
 def screenshot(chromium: str, page: Path, png: Path, width: int, height: int) -> bool:
@@ -85,7 +130,7 @@ def screenshot(chromium: str, page: Path, png: Path, width: int, height: int) ->
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("output", nargs="?", default="demo-out/screenshots", type=Path)
+    parser.add_argument("output", nargs="?", default="docs/screenshots", type=Path)
     args = parser.parse_args(argv)
     output: Path = args.output
     pages = render_pages(output)
@@ -95,6 +140,13 @@ def main(argv: list[str] | None = None) -> int:
         print("Chromium not found: install it with `apt-get install -y chromium`", file=sys.stderr)
         return 2
     failures = 0
+    for xlsx in sorted(output.glob("digest-*.xlsx")):
+        pdf = registry_pdf(xlsx, output)
+        if pdf is None:
+            failures += 1
+            print(f"  FAILED the PDF of {xlsx} (is LibreOffice installed?)", file=sys.stderr)
+        else:
+            print(f"  {pdf}")
     for page in pages:
         for label, width, height in SIZES:
             png = output / f"{page.stem}-{label}.png"

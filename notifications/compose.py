@@ -23,9 +23,13 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import SMTP, Policy
 from email.utils import format_datetime, getaddresses
+from zoneinfo import ZoneInfo
 
 from notifications.model import RenderedReply
 from notifications.wording import clean_text
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+"""Every Date header is written in Beijing time (+0800), as the offices read it."""
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -110,7 +114,7 @@ def _from_header(display_name: str, address: str) -> Address | _FoldedAddress:
 def _date_header(date: datetime) -> str:
     if date.tzinfo is None or date.utcoffset() is None:
         raise ValueError("the Date header needs an aware datetime")
-    return format_datetime(date)
+    return format_datetime(date.astimezone(SHANGHAI))
 
 
 def _base(

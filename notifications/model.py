@@ -26,6 +26,19 @@ class AccountLine:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What one source shows for a value that disagrees between the form and a document.
+
+    `problem` is the mismatch code (``mismatch:id_number`` …), `source` says where it was read
+    (``备案表`` or ``身份证复印件（身份证.jpg）``) and `value` is the value as read: ID numbers
+    are masked when shown, as the digest masks them."""
+
+    problem: str
+    source: str
+    value: str
+
+
+@dataclass(frozen=True)
 class ReplyContext:
     """Everything a reply says.
 
@@ -34,7 +47,8 @@ class ReplyContext:
     the outcome vocabulary; `unreadable` pairs a file name with a reason code. `question` marks
     a mail that sent nothing yet (the reply lists everything needed). `received_on` and
     `reply_by` are date texts such as ``2020年5月10日``; `written_on` is the date under the
-    signature (the received date when not given).
+    signature (the received date when not given). `readings` says, for each mismatch, what
+    the form and each document show, so the registrant can tell which one is wrong.
     """
 
     kind: str
@@ -52,6 +66,7 @@ class ReplyContext:
     reply_by: str | None
     late: bool
     written_on: str | None = None
+    readings: tuple[Reading, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from notifications.model import (
     REPLY_KINDS,
     AccountLine,
+    Reading,
     RenderedReply,
     ReplyContext,
 )
@@ -41,8 +42,11 @@ from notifications.samples import sample_contexts
 from notifications.wording import (
     REGISTRATION_FORM,
     clean_text,
+    dialable_phone,
+    mask_id,
     missing_phrase,
     problem_phrase,
+    shown_reading,
     unreadable_phrase,
 )
 from vocabulary.offices import Office
@@ -109,7 +113,7 @@ def _clean_office(office: Office) -> Office:
         area=clean_text(office.area, 60),
         mailbox=clean_text(office.mailbox, 120),
         address=clean_text(office.address, 120),
-        phone=clean_text(office.phone, 60),
+        phone=dialable_phone(office.phone),
         contacts=tuple(clean_text(person, 30) for person in office.contacts if person.strip()),
         area_now=clean_text(office.area_now, 60) if office.area_now else None,
     )
@@ -117,6 +121,43 @@ def _clean_office(office: Office) -> Office:
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+FORM_SOURCE = "备案表"
+LINK_CODES = ("link_only_attachment",)
+LINK_REASON = "link_only"
+
+
+def _problem_item(code: str, context: ReplyContext) -> str:
+    """A problem in words; for a mismatch, followed by what the form and each document show
+    (ID numbers masked; when the masks look alike, which digits differ)."""
+    phrase = problem_phrase(code, context.subject_type)
+    seen = [r for r in context.readings if r.problem == code]
+    if not seen:
+        return phrase
+    parts = [
+        f"{'备案表填写' if r.source == FORM_SOURCE else clean_text(r.source, 60) + '识别为'} "
+        f"{shown_reading(code, r.value)}"
+        for r in seen
+    ]
+    note = _differing_digits(code, seen)
+    return f"{phrase}：{'，'.join(parts)}{note}"
+
+
+def _differing_digits(code: str, seen: list[Reading]) -> str:
+    """``（第11、12位不同）`` when masking hides where two ID numbers differ, else empty."""
+    if code != "mismatch:id_number" or len(seen) < 2:
+        return ""
+    values = ["".join(r.value.split()).upper() for r in seen]
+    if len({mask_id(v) for v in values}) > 1:
+        return ""
+    first = values[0]
+    positions = sorted(
+        {i + 1 for v in values[1:] for i in range(min(len(first), len(v))) if first[i] != v[i]}
+    )
+    if not positions:
+        return ""
+    return "（第" + "、".join(str(p) for p in positions) + "位不同）"
 
 
 def reply_subject(context: ReplyContext) -> str:
@@ -137,11 +178,19 @@ def reply_view(context: ReplyContext) -> dict[str, Any]:
     """The variables every reply template sees (all text cleaned, codes put into words).
 
     ``reference, subject, kind, office, holder, registrant, subject_type, subject_type_word,
-    accounts, missing_items, problem_items, notes, unreadable_items (name, reason), question,
-    received_on, reply_by, late, written_on, needs_individual, needs_organization``.
+    accounts, missing_items, problem_items (a mismatch with what each source shows), notes,
+    unreadable_items (name, reason), question, link_stated (the large-attachment link is named
+    above, so the advice does not repeat it), received_on, reply_by, late, written_on,
+    needs_individual, needs_organization``.
     """
     subject = reply_subject(context)
-    phrases = [problem_phrase(code) for code in context.problems if code != "late"]
+    link_stated = any(reason == LINK_REASON for _, reason in context.unreadable)
+    phrases = [
+        _problem_item(code, context)
+        for code in context.problems
+        if code != "late" and not (link_stated and code in LINK_CODES)
+    ]
+    missing = [code for code in context.missing if not (link_stated and code in LINK_CODES)]
     accounts = [
         AccountLine(
             platform=clean_text(line.platform, 30),
@@ -160,9 +209,7 @@ def reply_view(context: ReplyContext) -> dict[str, Any]:
         "subject_type": context.subject_type,
         "subject_type_word": SUBJECT_TYPE_WORDS.get(context.subject_type or "", ""),
         "accounts": accounts,
-        "missing_items": _unique(
-            [missing_phrase(code, context.subject_type) for code in context.missing]
-        ),
+        "missing_items": _unique([missing_phrase(code, context.subject_type) for code in missing]),
         "problem_items": _unique(phrases),
         "notes": _unique(phrases),
         "unreadable_items": [
@@ -170,6 +217,7 @@ def reply_view(context: ReplyContext) -> dict[str, Any]:
             for name, reason in context.unreadable
         ],
         "question": context.question,
+        "link_stated": link_stated or any(code in LINK_CODES for code in context.problems),
         "received_on": clean_text(context.received_on, 30),
         "reply_by": clean_text(context.reply_by, 30) or None,
         "late": context.late or "late" in context.problems,

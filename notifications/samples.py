@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from notifications.digest import ActivityRow, AttentionRow, DigestInput, RegistryRow
-from notifications.model import AccountLine, ReplyContext
+from notifications.model import AccountLine, Reading, ReplyContext
 from vocabulary.offices import Office
 
 CITY_OFFICE = Office(
@@ -128,6 +128,36 @@ def sample_contexts() -> list[ReplyContext]:
             received_on="2020年5月12日",
             reply_by="2020年5月22日",
             late=True,
+            readings=(
+                Reading("mismatch:id_number", "备案表", "130503198512120021"),
+                Reading(
+                    "mismatch:id_number", "身份证复印件（负责人身份证.jpg）", "130503198512210021"
+                ),
+            ),
+        ),
+        ReplyContext(
+            kind="request_missing",
+            reference="XT130582-20200515-0011",
+            office=SHAHE_OFFICE,
+            holder=None,
+            subject_type="individual",
+            registrant="张建国",
+            accounts=(AccountLine("快手号", "沙河老张说事", "KS_laozhang"),),
+            missing=(),
+            problems=("mismatch:id_number", "mismatch:subject_name"),
+            unreadable=(),
+            question=False,
+            received_on="2020年5月15日",
+            reply_by="2020年5月30日",
+            late=False,
+            readings=(
+                Reading("mismatch:id_number", "备案表", "130582198807150035"),
+                Reading(
+                    "mismatch:id_number", "身份证复印件（身份证正面.jpg）", "130582198807150053"
+                ),
+                Reading("mismatch:subject_name", "备案表", "张建国"),
+                Reading("mismatch:subject_name", "身份证复印件（身份证正面.jpg）", "张建华"),
+            ),
         ),
         ReplyContext(
             kind="request_missing",
@@ -202,8 +232,10 @@ def sample_digest_input(*, city: bool = True) -> DigestInput:
             status="complete",
             missing=(),
             problems=("id_card_back_missing",),
-            last_reply="ack 2020-05-12",
+            last_reply="ack (sent)",
             late=False,
+            phone="13803190001",
+            filing_type="new",
         ),
         RegistryRow(
             reference=f"XT{office.code}-20200512-0001",
@@ -223,8 +255,11 @@ def sample_digest_input(*, city: bool = True) -> DigestInput:
             status="incomplete",
             missing=("business_licence",),
             problems=("invalid:phone", "late"),
-            last_reply="request_missing 2020-05-12",
+            last_reply="request_missing (sent)",
             late=True,
+            phone="0319-2023456",
+            manager="刘建华",
+            filing_type="change",
         ),
         RegistryRow(
             reference=f"XT{office.code}-20200512-0002",
@@ -240,9 +275,10 @@ def sample_digest_input(*, city: bool = True) -> DigestInput:
             office=office.code,
             status="unreadable",
             missing=("registration_form", "id_card"),
-            problems=("link_only_attachment",),
+            problems=("link_only_attachment", "uncertain:county"),
             last_reply=None,
             late=False,
+            county_uncertain=True,
         ),
         RegistryRow(
             reference=f"XT{office.code}-20200511-0004",
@@ -255,12 +291,17 @@ def sample_digest_input(*, city: bool = True) -> DigestInput:
             credit_code="91130502MA0XYZ1234",
             accounts=(AccountLine("抖音号", "襄都好物", "xiangdu_haowu"),),
             county="130502",
-            office="130502",
-            status="transferred",
+            office=office.code if not city else "130502",
+            status="complete",
             missing=(),
             problems=(),
-            last_reply="transferred 2020-05-12",
+            last_reply="transferred (sent)",
             late=False,
+            phone="13931900077",
+            manager="孙立新",
+            filing_type="new",
+            transferred_from=None if city else "130502",
+            transferred_to="130502" if city else None,
         ),
     )
     activity = (
@@ -273,41 +314,90 @@ def sample_digest_input(*, city: bool = True) -> DigestInput:
         ActivityRow(
             datetime(2020, 5, 12, 9, 6, tzinfo=shanghai),
             registry[1].reference,
-            "已回复 request_missing",
+            "回复“请补充材料”已发出",
             "news@niucheng.cn",
         ),
         ActivityRow(
             datetime(2020, 5, 12, 10, 30, tzinfo=shanghai),
             registry[3].reference,
-            "转交 130502",
+            "收到材料，已转至桥东区互联网信息办公室"
+            if city
+            else "收到材料（转自桥东区互联网信息办公室）",
             "shunde@126.com",
         ),
         ActivityRow(
             datetime(2020, 5, 12, 11, 0, tzinfo=shanghai),
             registry[0].reference,
-            "已回复 ack",
+            "回复“材料已收齐”已发出",
             "wangxm@qq.com",
         ),
     )
+    console = "https://beian.example.gov.cn"
     attention = (
-        AttentionRow("quarantined", None, "邮件 UID 1042 读取三次失败，已隔离"),
-        AttentionRow("uncertain_county", registry[2].reference, "账号名称只写“清河”，无法确定属地"),
-        AttentionRow("failed_send", registry[1].reference, "554 DT:SPM 被判为垃圾邮件"),
+        AttentionRow(
+            "quarantined",
+            None,
+            "邮件 #1042（x@163.com）读取三次失败，已隔离",
+            since=datetime(2020, 5, 9, 16, 0, tzinfo=shanghai),
+            link=f"{console}/messages/1042",
+        ),
+        AttentionRow(
+            "uncertain_county",
+            registry[2].reference,
+            "账号名称只写“清河”，无法确定属地",
+            since=datetime(2020, 5, 12, 9, 30, tzinfo=shanghai),
+            link=f"{console}/filings/3",
+        ),
+        AttentionRow(
+            "unreadable",
+            registry[2].reference,
+            "材料.7z：文件设有密码（已加密）；超大附件 备案材料.zip：只是下载链接"
+            "（https://mail.163.com/large/abc123）",
+            since=datetime(2020, 5, 11, 10, 0, tzinfo=shanghai),
+            link=f"{console}/filings/3",
+        ),
+        AttentionRow(
+            "failed_send",
+            registry[1].reference,
+            "回复news@niucheng.cn发送失败：对方邮箱拒收",
+            since=datetime(2020, 5, 12, 9, 6, tzinfo=shanghai),
+        ),
     )
     rollup: tuple[tuple[Office, dict[str, int]], ...] = ()
     if city:
         rollup = (
             (
                 CITY_OFFICE,
-                {"received": 4, "complete": 1, "incomplete": 2, "transferred": 1, "attention": 3},
+                {
+                    "received": 4,
+                    "complete": 1,
+                    "incomplete": 2,
+                    "transferred_in": 0,
+                    "transferred_out": 1,
+                    "attention": 4,
+                },
             ),
             (
                 SHAHE_OFFICE,
-                {"received": 7, "complete": 5, "incomplete": 2, "transferred": 0, "attention": 0},
+                {
+                    "received": 7,
+                    "complete": 5,
+                    "incomplete": 2,
+                    "transferred_in": 0,
+                    "transferred_out": 0,
+                    "attention": 0,
+                },
             ),
             (
                 QIAODONG_OFFICE,
-                {"received": 3, "complete": 1, "incomplete": 1, "transferred": 0, "attention": 1},
+                {
+                    "received": 3,
+                    "complete": 2,
+                    "incomplete": 1,
+                    "transferred_in": 1,
+                    "transferred_out": 0,
+                    "attention": 1,
+                },
             ),
         )
     return DigestInput(
@@ -317,4 +407,6 @@ def sample_digest_input(*, city: bool = True) -> DigestInput:
         activity=activity,
         attention=attention,
         rollup=rollup,
+        made_at=datetime(2020, 5, 12, 17, 30, tzinfo=shanghai),
+        activity_since=datetime(2020, 5, 11, 17, 30, tzinfo=shanghai),
     )

@@ -41,10 +41,10 @@ _INVALID_PHRASES: dict[str, str] = {
 _PROBLEM_PHRASES: dict[str, str] = {
     "mismatch:id_number": "身份证复印件上的号码与备案表不一致，请核对",
     "mismatch:credit_code": "营业执照（或组织机构代码证）上的统一社会信用代码与备案表不一致，请核对",
-    "mismatch:subject_name": "证件上的名称与备案表中的主体名称不一致，请核对",
+    "mismatch:subject_name": "营业执照（或组织机构代码证）上的名称与备案表中填写的单位名称不一致，请核对",
     "late": "本次备案已超过规定的备案期限",
     "out_of_scope": "所报账号可能不属于本次登记备案范围，工作人员将进一步核实",
-    "link_only_attachment": "邮件中的超大附件只是一个下载链接，我们无法打开，请将文件本身作为附件发送",
+    "link_only_attachment": "邮件中的超大附件只是一个下载链接，本办无法打开，请将文件本身作为附件发送",
     "uncertain:county": "暂时无法确定账号所属县（市、区），请在备案表中写明",
     "id_card_back_missing": "身份证复印件缺少国徽面，请一并提供正反两面",
 }
@@ -54,7 +54,7 @@ _UNREADABLE_PHRASES: dict[str, str] = {
     "damaged": "文件已损坏，无法打开，请重新生成后发送",
     "empty": "文件内容为空",
     "too_large": "文件过大，请压缩或分开发送",
-    "link_only": "超大附件只是一个下载链接，我们无法打开，请将文件本身作为附件发送",
+    "link_only": "只是一个下载链接，本办无法打开，请将文件本身作为附件发送",
     "unsupported": "文件格式无法识别，请使用 Word、Excel、PDF 或 JPG/PNG 图片",
     "rar_unsupported": "RAR 压缩包无法解压，请改用 ZIP 格式或直接发送文件",
     "timeout": "文件处理超时，请发送更清晰、更小的扫描件或照片",
@@ -101,7 +101,104 @@ ATTENTION_WORDS: dict[str, str] = {
     "limit": "超出处理上限",
 }
 
+IGNORED_WORDS: dict[str, str] = {
+    "auto_reply": "自动回复",
+    "bounce": "退信",
+    "own_reply": "本办发出的邮件",
+    "mailer_daemon": "系统退信通知",
+    "no_filing_signs": "与备案无关",
+}
+"""Why a mail was set aside, in words for office staff (the ignore reasons of routing)."""
+
+OUTBOX_STATE_WORDS: dict[str, str] = {
+    "queued": "待发送",
+    "sending": "发送中",
+    "sent": "已发出",
+    "failed": "发送失败",
+    "suppressed": "未发送（已达限额或地址退信）",
+    "held": "待审核后发出",
+}
+"""Where a reply is on its way out, in words for office staff."""
+
+REPLY_SENT_WORDS: dict[str, str] = {
+    "ack": "材料已收齐",
+    "request_missing": "请补充材料",
+    "transferred": "已转交",
+    "question": "答复咨询",
+}
+"""Which reply went out, in words for office staff."""
+
+
+def ignored_words(reason: str | None) -> str:
+    """``忽略（自动回复）`` and the like; an unknown or absent reason says 非备案邮件."""
+    return f"忽略（{IGNORED_WORDS.get(reason or '', '非备案邮件')}）"
+
+
+def reply_state_words(kind: str, state: str) -> str:
+    """A reply and where it is, e.g. ``ack``/``sent`` → ``回复“材料已收齐”已发出``."""
+    what = REPLY_SENT_WORDS.get(kind, "回复")
+    where = OUTBOX_STATE_WORDS.get(state, "状态未知")
+    return f"回复“{what}”{where}" if kind in REPLY_SENT_WORDS else f"回复{where}"
+
+
+POLL_FAILURE_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("authentication", "login", "password", "auth"),
+        "邮箱登录失败：请核对授权码（客户端密码）是否正确、是否已过期",
+    ),
+    (
+        ("unreachable", "errno -2", "name or service", "resolve", "dns"),
+        "连不上邮件服务器：请检查服务器地址和网络连接",
+    ),
+    (("timed out", "timeout"), "连接邮件服务器超时：请检查网络连接"),
+    (("certificate", "ssl", "tls"), "与邮件服务器的加密连接失败：请检查服务器地址、端口和证书设置"),
+    (("no space", "disk full", "errno 28"), "服务器磁盘已满，邮件无法保存：请清理磁盘空间"),
+    (("refused",), "邮件服务器拒绝连接：请检查服务器地址和端口"),
+)
+"""A failed poll's error, matched by words in it, as the admin reads it."""
+
+
+def poll_failure_words(error: str | None) -> str:
+    """A failed poll in plain Chinese for the admin (never shown to a clerk's digest)."""
+    text = (error or "").lower()
+    for needles, words in POLL_FAILURE_WORDS:
+        if any(needle in text for needle in needles):
+            return words
+    return "收信失败：请查看服务日志中的详细原因"
+
+
+_AREA_CODE = "0319"
+_LOCAL_NUMBER = re.compile(r"^\d{7,8}$")
+
+
+def dialable_phone(phone: str | None) -> str:
+    """An office phone with its area code: the notice writes ``3699072``; a caller outside the
+    city needs ``0319-3699072``. Numbers that already carry a code, or mobiles, are kept."""
+    text = clean_text(phone, 60)
+    if _LOCAL_NUMBER.match(text):
+        return f"{_AREA_CODE}-{text}"
+    return text
+
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def mask_id(value: str | None) -> str:
+    """First 6 and last 4 characters shown, the rest ``*``; shorter values fully masked."""
+    text = "".join((value or "").split())
+    if not text:
+        return ""
+    if len(text) <= 10:
+        return "*" * len(text)
+    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+
+
+def shown_reading(problem: str, value: str) -> str:
+    """A value read for a mismatch, as a person may see it: ID numbers masked like the digest
+    masks them, other values (credit codes, names) cleaned."""
+    if problem == "mismatch:id_number":
+        return mask_id(value) or "（未识别）"
+    return clean_text(value, 60) or "（未识别）"
 
 
 def clean_text(value: str | None, limit: int = 120) -> str:
@@ -132,24 +229,44 @@ def missing_phrase(code: str, subject_type: str | None) -> str:
     if code == MissingDocument.BUSINESS_LICENCE:
         return "营业执照（或组织机构代码证）复印件"
     if code.startswith("field:"):
-        label = FIELD_LABELS.get(code.removeprefix("field:"))
+        label = _field_label(code.removeprefix("field:"), subject_type)
         if label is None:
             return "备案表中有必填项未填写"
         return f"备案表中“{label}”一项未填写"
     if code == "link_only_attachment" or code in _PROBLEM_PHRASES:
-        return problem_phrase(code)
+        return problem_phrase(code, subject_type)
     return "其他备案材料"
 
 
-def problem_phrase(code: str) -> str:
+def subject_name_label(subject_type: str | None) -> str:
+    """What the form's name field is to this registrant: 姓名 for a person, 单位名称 for an
+    organisation (主体名称 is the office's word, not the registrant's)."""
+    if subject_type == "individual":
+        return "姓名"
+    if subject_type == "organization":
+        return "单位名称"
+    return "姓名（单位为单位名称）"
+
+
+def _field_label(key: str, subject_type: str | None) -> str | None:
+    if key == "subject_name":
+        return subject_name_label(subject_type)
+    return FIELD_LABELS.get(key)
+
+
+def problem_phrase(code: str, subject_type: str | None = None) -> str:
     """A problem in plain words, e.g. ``invalid:credit_code`` → 统一社会信用代码校验不通过…"""
+    if code == "mismatch:subject_name" and subject_type != "organization":
+        return "身份证复印件上的姓名与备案表中填写的姓名不一致，请核对"
+    if code == "mismatch:id_number" and subject_type == "organization":
+        return "运维负责人身份证复印件上的号码与备案表不一致，请核对"
     if code in _PROBLEM_PHRASES:
         return _PROBLEM_PHRASES[code]
     if code.startswith("invalid:"):
         key = code.removeprefix("invalid:")
         if key in _INVALID_PHRASES:
             return _INVALID_PHRASES[key]
-        label = FIELD_LABELS.get(key)
+        label = _field_label(key, subject_type)
         return f"备案表中“{label}”一项填写有误" if label else "备案表中有一项内容填写有误"
     if code.startswith("mismatch:"):
         return "证件上的信息与备案表不一致，请核对"

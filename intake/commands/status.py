@@ -355,7 +355,13 @@ def as_table(rows: list[OfficeStatus]) -> str:
         lines.append(
             f"{r.office:<7} {padded(name, NAME_WIDTH)} {r.last_poll:<26} {r.last_result:<8} {r.stored:>6} {r.waiting:>7} {r.quarantined:>11}"
         )
-    errors = [f"  {r.office} {r.name}: {r.last_error}" for r in rows if r.last_error]
+    from notifications.wording import poll_failure_words
+
+    errors = [
+        f"  {r.office} {r.name}: {r.last_error}\n    {poll_failure_words(r.last_error)}"
+        for r in rows
+        if r.last_error
+    ]
     if errors:
         lines += ["", "last errors:", *errors]
     held = [f"  {r.office} {r.name}: {r.sending}" for r in rows if r.sending != "ok"]

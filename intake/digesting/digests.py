@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from intake.deciding.filing import current_form
@@ -50,18 +50,21 @@ from notifications.digest import (
     build_digest,
 )
 from notifications.replies import AccountLine
-from notifications.wording import LIMIT_WORDS, clean_text
+from notifications.wording import (
+    LIMIT_WORDS,
+    OUTBOX_STATE_WORDS,
+    clean_text,
+    ignored_words,
+    office_name,
+    poll_failure_words,
+    problem_phrase,
+    reply_state_words,
+    unreadable_phrase,
+)
 from routing.review import DEFAULT_REVIEW_CONFIDENCE
 from vocabulary.offices import CITY_OFFICE, Office
 
 log = logging.getLogger(__name__)
-OUTBOX_WORDS = {
-    "sent": "已回复 {kind}",
-    "queued": "待发送 {kind}",
-    "sending": "发送中 {kind}",
-    "failed": "发送失败 {kind}",
-    "suppressed": "未发送（限额或退信）{kind}",
-}
 
 
 @dataclass(frozen=True)
@@ -85,21 +88,23 @@ def registry_rows(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> tuple[RegistryRow, ...]:
-    """The registry (台账) rows of the filings `offices` hold, received in [start, end) when
-    given (the digest lists all; the console exports any period)."""
+    """The registry (台账) rows of `offices`, received in [start, end) when given (the digest
+    lists all; the console exports any period): the filings they hold (moved in from another
+    office marked 转自) and those they received and moved on (marked 转至), each with its own
+    status."""
     rows = []
+    wanted = list(offices)
     query = (
         select(Filing)
         .options(*without_encrypted(Filing))
-        .where(Filing.office.in_(list(offices)))
+        .where(or_(Filing.office.in_(wanted), Filing.received_by.in_(wanted)))
         .order_by(Filing.id)
     )
     if start is not None:
         query = query.where(Filing.created_at >= start)
     if end is not None:
         query = query.where(Filing.created_at < end)
-    filings = db.execute(query).scalars()
-    for filing in filings:
+    for filing in db.execute(query).scalars():
         try:
             form = current_form(db, filing)
         except DecryptionError as exc:  # that filing's problem: listed without its form's fields
@@ -112,6 +117,8 @@ def registry_rows(
             .order_by(OutboxMail.id.desc())
             .limit(1)
         ).first()
+        moved_in = filing.office in wanted and filing.received_by not in wanted
+        moved_out = filing.office not in wanted
         rows.append(
             RegistryRow(
                 reference=filing.reference or "",
@@ -130,33 +137,47 @@ def registry_rows(
                 ),
                 county=fields.get("county"),
                 office=filing.office,
-                status="transferred"
-                if filing.reply_kind == "transferred" and filing.received_by not in offices
-                else filing.status,
+                status=filing.status,
                 missing=tuple(filing.missing or ()),
                 problems=tuple(filing.problems or ()),
-                last_reply=f"{last[0]} ({last[1]})" if last else None,
+                last_reply=reply_state_words(last[0], last[1]) if last else None,
                 late="late" in (filing.problems or ()),
+                phone=fields.get("phone"),
+                manager=fields.get("manager_name"),
+                filing_type=filing.filing_type,
+                transferred_from=filing.received_by if moved_in else None,
+                transferred_to=filing.office if moved_out else None,
+                county_uncertain="uncertain:county" in (filing.problems or ()),
             )
         )
     return tuple(rows)
 
 
 def _activity(db: Session, office: str, start: datetime, end: datetime) -> tuple[ActivityRow, ...]:
+    """The window's mail and replies of the office, and mail other offices received for
+    filings this office now holds (shown with where it came from)."""
     rows: list[ActivityRow] = []
-    for message, reference in db.execute(
-        select(Message, Filing.reference)
+    for message, reference, holder in db.execute(
+        select(Message, Filing.reference, Filing.office)
         .options(*without_encrypted(Message))
         .outerjoin(Filing, Message.filing_id == Filing.id)
-        .where(Message.office == office, Message.stored_at >= start, Message.stored_at < end)
+        .where(
+            or_(Message.office == office, Filing.office == office),
+            Message.stored_at >= start,
+            Message.stored_at < end,
+        )
         .order_by(Message.id)
     ):
         if message.nature == "ignored":
-            what = f"忽略（{message.ignored_reason or '非备案邮件'}）"
+            what = ignored_words(message.ignored_reason)
         elif message.state == MessageState.QUARANTINED.value:
             what = "无法处理，已隔离"
         else:
             what = "收到材料" if message.nature == "filing" else "收到咨询"
+        if message.office != office:
+            what = f"{what}（转自{office_name(message.office)}）"
+        elif holder and holder != office:
+            what = f"{what}，已转至{office_name(holder)}"
         rows.append(ActivityRow(message.stored_at, reference, what, message.from_addr or "-"))
     for mail, reference in db.execute(
         select(OutboxMail, Filing.reference)
@@ -173,11 +194,69 @@ def _activity(db: Session, office: str, start: datetime, end: datetime) -> tuple
             ActivityRow(
                 mail.sent_at or mail.created_at,
                 reference,
-                OUTBOX_WORDS.get(mail.state, "回复 {kind}").format(kind=mail.kind),
+                reply_state_words(mail.kind, mail.state),
                 mail.recipient,
             )
         )
     return tuple(sorted(rows, key=lambda r: r.at))
+
+
+def console_link(
+    console_url: str | None, *, filing_id: int | None = None, message_pk: int | None = None
+) -> str | None:
+    """The staff console's page of a filing (or of a mail without one); None without a
+    console address (`[web] public_url`)."""
+    if not console_url:
+        return None
+    base = console_url.rstrip("/")
+    if filing_id is not None:
+        return f"{base}/filings/{filing_id}"
+    if message_pk is not None:
+        return f"{base}/messages/{message_pk}"
+    return f"{base}/queue"
+
+
+def send_failure_words(state: str, error: str | None) -> str:
+    """Why a reply did not go out, in words for office staff (no server codes)."""
+    text = (error or "").lower()
+    if state == OutboxState.SUPPRESSED.value:
+        return "地址曾退信或已达每日回复上限，未发送"
+    if any(code in text for code in ("550", "551", "553", "554", "user unknown", "not exist")):
+        return "对方邮箱拒收或地址不存在"
+    if any(code in text for code in ("552", "mailbox full", "quota")):
+        return "对方邮箱已满"
+    return "多次尝试发送均未成功"
+
+
+def unreadable_detail(db: Session, filing: Filing) -> str:
+    """Each unreadable attachment of the filing's mail with why, and each large-attachment
+    link (its address, so staff can fetch the file themselves)."""
+    parts: list[str] = []
+    names = db.execute(
+        select(Attachment.name, Attachment.problem)
+        .join(Message, Attachment.message_pk == Message.id)
+        .where(Message.filing_id == filing.id, Attachment.problem.is_not(None))
+        .order_by(Attachment.id)
+    ).all()
+    docs = db.execute(
+        select(Document.part, Document.unreadable)
+        .where(Document.filing_id == filing.id, Document.unreadable.is_not(None))
+        .order_by(Document.id)
+    ).all()
+    for name, reason in [*names, *docs]:
+        if reason in ("inline", "decoration", "signature"):
+            continue
+        why = unreadable_phrase(reason or "").split("，")[0]
+        parts.append(f"{clean_text(name, 60) or '（未命名附件）'}：{why}")
+    links = db.execute(
+        select(Message).where(Message.filing_id == filing.id).order_by(Message.id)
+    ).scalars()
+    for message in links:
+        for link in message.large_links or []:
+            label = clean_text(link.get("file_name") or "", 60) or "超大附件"
+            url = clean_text(link.get("url") or "", 300)
+            parts.append(f"超大附件 {label}：下载链接 {url}" if url else f"超大附件 {label}")
+    return "；".join(dict.fromkeys(parts)) or "附件无法读取"
 
 
 def attention_rows(
@@ -185,10 +264,12 @@ def attention_rows(
     office: str,
     now: datetime | None = None,
     review_confidence: float = DEFAULT_REVIEW_CONFIDENCE,
+    console_url: str | None = None,
 ) -> tuple[AttentionRow, ...]:
     """What waits for a person at this office: the staff queue's items (`intake.staff.queue`:
-    quarantined mail, filings to review, held replies; the registrant's turn left out), failed
-    or held sending, replies waiting for tomorrow, a mailbox that cannot be read."""
+    quarantined mail, filings to review, held replies; the registrant's turn left out), each
+    with when it began waiting and its console page; failed or held sending; replies waiting
+    for tomorrow. A mailbox that cannot be read is the admin's (`intake status`, the log)."""
     rows: list[AttentionRow] = []
     items = [
         item
@@ -204,20 +285,45 @@ def attention_rows(
             select(Message).options(*without_encrypted(Message)).where(Message.id.in_(quarantined))
         ).scalars()
     }
+    filings = {
+        f.id: f
+        for f in db.execute(
+            select(Filing)
+            .options(*without_encrypted(Filing))
+            .where(Filing.id.in_({i.filing_id for i in items if i.filing_id is not None}))
+        ).scalars()
+    }
     for item in items:
+        link = console_link(console_url, filing_id=item.filing_id, message_pk=item.message_pk)
         if item.kind is WorkKind.QUARANTINED:
             message = mails.get(item.message_pk or 0)
             sender = (message.from_addr if message else None) or "-"
-            error = (message.last_error if message else None) or ""
             rows.append(
-                AttentionRow("quarantined", None, f"邮件 #{item.message_pk}（{sender}）：{error}")
+                AttentionRow(
+                    "quarantined",
+                    item.reference,
+                    f"邮件 #{item.message_pk}（{sender}）多次处理失败，已隔离，请人工查看",
+                    item.since,
+                    link,
+                )
             )
             continue
         if item.kind is WorkKind.HELD_REPLY:
-            rows.append(AttentionRow(HELD_WORDS, item.reference, "；".join(item.reason_words)))
+            rows.append(
+                AttentionRow(
+                    HELD_WORDS, item.reference, "；".join(item.reason_words), item.since, link
+                )
+            )
             continue
+        filed = filings.get(item.filing_id or 0)
         for reason, words in zip(item.reasons, item.reason_words, strict=True):
-            rows.append(AttentionRow(_attention_kind(reason), item.reference, words))
+            if reason == "unreadable" and filed is not None:
+                words = unreadable_detail(db, filed)
+            elif filed is not None and reason.startswith("mismatch:"):
+                words = problem_phrase(reason, filed.subject_type)
+            rows.append(
+                AttentionRow(_attention_kind(reason), item.reference, words, item.since, link)
+            )
     for mail, reference in db.execute(
         select(OutboxMail, Filing.reference)
         .outerjoin(Filing, OutboxMail.filing_id == Filing.id)
@@ -232,7 +338,10 @@ def attention_rows(
             AttentionRow(
                 "failed_send",
                 reference,
-                f"{mail.recipient}: {mail.state} — {mail.last_error or ''}",
+                f"回复{mail.recipient}{OUTBOX_STATE_WORDS.get(mail.state, '')}："
+                + send_failure_words(mail.state, mail.last_error),
+                mail.created_at,
+                console_link(console_url, filing_id=mail.filing_id) if mail.filing_id else None,
             )
         )
     waiting = db.execute(
@@ -254,8 +363,15 @@ def attention_rows(
         )
     state = db.execute(select(SendState).where(SendState.office == office)).scalar_one_or_none()
     if state is not None and (state.login_broken or state.hold_until):
-        rows.append(AttentionRow("failed_send", None, state.reason or "发信暂停"))
-    rows.extend(_poll_failures(db, office))
+        rows.append(
+            AttentionRow(
+                "failed_send",
+                None,
+                "发信邮箱暂时无法发信，回复暂缓发出，已通知管理员"
+                if state.login_broken
+                else "发信暂停，回复稍后自动发出",
+            )
+        )
     return tuple(rows)
 
 
@@ -273,12 +389,16 @@ def _attention_kind(reason: str) -> str:
         return "识别置信度低"
     if reason == "transferred":
         return "转交待处理"
-    return reason
+    if reason == "out_of_scope":
+        return "out_of_scope"
+    if reason == "unreadable":
+        return "unreadable"
+    return "待人工核对"
 
 
-def _poll_failures(db: Session, office: str) -> list[AttentionRow]:
-    """The mailbox's last poll when it failed (wrong code, unreachable, disk full …): until a
-    poll succeeds again no new mail of this office is read, so a person must look."""
+def poll_failure(db: Session, office: str) -> str | None:
+    """The mailbox's last poll when it failed, in plain Chinese for the admin (wrong code,
+    unreachable, disk full …): until a poll succeeds again no new mail of this office is read."""
     poll = db.execute(
         select(PollState).where(
             PollState.office == office,
@@ -287,14 +407,13 @@ def _poll_failures(db: Session, office: str) -> list[AttentionRow]:
         )
     ).scalar_one_or_none()
     if poll is None:
-        return []
+        return None
     when = poll.last_finished_at.astimezone(SHANGHAI) if poll.last_finished_at else None
-    detail = (
+    return (
         f"收信失败（连续 {poll.consecutive_failures or 1} 次"
         + (f"，最近一次 {when:%Y-%m-%d %H:%M}" if when else "")
-        + f"）：{poll.last_error or ''}"
+        + f"）：{poll_failure_words(poll.last_error)}"
     )
-    return [AttentionRow("收信失败", None, detail)]
 
 
 def _limit_hits(
@@ -337,13 +456,20 @@ def _limit_hits(
 def _rollup(
     db: Session, settings: Settings, start: datetime, end: datetime
 ) -> tuple[tuple[Office, dict[str, int]], ...]:
+    """Per office, the figures its own digest shows: mail received in the window (set-aside
+    mail not counted), statuses of the filings it holds, filings moved in and out, waiting
+    items."""
     out = []
     for office in settings.offices:
         received = db.execute(
             select(func.count())
             .select_from(Message)
             .where(
-                Message.office == office.code, Message.stored_at >= start, Message.stored_at < end
+                Message.office == office.code,
+                Message.stored_at >= start,
+                Message.stored_at < end,
+                or_(Message.nature.is_(None), Message.nature != "ignored"),
+                Message.duplicate_of.is_(None),
             )
         ).scalar_one()
         statuses = dict(
@@ -353,10 +479,15 @@ def _rollup(
                 .group_by(Filing.status)
             ).all()
         )
-        transferred = db.execute(
+        moved_out = db.execute(
             select(func.count())
             .select_from(Filing)
             .where(Filing.received_by == office.code, Filing.office != office.code)
+        ).scalar_one()
+        moved_in = db.execute(
+            select(func.count())
+            .select_from(Filing)
+            .where(Filing.office == office.code, Filing.received_by != office.code)
         ).scalar_one()
         out.append(
             (
@@ -366,10 +497,12 @@ def _rollup(
                     "complete": int(statuses.get("complete", 0)),
                     "incomplete": int(statuses.get("incomplete", 0))
                     + int(statuses.get("unreadable", 0)),
-                    "transferred": int(transferred),
+                    "transferred_in": int(moved_in),
+                    "transferred_out": int(moved_out),
                     "attention": len(
                         attention_rows(db, office.code, end, settings.sending.review_confidence)
-                    ),
+                    )
+                    + len(_limit_hits(db, office.code, start, end)),
                 },
             )
         )
@@ -388,21 +521,28 @@ def make_digest(
 ) -> DigestMade | None:
     """Write one office's digest for `day` and queue it; None when it was made already (by this
     process or another one racing it)."""
-    start, end = activity_window(day, settings.schedule.digest_at)
+    console = settings.web.public_url
     try:
         with store.session() as db:
+            start, end = digest_window(db, office.code, day, settings.schedule.digest_at, now)
             if not _claim(db, office.code, day, now, force):
                 return None
+            failed_poll = poll_failure(db, office.code)
+            if failed_poll:
+                log.warning("mailbox of %s: %s", office.code, failed_poll)
             data = DigestInput(
                 office=office,
                 day=day,
                 registry=_registry(db, office.code),
                 activity=_activity(db, office.code, start, end),
-                attention=attention_rows(db, office.code, now, settings.sending.review_confidence)
+                attention=attention_rows(
+                    db, office.code, now, settings.sending.review_confidence, console
+                )
                 + _limit_hits(db, office.code, start, end),
                 rollup=_rollup(db, settings, start, end) if office.code == CITY_OFFICE else (),
                 mask_ids_in_xlsx=settings.sending.mask_ids_in_xlsx,
                 activity_since=start,
+                made_at=now,
             )
             built = build_digest(data)
             html_path, xlsx_path = _write_files(files, office.code, day, built.html, built.xlsx)
@@ -426,6 +566,27 @@ def activity_window(day: date, digest_at: time) -> tuple[datetime, datetime]:
     digests are actually made."""
     end = datetime.combine(day, digest_at, SHANGHAI)
     return end - timedelta(days=1), end
+
+
+def digest_window(
+    db: Session, office: str, day: date, digest_at: time, now: datetime
+) -> tuple[datetime, datetime]:
+    """The stretch of time `day`'s digest lists: from when the office's previous digest was
+    made (else the previous day's digest time) to now for today's digest (else `day`'s digest
+    time). A digest made late, or by hand before `digest_at`, thus leaves no mail out: what
+    came after it is in the next one."""
+    start, end = activity_window(day, digest_at)
+    previous = db.execute(
+        select(Digest.made_at)
+        .where(Digest.office == office, Digest.day < day.isoformat())
+        .order_by(Digest.day.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if previous is not None and start - timedelta(days=1) < previous < end:
+        start = previous
+    if now.astimezone(SHANGHAI).date() == day:
+        end = now
+    return start, end
 
 
 def _made(store: Store, office: str, day: date) -> bool:

@@ -24,7 +24,8 @@ from intake.settings import EMAIL_RE, OfficeSettings
 from intake.store.files import FileStore
 from intake.store.tables import Attachment, Document, Filing, Message, OutboxMail
 from notifications.compose import compose_reply, is_message_id, make_message_id
-from notifications.replies import AccountLine, ReplyContext, ReplyRenderer
+from notifications.model import Reading
+from notifications.replies import FORM_SOURCE, AccountLine, ReplyContext, ReplyRenderer
 from routing.filing_documents import is_decoration
 from routing.review import DEFAULT_REVIEW_CONFIDENCE
 from vocabulary.offices import Office, office_by_code
@@ -53,6 +54,77 @@ def holder_info(offices: Mapping[str, OfficeSettings], code: str) -> Office | No
     return office_by_code(code)
 
 
+SENT_AT_TRUSTED = timedelta(days=2)
+"""A mail's own Date within this much before it was stored is taken as when it came in; an
+older or later one (a wrong clock, a mail resent from an old folder) is not."""
+
+_ID_CARD_KINDS = ("id_card_front",)
+_PAPER_KINDS = ("business_licence", "org_code_certificate")
+_SOURCE_WORDS = {
+    "id_card_front": "身份证复印件",
+    "business_licence": "营业执照复印件",
+    "org_code_certificate": "组织机构代码证复印件",
+}
+
+
+def received_moment(message: Message) -> datetime:
+    """When the office received the mail: its Date header when plausible, else when stored."""
+    sent = message.sent_at
+    stored = message.stored_at
+    if sent is not None and stored - SENT_AT_TRUSTED <= sent <= stored:
+        return sent
+    return stored
+
+
+def mismatch_readings(db: Session, filing: Filing, form: Document | None) -> tuple[Reading, ...]:
+    """For each mismatch of the filing, what the form and each document show (unmasked here;
+    the reply masks ID numbers)."""
+    problems = [p for p in (filing.problems or []) if p.startswith("mismatch:")]
+    if not problems:
+        return ()
+    fields = dict(form.fields or {}) if form else {}
+    organisation = filing.subject_type == "organization"
+    documents = db.execute(
+        select(Document, Attachment.name)
+        .join(Attachment, Document.attachment_pk == Attachment.id)
+        .where(
+            Document.filing_id == filing.id,
+            Document.superseded.is_(False),
+            Document.unreadable.is_(None),
+            Document.kind.in_(_ID_CARD_KINDS + _PAPER_KINDS),
+        )
+        .order_by(Document.id)
+    ).all()
+    readings: list[Reading] = []
+    form_key: str
+    kinds: tuple[str, ...]
+    doc_keys: tuple[str, ...]
+    for problem in problems:
+        if problem == "mismatch:id_number":
+            form_key, kinds, doc_keys = (
+                ("manager_id_number" if organisation else "id_number"),
+                _ID_CARD_KINDS,
+                ("id_number",),
+            )
+        elif problem == "mismatch:credit_code":
+            form_key, kinds, doc_keys = "credit_code", _PAPER_KINDS, ("credit_code",)
+        elif problem == "mismatch:subject_name":
+            kinds = _PAPER_KINDS if organisation else _ID_CARD_KINDS
+            form_key, doc_keys = "subject_name", ("name", "subject_name")
+        else:
+            continue
+        if fields.get(form_key):
+            readings.append(Reading(problem, FORM_SOURCE, fields[form_key]))
+        for document, name in documents:
+            values = dict(document.fields or {})
+            value = next((values[k] for k in doc_keys if values.get(k)), None)
+            if document.kind in kinds and value:
+                source = _SOURCE_WORDS.get(document.kind, "证件")
+                label = f"{source}（{name}）" if name else source
+                readings.append(Reading(problem, label, value))
+    return tuple(dict.fromkeys(readings))
+
+
 def _chinese_date(moment: datetime) -> str:
     local = moment.astimezone(SHANGHAI)
     return f"{local.year}年{local.month}月{local.day}日"
@@ -73,7 +145,8 @@ def _unreadable(db: Session, filing: Filing, message: Message) -> tuple[tuple[st
     )
     items += [(part, reason) for part, reason in docs if reason]
     for link in message.large_links or []:
-        items.append((link.get("file_name") or "超大附件", LINK_REASON))
+        name = link.get("file_name")
+        items.append((f"超大附件 {name}" if name else "超大附件", LINK_REASON))
     return tuple(dict.fromkeys(items))
 
 
@@ -112,10 +185,11 @@ def queue_reply(
         problems=tuple(filing.problems or ()),
         unreadable=_unreadable(db, filing, message),
         question=message.nature == "question",
-        received_on=_chinese_date(message.sent_at or message.stored_at),
+        received_on=_chinese_date(received_moment(message)),
         reply_by=_chinese_date(now + REPLY_WITHIN) if kind == "request_missing" else None,
         late="late" in (filing.problems or ()),
         written_on=_chinese_date(now),
+        readings=mismatch_readings(db, filing, form),
     )
     rendered = adapters.renderer.render(context)
     domain = replying.mailbox.rpartition("@")[2] or "localhost"

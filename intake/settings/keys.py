@@ -24,6 +24,7 @@ EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 OFFICE_CODE_RE = re.compile(r"^\d{6}$")
 DATABASE_URL_RE = re.compile(r"^(sqlite|postgresql)(\+\w+)?://")
+PUBLIC_URL_RE = re.compile(r"^https?://[^\s\"'<>]+$")
 REVIEW_RE = re.compile(r"^(off|risky|all)$")
 PASSWORD_IN_URL_RE = re.compile(r"^postgresql(\+\w+)?://[^/@]*:[^/@]+@")
 
@@ -232,6 +233,11 @@ RETENTION = Section("retention", (
     number("days_after_complete",      1, 36500, _KEEP.days_after_complete, " of days"),
     number("days_after_last_activity", 1, 36500, _KEEP.days_after_last_activity, " of days"),
 ))
+WEB = Section("web", (
+    # absent: digests carry no links to the staff console
+    Key("public_url", Kind.TEXT, None, "not a web address: {value!r}",
+        'e.g. public_url = "https://beian.example.gov.cn"', pattern=PUBLIC_URL_RE),
+))
 SERVER = Section("server", (  # an office's imap or smtp table; an unknown key is an error
     # absent: the NetEase server of the mailbox's domain
     Key("host", Kind.TEXT, None, "no server: the mailbox is not at 163.com or 126.com",
@@ -272,5 +278,5 @@ OFFICE = Section("office", (
         'review = "risky"', pattern=REVIEW_RE, lower=True),
 ))
 # fmt: on
-SECTIONS = (STORAGE, SCHEDULE, OFFICE, MAILBOXES, SENDING, LIMITS, RETENTION)
+SECTIONS = (STORAGE, SCHEDULE, OFFICE, MAILBOXES, SENDING, LIMITS, RETENTION, WEB)
 TABLES = tuple(s.name for s in SECTIONS)

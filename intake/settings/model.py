@@ -144,6 +144,14 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The staff console (`[web]`): `public_url` is the address staff open it at, used for the
+    links in digests (None: digests carry no links)."""
+
+    public_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration, with the problems found in it."""
 
@@ -156,6 +164,7 @@ class Settings:
     sending: SendingSettings = SendingSettings()
     limits: LimitsSettings = LimitsSettings()
     retention: RetentionSettings = RetentionSettings()
+    web: WebSettings = WebSettings()
 
     @property
     def enabled_offices(self) -> tuple[OfficeSettings, ...]:

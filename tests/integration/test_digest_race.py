@@ -3,7 +3,8 @@
 A digest is claimed (its office-and-day row) before anything is written: a second maker that
 finds the row taken by an open transaction waits for it and then stands down, writing no file
 and queuing no mail, so the files kept are those of the digest that was mailed. Every mail
-falls in exactly one digest's activity list: from the previous day's `digest_at` to this day's.
+falls in exactly one digest's activity list: from when the previous digest was made to when
+this one is (the previous day's `digest_at` when there was none).
 """
 
 from __future__ import annotations
@@ -40,9 +41,7 @@ def settings_for(tmp_path: Path, store_url: str) -> Settings:
     return settings
 
 
-def test_the_second_maker_of_a_digest_waits_and_stands_down(
-    store_url: str, tmp_path: Path
-) -> None:
+def test_the_second_maker_of_a_digest_waits_and_stands_down(store_url: str, tmp_path: Path) -> None:
     settings = settings_for(tmp_path, store_url)
     office = settings.enabled_offices[0]
     store = Store.open(store_url)
@@ -127,4 +126,4 @@ def test_mail_after_digest_time_is_in_the_next_days_digest(
     second_html = second.html_path.read_text(encoding="utf-8")
     assert "sender1@qq.com" in first_html and "sender2@qq.com" not in first_html
     assert "sender2@qq.com" in second_html and "sender1@qq.com" not in second_html
-    assert "昨 17:50" in second_html and "自昨 17:30起" in second_html
+    assert "昨 17:50" in second_html and "自昨 17:45起" in second_html

@@ -23,7 +23,7 @@ from intake.reading import LimitCode, ReadLimits, read_message
 from intake.runtime.pipeline import PipelineContext, with_limits
 from intake.settings import LimitsSettings, Severity, settings_from_data
 from notifications.compose import compose_digest, compose_reply, outgoing_refusal
-from notifications.digest import build_digest
+from notifications.digest import REGISTRY_COLUMNS, build_digest
 from notifications.replies import ReplyRenderer, sample_contexts
 from notifications.samples import sample_digest_input
 from notifications.wording import LIMIT_WORDS, known_unreadable_reasons, unreadable_phrase
@@ -268,7 +268,8 @@ def test_full_width_formula_starts_are_kept_as_text_too() -> None:
         for i, value in enumerate(values)
     )
     book = load_workbook(io.BytesIO(build_digest(replace(data, registry=registry)).xlsx))
-    cells = [book["台账"].cell(row=r, column=6) for r in range(2, 2 + len(values))]
+    name_column = [label for label, _ in REGISTRY_COLUMNS].index("主体名称") + 1
+    cells = [book["台账"].cell(row=r, column=name_column) for r in range(2, 2 + len(values))]
     assert [c.value for c in cells] == list(values)
     assert all(c.data_type == "s" and c.quotePrefix for c in cells)
 
