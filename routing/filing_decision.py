@@ -368,3 +368,28 @@ def decide_filing(snapshot: FilingSnapshot) -> FilingOutcome:
             changed=changed_values(target.before, after),
         ),
     )
+
+
+def decide_again(
+    candidate: CandidateSnapshot, *, link_count: int = 0
+) -> tuple[Decision, RecordedState, dict[str, dict[str, object]]]:
+    """Decide a filing again on the documents it holds now, no mail arriving (a person
+    corrected a field): rules 5-7 as for a mail, with nothing attached. Returns the decision,
+    the values the filing now records and those that changed."""
+    own = candidate.documents
+    documents = (
+        with_borrowed_identity(own, candidate.original_documents) if candidate.changes else own
+    )
+    first = candidate.first_mail or MailTimes(0, None, candidate.created_at)
+    decision = decide(
+        filing_facts(
+            received_by=candidate.received_by,
+            documents=documents,
+            unreadable_attachments=unreadable_attachments(candidate.attachment_problems),
+            first_mail=first,
+            link_count=link_count,
+            nature=MailNature(MailKind.FILING),
+        )
+    )
+    after = recorded_after(decision)
+    return decision, after, changed_values(candidate.recorded, after)

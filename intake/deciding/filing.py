@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -22,6 +22,7 @@ from intake.runtime.clock import SHANGHAI
 from intake.store.tables import (
     Attachment,
     Document,
+    FieldCorrection,
     Filing,
     FilingEvent,
     Message,
@@ -29,7 +30,7 @@ from intake.store.tables import (
     Suppression,
 )
 from routing import MailKind, ThreadRule, find_references, format_reference
-from routing.filing_decision import FilingOutcome, Placement, decide_filing
+from routing.filing_decision import FilingOutcome, Placement, decide_again, decide_filing
 from routing.filing_snapshot import (
     CandidateSnapshot,
     DocumentSnapshot,
@@ -68,14 +69,40 @@ def current_form(db: Session, filing: Filing) -> Document | None:
     ).scalar_one_or_none()
 
 
-def _document(row: Document) -> DocumentSnapshot:
+def _document(row: Document, corrected: dict[str, str] | None = None) -> DocumentSnapshot:
     return DocumentSnapshot(
         key=row.id,
         kind=document_kind(row.kind),
-        fields=dict(row.fields or {}),
+        fields=with_corrections(dict(row.fields or {}), corrected or {}),
         accounts=tuple(dict(a) for a in (row.accounts or [])),
         unreadable=row.unreadable,
     )
+
+
+def with_corrections(fields: dict[str, str], corrected: dict[str, str]) -> dict[str, str]:
+    """A document's fields with a person's corrections of the filing laid over them: each
+    corrected field the document carries takes the corrected value (a corrected county also
+    replaces the county as written, which the decision prefers)."""
+    out = dict(fields)
+    for key, value in corrected.items():
+        if key in out:
+            out[key] = value
+        if key == "county" and "county_written" in out:
+            out["county_written"] = value
+    return out
+
+
+def corrections_of(db: Session, filing_ids: set[int]) -> dict[int, dict[str, str]]:
+    """The fields people corrected, by filing."""
+    found: dict[int, dict[str, str]] = defaultdict(dict)
+    if filing_ids:
+        for row in db.execute(
+            select(FieldCorrection)
+            .where(FieldCorrection.filing_id.in_(filing_ids))
+            .order_by(FieldCorrection.id)
+        ).scalars():
+            found[row.filing_id][row.field] = row.value
+    return found
 
 
 def _recorded(filing: Filing) -> RecordedState:
@@ -153,15 +180,37 @@ def _candidate_filings(db: Session, message: Message, sender: str) -> list[Filin
 
 def _current_documents(db: Session, filing_ids: set[int]) -> dict[int, list[DocumentSnapshot]]:
     found: dict[int, list[DocumentSnapshot]] = defaultdict(list)
+    corrected = corrections_of(db, filing_ids)
     if filing_ids:
-        for row in db.execute(
-            select(Document)
-            .where(Document.filing_id.in_(filing_ids), Document.superseded.is_(False))
-            .order_by(Document.id)
-        ).scalars():
+        rows = list(
+            db.execute(
+                select(Document)
+                .where(Document.filing_id.in_(filing_ids), Document.superseded.is_(False))
+                .order_by(Document.id)
+            ).scalars()
+        )
+        for row in rows:
             assert row.filing_id is not None
-            found[row.filing_id].append(_document(row))
+            found[row.filing_id].append(_document(row, corrected.get(row.filing_id)))
+        _place_uncarried(found, corrected)
     return found
+
+
+def _place_uncarried(
+    found: dict[int, list[DocumentSnapshot]], corrected: dict[int, dict[str, str]]
+) -> None:
+    """A corrected field that none of a filing's documents carries goes on its current form
+    (a person filled in what the reader missed)."""
+    for filing_id, values in corrected.items():
+        documents = found.get(filing_id, [])
+        forms = [i for i, d in enumerate(documents) if d.is_readable_form]
+        if not forms:
+            continue
+        carried = {k for d in documents for k in d.fields}
+        missing = {k: v for k, v in values.items() if k not in carried}
+        if missing:
+            form = documents[forms[-1]]
+            documents[forms[-1]] = replace(form, fields={**form.fields, **missing})
 
 
 def _candidates(db: Session, filings: Sequence[Filing]) -> tuple[CandidateSnapshot, ...]:
@@ -279,7 +328,7 @@ def _write(
     db.flush()
     decision, recorded = placement.decision, placement.recorded
     filing.status = decision.status.value
-    filing.office = decision.office
+    filing.office = filing.office if filing.office_by_hand else decision.office
     filing.missing = list(decision.missing)
     filing.problems = list(decision.problems)
     filing.reply_kind = recorded.reply
@@ -317,3 +366,25 @@ def decide_message(
         return DecideOutcome(outcome.nature.kind, None, None)
     filing = _write(db, message, outcome, placement, filings, documents, now)
     return DecideOutcome(outcome.nature.kind, filing.id, placement.thread.rule)
+
+
+def redecide_filing(db: Session, filing: Filing, now: datetime) -> dict[str, object]:
+    """Decide `filing` again on what it holds now (after a person corrected a field), with the
+    rules the pipeline uses (`routing.filing_decision.decide_again`), and record the change in
+    its history; returns the history entry written."""
+    candidate = _candidates(db, [filing])[0]
+    latest = db.execute(
+        select(Message).where(Message.filing_id == filing.id).order_by(Message.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    links = len(latest.large_links or []) if latest is not None else 0
+    decision, recorded, changed = decide_again(candidate, link_count=links)
+    filing.status = decision.status.value
+    filing.office = filing.office if filing.office_by_hand else decision.office
+    filing.missing = list(decision.missing)
+    filing.problems = list(decision.problems)
+    filing.reply_kind = recorded.reply
+    filing.subject_type = recorded.subject_type
+    filing.updated_at = now
+    history: dict[str, object] = {"mail": None, "thread": "staff", "changed": changed}
+    db.add(FilingEvent(filing_id=filing.id, message_pk=None, at=now, change=history))
+    return history

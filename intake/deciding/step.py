@@ -1,5 +1,6 @@
 """Step 4 in the pipeline: the mail joins its filing, the filing is decided again, and the reply
-the decision implies is queued in the same transaction."""
+the decision implies is queued in the same transaction (held for a person when the office's
+review rule says so, see `intake.replying.review`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from intake.deciding.filing import decide_message
 from intake.replying.queue import queue_reply
+from intake.replying.review import hold_if_needed, retire_older_held
 from intake.runtime.context import PipelineContext
 from intake.store.tables import Filing, Message, MessageState
 
@@ -24,7 +26,12 @@ def decide_step(ctx: PipelineContext, db: Session, message: Message) -> MessageS
         filing = db.get(Filing, outcome.filing_id)
         if filing is not None:
             try:
-                queue_reply(db, ctx.replies, message, filing, now)
+                row = queue_reply(db, ctx.replies, message, filing, now)
             except ValueError as exc:
                 log.warning("no reply for message %s: %s", message.id, exc)
+                row = None
+            if row is not None:
+                replies = ctx.replies
+                hold_if_needed(db, replies.offices, row, filing, replies.review_confidence)
+                retire_older_held(db, filing.id, row)
     return MessageState.DECIDED

@@ -26,6 +26,7 @@ from intake.store.tables import Attachment, Document, Filing, Message, OutboxMai
 from notifications.compose import compose_reply, is_message_id, make_message_id
 from notifications.replies import AccountLine, ReplyContext, ReplyRenderer
 from routing.filing_documents import is_decoration
+from routing.review import DEFAULT_REVIEW_CONFIDENCE
 from vocabulary.offices import Office, office_by_code
 
 REPLY_WITHIN = timedelta(days=15)
@@ -39,6 +40,7 @@ class ReplyAdapters:
     offices: Mapping[str, OfficeSettings]
     renderer: ReplyRenderer
     files: FileStore
+    review_confidence: float = DEFAULT_REVIEW_CONFIDENCE
 
 
 def holder_info(offices: Mapping[str, OfficeSettings], code: str) -> Office | None:

@@ -84,7 +84,10 @@ class Deployment:
     def pipeline(self) -> PipelineContext:
         own = tuple(o.mailbox for o in self.settings.offices if o.mailbox)
         replies = ReplyAdapters(
-            {o.code: o for o in self.settings.offices}, self.renderer, self.files
+            {o.code: o for o in self.settings.offices},
+            self.renderer,
+            self.files,
+            self.settings.sending.review_confidence,
         )
         context = PipelineContext(
             self.store, self.files, self.clock, ocr=self.ocr, own_addresses=own, replies=replies

@@ -24,6 +24,7 @@ EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 OFFICE_CODE_RE = re.compile(r"^\d{6}$")
 DATABASE_URL_RE = re.compile(r"^(sqlite|postgresql)(\+\w+)?://")
+REVIEW_RE = re.compile(r"^(off|risky|all)$")
 PASSWORD_IN_URL_RE = re.compile(r"^postgresql(\+\w+)?://[^/@]*:[^/@]+@")
 
 NETEASE_HOSTS = {
@@ -209,6 +210,9 @@ SENDING = Section("sending", (
     number("max_attempts",                1, 100,     _SEND.max_attempts),
     Key("mask_ids_in_xlsx", Kind.FLAG, _SEND.mask_ids_in_xlsx, "must be true or false",
         "mask_ids_in_xlsx = true"),
+    # a field read below this confidence makes a reply "risky" (see the office key review)
+    Key("review_confidence", Kind.NUMBER, _SEND.review_confidence, fix="review_confidence = 0.85",
+        low=0, high=1),
 ))
 LIMITS = Section("limits", (
     number("max_mail_bytes",       _MB,       4 * 1024**3, _LIMIT.max_mail_bytes),
@@ -263,6 +267,9 @@ OFFICE = Section("office", (
     Key("digest_to", Kind.TEXTS, (), _MAIL, 'list plain addresses, e.g. ["a@163.com"]',
         pattern=EMAIL_RE),
     Key("enabled", Kind.FLAG, True, fix="enabled = true"),
+    # which replies wait for a person before they go out: none, risky ones, or all
+    Key("review", Kind.TEXT, "risky", "must be off, risky or all, not {value!r}",
+        'review = "risky"', pattern=REVIEW_RE, lower=True),
 ))
 # fmt: on
 SECTIONS = (STORAGE, SCHEDULE, OFFICE, MAILBOXES, SENDING, LIMITS, RETENTION)

@@ -144,6 +144,7 @@ def office_settings(
         folders_explicit="folders" in table,
         digest_to=digest_to,
         enabled=enabled,
+        review=office.read("review", table),
         line=source.lines.line("office", index),
     )
 

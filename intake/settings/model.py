@@ -74,6 +74,7 @@ class OfficeSettings(Office):
     folders_explicit: bool
     digest_to: tuple[str, ...]
     enabled: bool
+    review: str = "risky"
     line: int = 0
 
     def password(self, environ: Mapping[str, str]) -> str | None:
@@ -110,6 +111,7 @@ class SendingSettings:
     bounce_days: int = 60
     max_attempts: int = 8
     mask_ids_in_xlsx: bool = True
+    review_confidence: float = 0.85
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,8 @@ class OutboxState(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
+    HELD = "held"
+    """Waits for a person (review before sending); the sender never picks it up."""
 
 
 class PollResult(StrEnum):
@@ -167,6 +169,9 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "filings": ("fields", "accounts"),
     "documents": ("fields", "accounts"),
     "filing_events": ("change",),
+    "staff_events": ("detail",),
+    "field_corrections": ("value",),
+    "work_resolutions": ("note",),
 }
 """Every encrypted column, by table (rotation and purge walk these)."""
 
@@ -290,6 +295,9 @@ class Filing(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set by the purge: files deleted, ID numbers masked, the decision record kept.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when a person passed the filing to another office: later decisions keep that office.
+    transferred_from: Mapped[str | None] = mapped_column(String(16))
+    office_by_hand: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Document(Base):
@@ -345,6 +353,59 @@ class OutboxMail(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     appended: Mapped[bool] = mapped_column(Boolean, default=False)
     subject: Mapped[str | None] = mapped_column(Text)
+    # Review before sending: why a HELD reply waits, and whether a person rewrote its text.
+    held_reason: Mapped[str | None] = mapped_column(String(255))
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StaffEvent(Base):
+    """One thing a person did in the console (correct, approve, resolve, transfer …); the
+    filing's history shows these beside the pipeline's `FilingEvent` rows."""
+
+    __tablename__ = "staff_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filing_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"), index=True)
+    message_pk: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    office: Mapped[str] = mapped_column(String(16), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, object] | None] = mapped_column(EncryptedJSON("staff_events.detail"))
+
+
+class FieldCorrection(Base):
+    """A field value a person set on a filing: it overrides what was read, also after later
+    mails join the filing."""
+
+    __tablename__ = "field_corrections"
+    __table_args__ = (UniqueConstraint("filing_id", "field", name="uq_field_correction"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id"), index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(EncryptedText("field_corrections.value"))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WorkResolution(Base):
+    """A queue item a person marked done (or reopened). `signature` is the item's reasons when
+    it was resolved: the item stays out of the queue until its reasons change."""
+
+    __tablename__ = "work_resolutions"
+    __table_args__ = (UniqueConstraint("item_key", name="uq_work_resolutions_item_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_key: Mapped[str] = mapped_column(String(64))
+    filing_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"), index=True)
+    office: Mapped[str] = mapped_column(String(16), index=True)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=True)
+    signature: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText("work_resolutions.note"))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SendState(Base):

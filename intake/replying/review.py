@@ -1,0 +1,81 @@
+"""Review before sending, the adapter half: read what the rule needs and hold a queued reply.
+
+`routing.review` decides (pure); this reads the office's `review` mode, the confidences of the
+filing's current documents and the filing's problems, and turns a just-queued reply into a
+HELD one when the rule says so. A HELD reply waits in the staff queue; the sender never sends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.settings import OfficeSettings
+from intake.store.tables import Document, Filing, OutboxMail, OutboxState
+from routing.review import ReviewVerdict, low_confidence_fields, review_verdict
+
+
+def low_fields(db: Session, filing_id: int, threshold: float) -> tuple[str, ...]:
+    """The fields of the filing's current documents read below `threshold`."""
+    rows = db.execute(
+        select(Document.confidence).where(
+            Document.filing_id == filing_id,
+            Document.superseded.is_(False),
+            Document.confidence.is_not(None),
+        )
+    ).scalars()
+    return low_confidence_fields((dict(c) for c in rows if c), threshold)
+
+
+def review_mode(offices: Mapping[str, OfficeSettings], filing: Filing, replying: str) -> str:
+    """The review mode of the office that holds the filing (else of the one replying)."""
+    office = offices.get(filing.office) or offices.get(replying)
+    return office.review if office is not None else "risky"
+
+
+def verdict_for(
+    db: Session, mode: str, filing: Filing, reply_kind: str, threshold: float
+) -> ReviewVerdict:
+    """Whether a reply of `reply_kind` on `filing` waits for a person."""
+    return review_verdict(
+        mode, reply_kind, filing.problems or (), low_fields(db, filing.id, threshold)
+    )
+
+
+def hold_if_needed(
+    db: Session,
+    offices: Mapping[str, OfficeSettings],
+    row: OutboxMail,
+    filing: Filing,
+    threshold: float,
+) -> ReviewVerdict:
+    """Turn the just-queued reply `row` into a HELD one when the office's review rule says so."""
+    verdict = verdict_for(db, review_mode(offices, filing, row.office), filing, row.kind, threshold)
+    if verdict.hold and row.state == OutboxState.QUEUED.value:
+        row.state = OutboxState.HELD.value
+        row.held_reason = ",".join(verdict.reasons)[:255]
+    return verdict
+
+
+SUPERSEDED_NOTE = "superseded by a newer reply to the same filing before anyone approved it"
+
+
+def retire_older_held(db: Session, filing_id: int, keep: OutboxMail) -> int:
+    """A newer reply to a filing replaces its older HELD ones (they were never sent, and the
+    newer one carries the current decision); returns how many were retired."""
+    db.flush()
+    older = db.execute(
+        select(OutboxMail).where(
+            OutboxMail.filing_id == filing_id,
+            OutboxMail.state == OutboxState.HELD.value,
+            OutboxMail.id != keep.id,
+        )
+    ).scalars()
+    count = 0
+    for row in older:
+        row.state = OutboxState.SUPPRESSED.value
+        row.last_error = SUPERSEDED_NOTE
+        count += 1
+    return count
