@@ -49,7 +49,9 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         ),
     )
     add.add_argument("name", help="the user name (letters, digits, . _ @ -)")
-    add.add_argument("--office", required=True, metavar="CODE", help="the office code (130500: every office)")
+    add.add_argument(
+        "--office", required=True, metavar="CODE", help="the office code (130500: every office)"
+    )
     add.add_argument("--admin", action="store_true", help="may manage accounts and see mailboxes")
     _password_option(add)
     add.set_defaults(handler=handle_add)
@@ -62,7 +64,10 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     reset.add_argument("name", help="the user name")
     _password_option(reset)
     reset.set_defaults(handler=handle_reset)
-    for verb, words in (("lock", "lock an account; ends its sessions"), ("unlock", "unlock an account")):
+    for verb, words in (
+        ("lock", "lock an account; ends its sessions"),
+        ("unlock", "unlock an account"),
+    ):
         parser = web_sub.add_parser(
             verb, parents=[common], help=words, **examples(f"intake web {verb} liyan")
         )
@@ -71,7 +76,9 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def _serve_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
     parser.add_argument(
         "--behind-proxy",

@@ -62,7 +62,9 @@ def known_office(code: str) -> bool:
 def password_problem(password: str) -> str | None:
     """Why `password` cannot be used, or None."""
     if len(password) < MIN_PASSWORD:
-        return f"密码至少 {MIN_PASSWORD} 个字符 (a password needs at least {MIN_PASSWORD} characters)"
+        return (
+            f"密码至少 {MIN_PASSWORD} 个字符 (a password needs at least {MIN_PASSWORD} characters)"
+        )
     if password.strip() != password or not password.strip():
         return "密码首尾不能有空格 (no spaces at either end of a password)"
     return None

@@ -102,7 +102,9 @@ def create_app(
 
     @app.errorhandler(404)
     def _not_found(_error: Exception) -> ResponseReturnValue:
-        return render_template("error.html", title="未找到", text="未找到该页面或记录，或您无权查看。"), 404
+        return render_template(
+            "error.html", title="未找到", text="未找到该页面或记录，或您无权查看。"
+        ), 404
 
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> ResponseReturnValue:
@@ -112,9 +114,7 @@ def create_app(
 
     @app.errorhandler(429)
     def _too_many(_error: Exception) -> ResponseReturnValue:
-        return render_template(
-            "login.html", error="登录尝试过多，请稍后再试。", name=""
-        ), 429
+        return render_template("login.html", error="登录尝试过多，请稍后再试。", name=""), 429
 
     return app
 
@@ -163,10 +163,12 @@ def _register_auth(app: Flask, limiter: Limiter, options: WebOptions) -> None:
             return None
         uid, generation, since = session.get("uid"), session.get("gen"), session.get("since")
         found = None
-        if isinstance(uid, int) and isinstance(generation, int) and isinstance(since, int | float):
-            if time.time() - since <= options.absolute_hours * 3600:
-                with store.session() as db:
-                    found = accounts.current(db, uid, generation)
+        fresh = isinstance(since, int | float) and (
+            time.time() - since <= options.absolute_hours * 3600
+        )
+        if isinstance(uid, int) and isinstance(generation, int) and fresh:
+            with store.session() as db:
+                found = accounts.current(db, uid, generation)
         if found is None:
             session.clear()
             if request.method == "GET":
@@ -198,7 +200,9 @@ def _register_auth(app: Flask, limiter: Limiter, options: WebOptions) -> None:
                 actor=name[:64] or "-",
             )
         if found is None:
-            return render_template("login.html", error="用户名或密码错误，或账号已被锁定。", name=name), 401
+            return render_template(
+                "login.html", error="用户名或密码错误，或账号已被锁定。", name=name
+            ), 401
         session.clear()
         session.permanent = True
         session["uid"] = found.account_id

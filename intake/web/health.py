@@ -58,12 +58,12 @@ def mailbox_health(
     rows = [r for r in office_statuses(settings, store, now) if r.office in offices]
     with store.session() as db:
         counts: dict[str, dict[str, int]] = {}
-        for office, state, n in db.execute(
+        for code, state, n in db.execute(
             select(OutboxMail.office, OutboxMail.state, func.count())
             .where(OutboxMail.office.in_(sorted(offices)))
             .group_by(OutboxMail.office, OutboxMail.state)
         ):
-            counts.setdefault(office, {})[state] = int(n)
+            counts.setdefault(code, {})[state] = int(n)
     out = []
     for row in rows:
         office = settings.office(row.office)
@@ -71,7 +71,9 @@ def mailbox_health(
             continue
         problems = tuple(p for p in settings.problems if p.office == row.office)
         out.append(
-            MailboxHealth(row, plain_words(row.last_error), counts.get(row.office, {}), problems, office)
+            MailboxHealth(
+                row, plain_words(row.last_error), counts.get(row.office, {}), problems, office
+            )
         )
     return out
 
@@ -91,8 +93,11 @@ def test_connection(office: OfficeSettings, environ: Mapping[str, str]) -> list[
 
     lines = []
     for result in probe_office(office, environ):
-        words = "正常" if result.ok else (
-            PROBLEM_WORDS[result.problem] if result.problem else "失败"
-        ) + f"（{result.message}）"
+        words = (
+            "正常"
+            if result.ok
+            else (PROBLEM_WORDS[result.problem] if result.problem else "失败")
+            + f"（{result.message}）"
+        )
         lines.append(ProbeLine(result.service, result.ok, words))
     return lines

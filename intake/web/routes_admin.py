@@ -45,8 +45,13 @@ def register(app: Flask) -> None:
         try:
             with store.session() as db:
                 accounts.add_account(
-                    db, form.get("name", "").strip(), office, form.get("admin") == "1",
-                    form.get("password", ""), who.name, deployment.clock(),
+                    db,
+                    form.get("name", "").strip(),
+                    office,
+                    form.get("admin") == "1",
+                    form.get("password", ""),
+                    who.name,
+                    deployment.clock(),
                 )
         except accounts.AccountError as error:
             flash(str(error), "error")
@@ -110,7 +115,8 @@ def register(app: Flask) -> None:
                 db,
                 deployment.clock(),
                 "web test connection",
-                f"office {code}: " + ", ".join(f"{x.service} {'ok' if x.ok else 'failed'}" for x in lines),
+                f"office {code}: "
+                + ", ".join(f"{x.service} {'ok' if x.ok else 'failed'}" for x in lines),
                 actor=who.name,
             )
         rows = health.mailbox_health(deployment.settings, store, who.offices, deployment.clock())

@@ -82,8 +82,13 @@ def register(app: Flask) -> None:
                 if document.attachment_id in page_counts:
                     continue
                 _name, kind, data = views.attachment_bytes(
-                    db, offices, document.attachment_id, deployment.files, deployment.keyring,
-                    who, now,
+                    db,
+                    offices,
+                    document.attachment_id,
+                    deployment.files,
+                    deployment.keyring,
+                    who,
+                    now,
                 )
                 page_counts[document.attachment_id] = pages.page_count(kind, data)
         try:
@@ -212,8 +217,19 @@ def register(app: Flask) -> None:
     @app.get("/search")
     def search() -> ResponseReturnValue:
         args = request.args
-        asked = any(args.get(k) for k in ("reference", "name", "account", "sender", "id_number",
-                                          "start", "end", "status"))
+        asked = any(
+            args.get(k)
+            for k in (
+                "reference",
+                "name",
+                "account",
+                "sender",
+                "id_number",
+                "start",
+                "end",
+                "status",
+            )
+        )
         rows: list[views.FilingRow] = []
         if asked:
             query = views.SearchQuery(

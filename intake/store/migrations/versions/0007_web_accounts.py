@@ -5,7 +5,7 @@ every office), admin flag, argon2 password hash, locked flag and the generation 
 account's sessions (a lock or a password reset raises it, ending the sessions signed in before).
 
 Revision ID: 0007_web_accounts
-Revises: 0005
+Revises: 0006_staff
 Create Date: 2026-12-04
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_web_accounts"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006_staff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,392 @@
+"""The staff web console through Flask's test client on a real SQLite store: sign-in, sessions,
+CSRF, the sign-in rate limit, and the office check on every route of the app's url_map (a
+clerk of one office gets exactly the 404 of a missing record for another office's filing)."""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.commands.demo import local_config
+from intake.runtime.service import Deployment, open_deployment
+from intake.settings import load_settings
+from intake.store.tables import AuditEntry, Filing, OutboxMail, WebAccount
+from intake.web import accounts
+from intake.web.app import WebOptions, create_app
+from tests.web_seed import seed_filing
+
+A, B, CITY = "130582", "130503", "130500"
+PASSWORD = "correct horse battery"
+BASE = "https://localhost"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class World:
+    deployment: Deployment
+    app: Flask
+    a_filing: int
+    b_filing: int
+    b_attachment: int
+    b_outbox: int
+    b_reference: str
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    (tmp_path / "mailboxes").mkdir()
+    settings = load_settings(local_config(tmp_path), {})
+    deployment = open_deployment(settings, {}, now)
+    with deployment.store.session() as db:
+        a_filing = seed_filing(db, deployment.files, A, 1, now())
+        b_filing = seed_filing(db, deployment.files, B, 2, now())
+        for name, office, admin in (
+            ("clerk_a", A, False),
+            ("clerk_b", B, False),
+            ("admin_b", B, True),
+            ("city", CITY, True),
+        ):
+            add_account(db, name, office, admin)
+    with deployment.store.session() as db:
+        b = db.get(Filing, b_filing)
+        assert b is not None and b.reference
+        from intake.store.tables import Attachment, Message
+
+        b_attachment = (
+            db.execute(select(Attachment.id).join(Message).where(Message.filing_id == b_filing))
+            .scalars()
+            .first()
+        )
+        b_outbox = db.execute(
+            select(OutboxMail.id).where(OutboxMail.filing_id == b_filing)
+        ).scalar_one()
+        reference = b.reference
+    assert b_attachment is not None
+    app = create_app(
+        deployment,
+        WebOptions(login_per_account="3 per minute", login_per_address="5 per minute"),
+    )
+    yield World(deployment, app, a_filing, b_filing, b_attachment, b_outbox, reference)
+    deployment.close()
+
+
+@functools.cache
+def password_hash() -> str:
+    """The argon2 hash of PASSWORD, made once (each hash takes about half a second)."""
+    return PasswordHasher().hash(PASSWORD)
+
+
+def add_account(db: Session, name: str, office: str, admin: bool) -> None:
+    """An account as `accounts.add_account` makes it, with the hash made once."""
+    db.add(
+        WebAccount(
+            name=name,
+            office=office,
+            admin=admin,
+            password_hash=password_hash(),
+            locked=False,
+            session_generation=0,
+            created_at=now(),
+            password_set_at=now(),
+        )
+    )
+
+
+def token(client: FlaskClient, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+def sign_in(
+    app: Flask, name: str, password: str = PASSWORD, address: str = "10.0.0.1"
+) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    answer = client.post(
+        "/login",
+        base_url=BASE,
+        data={"name": name, "password": password, "csrf_token": token(client)},
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _https_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test request goes over https, as the Secure cookie needs."""
+    original = FlaskClient.open
+
+    def open_https(self: FlaskClient, *args: object, **kwargs: object) -> object:
+        kwargs.setdefault("base_url", BASE)
+        kwargs.setdefault("headers", {"Referer": BASE + "/"})  # as a browser sends it
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FlaskClient, "open", open_https)
+
+
+def test_the_cookie_is_secure_httponly_samesite_and_expires(world: World) -> None:
+    client = world.app.test_client()
+    client.get("/login")
+    answer = client.post(
+        "/login", data={"name": "clerk_a", "password": PASSWORD, "csrf_token": token(client)}
+    )
+    cookie = answer.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Expires=" in cookie
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_passwords_are_argon2_and_wrong_or_locked_ones_fail(world: World) -> None:
+    with world.deployment.store.session() as db:
+        row = db.execute(select(WebAccount).where(WebAccount.name == "clerk_a")).scalar_one()
+        assert row.password_hash.startswith("$argon2id$") and PASSWORD not in row.password_hash
+    client = world.app.test_client()
+    wrong = client.post(
+        "/login",
+        data={"name": "clerk_a", "password": "wrong password!", "csrf_token": token(client)},
+    )
+    assert wrong.status_code == 401 and "用户名或密码错误" in wrong.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # still signed out
+    with world.deployment.store.session() as db:
+        with pytest.raises(accounts.AccountError):
+            accounts.add_account(db, "weak", A, False, "short", "test", now())
+        entries = db.execute(select(AuditEntry.action, AuditEntry.actor)).all()
+    assert ("web login failed", "clerk_a") in entries
+
+
+def test_every_route_needs_a_sign_in(world: World) -> None:
+    client = world.app.test_client()
+    for rule in world.app.url_map.iter_rules():
+        if rule.endpoint in ("login", "static"):
+            continue
+        url = _url(rule.rule, world, own=False)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            answer = client.open(url, method=method, data={"csrf_token": "x"})
+            assert answer.status_code in (302, 400, 401), (rule.rule, method, answer.status_code)
+            if answer.status_code == 302:
+                assert answer.headers["Location"].startswith("/login")
+
+
+def test_a_form_without_its_csrf_token_changes_nothing(world: World) -> None:
+    client = sign_in(world.app, "clerk_a")
+    answer = client.post(
+        f"/filing/{world.a_filing}/correct", data={"field": "id_number", "value": "1"}
+    )
+    assert answer.status_code == 400 and "表单已过期" in answer.get_data(as_text=True)
+    forged = client.post(
+        f"/filing/{world.a_filing}/correct",
+        data={"field": "id_number", "value": "1", "csrf_token": "forged"},
+    )
+    assert forged.status_code == 400
+    assert client.post("/logout").status_code == 400
+    assert client.get("/").status_code == 200  # still signed in: the logout form was refused
+
+
+def test_sign_in_is_rate_limited_per_account_and_per_address(world: World) -> None:
+    client = world.app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.2"
+    csrf = token(client)
+    codes = [
+        client.post(
+            "/login", data={"name": "clerk_b", "password": "guess", "csrf_token": csrf}
+        ).status_code
+        for _ in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]
+    # the right password does not get through the limit either, even from another address
+    other = world.app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "10.0.0.3"
+    right = other.post(
+        "/login", data={"name": "clerk_b", "password": PASSWORD, "csrf_token": token(other)}
+    )
+    assert right.status_code == 429
+    # per address: many names from one address
+    spray = world.app.test_client()
+    spray.environ_base["REMOTE_ADDR"] = "10.0.0.4"
+    csrf = token(spray)
+    sprayed = [
+        spray.post(
+            "/login", data={"name": f"user{i}", "password": "x", "csrf_token": csrf}
+        ).status_code
+        for i in range(6)
+    ]
+    assert sprayed[-1] == 429 and 429 not in sprayed[:5]
+
+
+def test_lock_and_password_reset_end_existing_sessions(world: World) -> None:
+    client = sign_in(world.app, "clerk_a")
+    assert client.get("/").status_code == 200
+    with world.deployment.store.session() as db:
+        accounts.set_locked(db, "clerk_a", True, "test", now())
+    assert client.get("/").status_code == 302
+    with world.deployment.store.session() as db:
+        accounts.set_locked(db, "clerk_a", False, "test", now())
+    client = sign_in(world.app, "clerk_a", address="10.0.0.5")
+    admin = sign_in(world.app, "city", address="10.0.0.6")
+    answer = admin.post(
+        "/admin/accounts/clerk_a/password",
+        data={"password": "another long password", "csrf_token": token(admin, "/admin/accounts")},
+    )
+    assert answer.status_code == 302
+    assert client.get("/").status_code == 302
+    sign_in(world.app, "clerk_a", "another long password", address="10.0.0.7")
+
+
+def _url(rule: str, world: World, own: bool, missing: bool = False) -> str:
+    """The rule with every id of office B (or of A when `own`), or an id nobody has."""
+    values = {
+        "filing_id": world.a_filing if own else world.b_filing,
+        "attachment_id": world.b_attachment,
+        "outbox_id": world.b_outbox,
+        "number": 1,
+        "name": "clerk_b",
+        "code": B,
+    }
+    if missing:
+        values.update(
+            filing_id=999999, attachment_id=999999, outbox_id=999999, name="nobody", code="999999"
+        )
+    out = rule
+    for key, value in values.items():
+        out = re.sub(rf"<(?:\w+:)?{key}>", str(value), out)
+    assert "<" not in out, f"a route parameter the test does not know: {rule}"
+    return out
+
+
+ROUTES_WITH_AN_ID = {
+    "filing",
+    "attachment",
+    "attachment_page",
+    "correct",
+    "approve",
+    "edit",
+    "resend",
+    "compose",
+    "transfer",
+    "admin_reset_password",
+    "admin_lock",
+    "admin_unlock",
+    "admin_test_connection",
+}
+ROUTES_WITHOUT = {
+    "queue",
+    "search",
+    "export",
+    "resolve",
+    "reopen",
+    "logout",
+    "admin_accounts",
+    "admin_add_account",
+    "admin_mailboxes",
+    "login",
+    "static",
+}
+
+
+def _form(world: World) -> dict[str, str]:
+    """Every form field any route reads, each naming office B's things."""
+    return {
+        "field": "id_number",
+        "value": "130582199001011237",
+        "subject": "x",
+        "body": "x",
+        "canned": "x",
+        "extra": "x",
+        "item": f"filing:{world.b_filing}",
+        "note": "x",
+        "to_office": A,
+        "name": "sneaky",
+        "office": B,
+        "password": "a long password 1",
+        "next": "/",
+    }
+
+
+def test_a_clerk_of_one_office_cannot_reach_another_offices_filing_by_any_route(
+    world: World,
+) -> None:
+    endpoints = {rule.endpoint for rule in world.app.url_map.iter_rules()}
+    assert endpoints == ROUTES_WITH_AN_ID | ROUTES_WITHOUT, "a new route: add it to this test"
+    client = sign_in(world.app, "clerk_a")
+    csrf = token(client, "/")
+    form = {**_form(world), "csrf_token": csrf}
+    before = _snapshot(world)
+    for rule in world.app.url_map.iter_rules():
+        if rule.endpoint in ("login", "static", "logout"):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            data = form if method == "POST" else None
+            answer = client.open(_url(rule.rule, world, own=False), method=method, data=data)
+            body = answer.get_data()
+            assert world.b_reference.encode() not in body, (rule.rule, method)
+            assert b"\xe5\xbc\xa0\xe4\xb8\x892" not in body, (rule.rule, method)  # B's name 张三2
+            if rule.endpoint in ROUTES_WITH_AN_ID:
+                missing = client.open(
+                    _url(rule.rule, world, own=False, missing=True), method=method, data=data
+                )
+                assert answer.status_code == 404, (rule.rule, method, answer.status_code)
+                assert body == missing.get_data(), (rule.rule, method)
+            elif rule.endpoint in ("resolve", "reopen") or rule.endpoint.startswith("admin"):
+                assert answer.status_code == 404, (rule.rule, method)
+    assert _snapshot(world) == before  # nothing of B's changed
+    # the search by B's reference and the export find nothing of B's
+    found = client.get("/search", query_string={"reference": world.b_reference})
+    assert found.status_code == 200 and world.b_reference not in found.get_data(as_text=True)
+    export = client.get("/export", query_string={"start": "2000-01-01", "end": "2100-01-01"})
+    assert export.status_code == 200
+    cells = [
+        str(c.value)
+        for s in load_workbook(io.BytesIO(export.get_data())).worksheets
+        for row in s.iter_rows()
+        for c in row
+        if c.value is not None
+    ]
+    assert not any(world.b_reference in c for c in cells)
+
+
+def test_an_admin_of_one_office_manages_only_its_accounts(world: World) -> None:
+    admin = sign_in(world.app, "admin_b")
+    csrf = token(admin, "/admin/accounts")
+    page = admin.get("/admin/accounts").get_data(as_text=True)
+    assert "clerk_b" in page and "clerk_a" not in page
+    assert admin.post("/admin/accounts/clerk_a/lock", data={"csrf_token": csrf}).status_code == 404
+    added = admin.post(
+        "/admin/accounts",
+        data={"name": "x_a", "office": A, "password": "a long password 1", "csrf_token": csrf},
+    )
+    assert added.status_code == 404
+    assert admin.post(f"/admin/mailboxes/{A}/test", data={"csrf_token": csrf}).status_code == 404
+
+
+def test_the_city_office_sees_every_office(world: World) -> None:
+    city = sign_in(world.app, "city")
+    assert city.get(f"/filing/{world.b_filing}").status_code == 200
+    assert city.get(f"/filing/{world.a_filing}").status_code == 200
+
+
+def _snapshot(world: World) -> list[tuple[object, ...]]:
+    with world.deployment.store.session() as db:
+        filings = db.execute(select(Filing.id, Filing.office, Filing.status, Filing.fields)).all()
+        outbox = db.execute(select(OutboxMail.id, OutboxMail.state, OutboxMail.subject)).all()
+        users = db.execute(
+            select(WebAccount.name, WebAccount.locked, WebAccount.password_hash)
+        ).all()
+    return [*map(tuple, filings), *map(tuple, outbox), *map(tuple, users)]
