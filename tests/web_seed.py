@@ -62,9 +62,11 @@ def seed_filing(
     with_files: bool = True,
     card: bytes | None = None,
     form: bytes | None = None,
+    settled: bool = False,
 ) -> int:
     """One incomplete filing of `office` with a mismatch between its form and its ID card, a
-    held reply; returns its id. `number` makes its reference and hashes unique."""
+    held reply; returns its id. `number` makes its reference and hashes unique. `settled`: a
+    complete filing whose acknowledgement was sent instead (nothing left for a person)."""
     at = now - timedelta(hours=number % 240 + 1)
     raw = f"mail {office} {number}".encode()
     message = Message(
@@ -87,15 +89,15 @@ def seed_filing(
         office=office,
         received_by=office,
         sender=sender,
-        status="incomplete",
+        status="complete" if settled else "incomplete",
         subject_type="individual",
         fields={"subject_name": f"张三{number}", "id_number": FORM_ID, "county": "沙河市"},
         accounts=[
             {"platform": "抖音", "account_name": f"沙河生活{number}", "account_id": f"sh{number}"}
         ],
         missing=[],
-        problems=["mismatch:id_number"],
-        reply_kind="request_missing",
+        problems=[] if settled else ["mismatch:id_number"],
+        reply_kind="ack" if settled else "request_missing",
         created_at=at,
         updated_at=at,
     )
@@ -158,12 +160,13 @@ def seed_filing(
             office=office,
             filing_id=filing.id,
             message_pk=message.id,
-            kind="request_missing",
+            kind="ack" if settled else "request_missing",
             recipient=sender,
             message_id=f"<r{number}.{office}@intake.example>",
             raw_sha256=hashlib.sha256(raw + b"reply").hexdigest(),
-            state=OutboxState.HELD.value,
+            state=(OutboxState.SENT if settled else OutboxState.HELD).value,
             created_at=at,
+            sent_at=at if settled else None,
             subject=f"回复：新媒体账号登记备案 {filing.reference}",
         )
     )
