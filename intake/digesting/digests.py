@@ -10,7 +10,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
@@ -22,6 +22,7 @@ from intake.privacy.crypto import DecryptionError
 from intake.runtime.clock import SHANGHAI
 from intake.sending.outbox import OFFICE_CAP_NOTE, enqueue
 from intake.settings import OfficeSettings, Settings
+from intake.staff.queue import WorkKind, open_work
 from intake.store.database import Store, StoreConflict
 from intake.store.files import FileStore
 from intake.store.tables import (
@@ -48,7 +49,8 @@ from notifications.digest import (
     build_digest,
 )
 from notifications.replies import AccountLine
-from notifications.wording import LIMIT_WORDS, clean_text, problem_phrase
+from notifications.wording import LIMIT_WORDS, clean_text
+from routing.review import DEFAULT_REVIEW_CONFIDENCE
 from vocabulary.offices import CITY_OFFICE, Office
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,6 @@ OUTBOX_WORDS = {
     "failed": "发送失败 {kind}",
     "suppressed": "未发送（限额或退信）{kind}",
 }
-ATTENTION_PROBLEMS = ("uncertain:county", "mismatch:", "out_of_scope")
 
 
 @dataclass(frozen=True)
@@ -74,18 +75,34 @@ class DigestMade:
 
 
 def _registry(db: Session, office: str) -> tuple[RegistryRow, ...]:
+    return registry_rows(db, [office])
+
+
+def registry_rows(
+    db: Session,
+    offices: Sequence[str],
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> tuple[RegistryRow, ...]:
+    """The registry (台账) rows of the filings `offices` hold, received in [start, end) when
+    given (the digest lists all; the console exports any period)."""
     rows = []
-    filings = db.execute(
+    query = (
         select(Filing)
         .options(*without_encrypted(Filing))
-        .where(Filing.office == office)
+        .where(Filing.office.in_(list(offices)))
         .order_by(Filing.id)
-    ).scalars()
+    )
+    if start is not None:
+        query = query.where(Filing.created_at >= start)
+    if end is not None:
+        query = query.where(Filing.created_at < end)
+    filings = db.execute(query).scalars()
     for filing in filings:
         try:
             form = current_form(db, filing)
         except DecryptionError as exc:  # that filing's problem: listed without its form's fields
-            log.warning("digest of %s: filing %s: %s", office, filing.reference, exc)
+            log.warning("registry: filing %s: %s", filing.reference, exc)
             form = None
         fields = dict(form.fields or {}) if form else {}
         last = db.execute(
@@ -113,7 +130,7 @@ def _registry(db: Session, office: str) -> tuple[RegistryRow, ...]:
                 county=fields.get("county"),
                 office=filing.office,
                 status="transferred"
-                if filing.reply_kind == "transferred" and filing.received_by != office
+                if filing.reply_kind == "transferred" and filing.received_by not in offices
                 else filing.status,
                 missing=tuple(filing.missing or ()),
                 problems=tuple(filing.problems or ()),
@@ -162,35 +179,44 @@ def _activity(db: Session, office: str, start: datetime, end: datetime) -> tuple
     return tuple(sorted(rows, key=lambda r: r.at))
 
 
-def attention_rows(db: Session, office: str) -> tuple[AttentionRow, ...]:
-    """What waits for a person at this office: quarantined mail, uncertain counties, failed or
-    held sending, replies waiting for tomorrow, a mailbox that cannot be read."""
+def attention_rows(
+    db: Session,
+    office: str,
+    now: datetime | None = None,
+    review_confidence: float = DEFAULT_REVIEW_CONFIDENCE,
+) -> tuple[AttentionRow, ...]:
+    """What waits for a person at this office: the staff queue's items (`intake.staff.queue`:
+    quarantined mail, filings to review, held replies; the registrant's turn left out), failed
+    or held sending, replies waiting for tomorrow, a mailbox that cannot be read."""
     rows: list[AttentionRow] = []
-    for message in db.execute(
-        select(Message)
-        .options(*without_encrypted(Message))
-        .where(Message.office == office, Message.state == MessageState.QUARANTINED.value)
-    ).scalars():
-        rows.append(
-            AttentionRow(
-                "quarantined",
-                None,
-                f"邮件 #{message.id}（{message.from_addr or '-'}）：{message.last_error or ''}",
-            )
+    items = [
+        item
+        for item in open_work(
+            db, [office], now or datetime.now(UTC), review_confidence=review_confidence
         )
-    for filing in db.execute(
-        select(Filing).options(*without_encrypted(Filing)).where(Filing.office == office)
-    ).scalars():
-        for problem in filing.problems or []:
-            if problem.startswith(ATTENTION_PROBLEMS):
-                kind = (
-                    "mismatch"
-                    if problem.startswith("mismatch:")
-                    else problem.split(":")[0].replace("uncertain", "uncertain_county")
-                )
-                rows.append(AttentionRow(kind, filing.reference, problem_phrase(problem)))
-        if filing.status == "unreadable":
-            rows.append(AttentionRow("unreadable", filing.reference, "附件无法读取"))
+        if item.kind is not WorkKind.WAITING_REGISTRANT
+    ]
+    quarantined = {i.message_pk for i in items if i.kind is WorkKind.QUARANTINED}
+    mails = {
+        m.id: m
+        for m in db.execute(
+            select(Message).options(*without_encrypted(Message)).where(Message.id.in_(quarantined))
+        ).scalars()
+    }
+    for item in items:
+        if item.kind is WorkKind.QUARANTINED:
+            message = mails.get(item.message_pk or 0)
+            sender = (message.from_addr if message else None) or "-"
+            error = (message.last_error if message else None) or ""
+            rows.append(
+                AttentionRow("quarantined", None, f"邮件 #{item.message_pk}（{sender}）：{error}")
+            )
+            continue
+        if item.kind is WorkKind.HELD_REPLY:
+            rows.append(AttentionRow(HELD_WORDS, item.reference, "；".join(item.reason_words)))
+            continue
+        for reason, words in zip(item.reasons, item.reason_words, strict=True):
+            rows.append(AttentionRow(_attention_kind(reason), item.reference, words))
     for mail, reference in db.execute(
         select(OutboxMail, Filing.reference)
         .outerjoin(Filing, OutboxMail.filing_id == Filing.id)
@@ -228,6 +254,23 @@ def attention_rows(db: Session, office: str) -> tuple[AttentionRow, ...]:
         rows.append(AttentionRow("failed_send", None, state.reason or "发信暂停"))
     rows.extend(_poll_failures(db, office))
     return tuple(rows)
+
+
+HELD_WORDS = "回复待审核"
+
+
+def _attention_kind(reason: str) -> str:
+    """The digest's category of one review reason (a Chinese word where the digest's wording
+    table has none)."""
+    if reason.startswith("mismatch:"):
+        return "mismatch"
+    if reason == "uncertain:county":
+        return "uncertain_county"
+    if reason.startswith("low_confidence:"):
+        return "识别置信度低"
+    if reason == "transferred":
+        return "转交待处理"
+    return reason
 
 
 def _poll_failures(db: Session, office: str) -> list[AttentionRow]:
@@ -321,7 +364,9 @@ def _rollup(
                     "incomplete": int(statuses.get("incomplete", 0))
                     + int(statuses.get("unreadable", 0)),
                     "transferred": int(transferred),
-                    "attention": len(attention_rows(db, office.code)),
+                    "attention": len(
+                        attention_rows(db, office.code, end, settings.sending.review_confidence)
+                    ),
                 },
             )
         )
@@ -350,7 +395,7 @@ def make_digest(
                 day=day,
                 registry=_registry(db, office.code),
                 activity=_activity(db, office.code, start, end),
-                attention=attention_rows(db, office.code)
+                attention=attention_rows(db, office.code, now, settings.sending.review_confidence)
                 + _limit_hits(db, office.code, start, end),
                 rollup=_rollup(db, settings, start, end) if office.code == CITY_OFFICE else (),
                 mask_ids_in_xlsx=settings.sending.mask_ids_in_xlsx,

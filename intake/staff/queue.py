@@ -6,12 +6,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import Counter
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from intake.store.tables import (
+    Document,
+    Filing,
+    Message,
+    MessageState,
+    OutboxMail,
+    OutboxState,
+    StaffEvent,
+    WorkResolution,
+    without_encrypted,
+)
+from notifications.wording import problem_phrase
+from routing.review import DEFAULT_REVIEW_CONFIDENCE, LOW_CONFIDENCE, REVIEW_ALL
+from vocabulary.fields import FIELD_LABELS
 
 
 class WorkKind(StrEnum):
@@ -55,11 +72,327 @@ class WorkItem:
     transferred_from: str | None
 
 
-def open_work(session: Session, offices: Collection[str], now: datetime) -> list[WorkItem]:
-    """The open work of `offices`, oldest first (see the module docstring)."""
-    raise NotImplementedError
+REVIEW_PROBLEMS = ("mismatch:", "uncertain:county", "out_of_scope")
+"""Problems a person must look at (the digest listed these before the console existed)."""
+UNREADABLE = "unreadable"
+QUARANTINED_REASON = "quarantined"
+WAITING_REASON = "request_sent"
+OPEN_STATUSES = ("incomplete", "unreadable")
+LIVE_REPLY_STATES = (OutboxState.QUEUED.value, OutboxState.SENDING.value, OutboxState.SENT.value)
 
 
-def queue_counts(session: Session, offices: Collection[str], now: datetime) -> dict[str, int]:
-    """How many open items of each `WorkKind` value, plus ``"total"``."""
-    raise NotImplementedError
+def reason_words(code: str) -> str:
+    """One reason code in Chinese."""
+    if code.startswith(f"{LOW_CONFIDENCE}:"):
+        key = code.partition(":")[2]
+        return f"“{FIELD_LABELS.get(key, key)}”识别置信度低，请核对"
+    if code == UNREADABLE:
+        return "附件无法读取"
+    if code == QUARANTINED_REASON:
+        return "邮件无法自动处理，已隔离"
+    if code == WAITING_REASON:
+        return "已请备案人补充材料，等待回复"
+    if code == REVIEW_ALL:
+        return "本办公室所有回复均需人工审核"
+    if code == "transferred":
+        return "由其他办公室转交，请处理"
+    return problem_phrase(code)
+
+
+def signature(reasons: Iterable[str]) -> str:
+    """What a resolution remembers of an item: its reasons, sorted."""
+    return ",".join(sorted(set(reasons)))
+
+
+def review_reasons(
+    problems: Iterable[str], status: str, low_fields: Iterable[str]
+) -> tuple[str, ...]:
+    """Why a filing waits for a person (empty when it does not)."""
+    reasons = [p for p in problems if p.startswith(REVIEW_PROBLEMS)]
+    if status == UNREADABLE:
+        reasons.append(UNREADABLE)
+    reasons += [f"{LOW_CONFIDENCE}:{f}" for f in low_fields]
+    return tuple(dict.fromkeys(reasons))
+
+
+def _low_fields(
+    session: Session, offices: Collection[str], threshold: float, filing_id: int | None = None
+) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(Document.filing_id, Document.confidence)
+        .join(Filing, Document.filing_id == Filing.id)
+        .where(
+            Filing.office.in_(list(offices)),
+            Document.superseded.is_(False),
+            Document.confidence.is_not(None),
+            *((Filing.id == filing_id,) if filing_id is not None else ()),
+        )
+        .order_by(Document.id)
+    )
+    for filing_id, confidence in rows:
+        for key, value in (confidence or {}).items():
+            if value < threshold and filing_id is not None:
+                keys = found.setdefault(filing_id, [])
+                if key not in keys:
+                    keys.append(key)
+    return found
+
+
+def _resolved(session: Session, offices: Collection[str]) -> dict[str, str]:
+    return {
+        key: sig
+        for key, sig in session.execute(
+            select(WorkResolution.item_key, WorkResolution.signature).where(
+                WorkResolution.office.in_(list(offices)), WorkResolution.resolved.is_(True)
+            )
+        )
+    }
+
+
+def _item(
+    key: str,
+    kind: WorkKind,
+    office: str,
+    since: datetime,
+    now: datetime,
+    reasons: tuple[str, ...],
+    *,
+    filing_id: int | None = None,
+    message_pk: int | None = None,
+    outbox_id: int | None = None,
+    reference: str | None = None,
+    transferred_from: str | None = None,
+) -> WorkItem:
+    return WorkItem(
+        key=key,
+        kind=kind,
+        filing_id=filing_id,
+        message_pk=message_pk,
+        outbox_id=outbox_id,
+        office=office,
+        reference=reference,
+        since=since,
+        age=max(now - since, timedelta(0)),
+        reasons=reasons,
+        reason_words=tuple(reason_words(r) for r in reasons),
+        transferred_from=transferred_from,
+    )
+
+
+def open_work(
+    session: Session,
+    offices: Collection[str],
+    now: datetime,
+    *,
+    review_confidence: float = DEFAULT_REVIEW_CONFIDENCE,
+    filing_id: int | None = None,
+) -> list[WorkItem]:
+    """The open work of `offices`, oldest first (see the module docstring).
+
+    - ``held_reply``: a reply held for review (one item per held reply; the filing's review
+      reasons with it);
+    - ``review``: a filing with a mismatch, an uncertain county, an out-of-scope account, an
+      unreadable attachment or a field read below `review_confidence`, and no held reply;
+    - ``quarantined``: a mail the pipeline could not process;
+    - ``waiting_registrant``: an incomplete filing whose request for documents went out.
+
+    An item a person resolved stays out while its reasons are the same. With `filing_id`, only
+    that filing's items (the filing page)."""
+    offices = list(offices)
+    if not offices:
+        return []
+    resolved = _resolved(session, offices)
+    low = _low_fields(session, offices, review_confidence, filing_id)
+    only = (Filing.id == filing_id,) if filing_id is not None else ()
+    filings = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Filing.id,
+                Filing.reference,
+                Filing.office,
+                Filing.status,
+                Filing.problems,
+                Filing.updated_at,
+                Filing.transferred_from,
+            ).where(
+                Filing.office.in_(offices),
+                Filing.status != "ignored",
+                Filing.purged_at.is_(None),
+                *only,
+            )
+        )
+    }
+    items: list[WorkItem] = []
+    covered: set[int] = set()
+
+    def open_item(item: WorkItem) -> None:
+        if resolved.get(item.key) != signature(item.reasons):
+            items.append(item)
+
+    held = session.execute(
+        select(
+            OutboxMail.id,
+            OutboxMail.filing_id,
+            OutboxMail.message_pk,
+            OutboxMail.office,
+            OutboxMail.created_at,
+            OutboxMail.held_reason,
+        )
+        .where(
+            OutboxMail.state == OutboxState.HELD.value,
+            *((OutboxMail.filing_id == filing_id,) if filing_id is not None else ()),
+        )
+        .order_by(OutboxMail.id)
+    )
+    for outbox_id, held_filing, message_pk, office, created_at, held_reason in held:
+        filing = filings.get(held_filing) if held_filing is not None else None
+        if filing is None and (held_filing is not None or office not in offices):
+            continue
+        reasons: tuple[str, ...] = tuple(r for r in (held_reason or "").split(",") if r)
+        if filing is not None:
+            covered.add(filing.id)
+            now_reasons = review_reasons(
+                filing.problems or (), filing.status, low.get(filing.id, ())
+            )
+            reasons = tuple(dict.fromkeys((*now_reasons, *reasons))) or (REVIEW_ALL,)
+        items.append(
+            _item(
+                f"outbox:{outbox_id}",
+                WorkKind.HELD_REPLY,
+                filing.office if filing is not None else office,
+                created_at,
+                now,
+                reasons,
+                filing_id=held_filing,
+                message_pk=message_pk,
+                outbox_id=outbox_id,
+                reference=filing.reference if filing is not None else None,
+                transferred_from=filing.transferred_from if filing is not None else None,
+            )
+        )
+    last_reply = _last_replies(session, offices, filing_id)
+    for filing in filings.values():
+        if filing.id in covered:
+            continue
+        reasons = review_reasons(filing.problems or (), filing.status, low.get(filing.id, ()))
+        kind = WorkKind.REVIEW
+        since = filing.updated_at
+        if not reasons and filing.transferred_from is not None:
+            reasons = ("transferred",)
+        if not reasons:
+            reply = last_reply.get(filing.id)
+            if filing.status not in OPEN_STATUSES or reply is None:
+                continue
+            kind, reasons, since = WorkKind.WAITING_REGISTRANT, (WAITING_REASON,), reply
+        open_item(
+            _item(
+                f"filing:{filing.id}",
+                kind,
+                filing.office,
+                since,
+                now,
+                reasons,
+                filing_id=filing.id,
+                reference=filing.reference,
+                transferred_from=filing.transferred_from,
+            )
+        )
+    for message_pk, office, since, mail_filing in session.execute(
+        select(Message.id, Message.office, Message.quarantined_at, Message.filing_id).where(
+            Message.office.in_(offices),
+            Message.state == MessageState.QUARANTINED.value,
+            *((Message.filing_id == filing_id,) if filing_id is not None else ()),
+        )
+    ):
+        reference = filings[mail_filing].reference if mail_filing in filings else None
+        open_item(
+            _item(
+                f"message:{message_pk}",
+                WorkKind.QUARANTINED,
+                office,
+                since or now,
+                now,
+                (QUARANTINED_REASON,),
+                message_pk=message_pk,
+                filing_id=mail_filing if mail_filing in filings else None,
+                reference=reference,
+            )
+        )
+    items.sort(key=lambda i: (i.since, i.key))
+    return items
+
+
+def _last_replies(
+    session: Session, offices: Collection[str], filing_id: int | None = None
+) -> dict[int, datetime]:
+    """When each filing's newest request for documents went out (or was queued), for filings
+    whose newest reply is such a request."""
+    found: dict[int, datetime] = {}
+    rows = session.execute(
+        select(OutboxMail.filing_id, OutboxMail.kind, OutboxMail.state, OutboxMail.created_at)
+        .join(Filing, OutboxMail.filing_id == Filing.id)
+        .where(
+            Filing.office.in_(list(offices)),
+            OutboxMail.kind != "digest",
+            *((Filing.id == filing_id,) if filing_id is not None else ()),
+        )
+        .order_by(OutboxMail.id)
+    )
+    for filing_id, kind, state, created_at in rows:
+        if filing_id is None:
+            continue
+        if kind == "request_missing" and state in LIVE_REPLY_STATES:
+            found[filing_id] = created_at
+        else:
+            found.pop(filing_id, None)
+    return found
+
+
+def queue_counts(
+    session: Session,
+    offices: Collection[str],
+    now: datetime,
+    *,
+    review_confidence: float = DEFAULT_REVIEW_CONFIDENCE,
+) -> dict[str, int]:
+    """How many open items of each `WorkKind` value, plus ``"total"`` and ``"for_person"``
+    (everything but ``waiting_registrant``: the digest's 待人工处理 count)."""
+    counts = Counter(
+        i.kind.value for i in open_work(session, offices, now, review_confidence=review_confidence)
+    )
+    out = {kind.value: counts.get(kind.value, 0) for kind in WorkKind}
+    out["total"] = sum(counts.values())
+    out["for_person"] = out["total"] - out[WorkKind.WAITING_REGISTRANT.value]
+    return out
+
+
+@dataclass(frozen=True)
+class TransferTrace:
+    """A filing one of the person's offices passed to another office by hand."""
+
+    filing_id: int
+    reference: str | None
+    from_office: str
+    to_office: str
+    at: datetime
+    actor: str
+
+
+def transferred_away(session: Session, offices: Collection[str]) -> list[TransferTrace]:
+    """The sending offices' trace of their hand transfers, newest first (the filing itself is
+    now the receiving office's)."""
+    offices = list(offices)
+    rows = session.execute(
+        select(StaffEvent.filing_id, StaffEvent.office, StaffEvent.at, StaffEvent.actor, Filing)
+        .join(Filing, StaffEvent.filing_id == Filing.id)
+        .options(*without_encrypted(Filing))
+        .where(StaffEvent.action == "transfer", StaffEvent.office.in_(offices))
+        .order_by(StaffEvent.id.desc())
+    )
+    return [
+        TransferTrace(filing_id, filing.reference, office, filing.office, at, actor)
+        for filing_id, office, at, actor, filing in rows
+        if filing_id is not None and filing.office not in offices
+    ]
