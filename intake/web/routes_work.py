@@ -40,6 +40,9 @@ def register(app: Flask) -> None:
     """Add the clerk's routes to `app`."""
     deployment = deployment_of(app)
     store = deployment.store
+    replies = deployment.pipeline().replies
+    assert replies is not None  # a deployment's pipeline always has its reply adapters
+    threshold = replies.review_confidence
 
     @contextmanager
     def work() -> Iterator[tuple[Session, frozenset[str], str, datetime]]:
@@ -67,8 +70,8 @@ def register(app: Flask) -> None:
     @app.get("/", endpoint="queue")
     def queue_page() -> ResponseReturnValue:
         with work() as (db, offices, _who, now):
-            items = queue.open_work(db, offices, now)
-            counts = queue.queue_counts(db, offices, now)
+            items = queue.open_work(db, offices, now, review_confidence=threshold)
+            counts = queue.queue_counts(db, offices, now, review_confidence=threshold)
         return render_template(
             "queue.html", items=items, counts=counts, kinds=queue.WORK_KIND_WORDS
         )
@@ -139,7 +142,9 @@ def register(app: Flask) -> None:
 
         def run() -> None:
             with work() as (db, offices, who, now):
-                result = actions.correct_field(db, offices, filing_id, field, value, who, now)
+                result = actions.correct_field(
+                    db, offices, filing_id, field, value, who, now, replies=replies
+                )
             if result.status_before != result.status_after:
                 flash(f"已重新判定：{result.status_before} → {result.status_after}", "ok")
             if result.held:
@@ -151,7 +156,7 @@ def register(app: Flask) -> None:
     def approve(outbox_id: int) -> ResponseReturnValue:
         def run() -> None:
             with work() as (db, offices, who, now):
-                actions.approve_reply(db, offices, outbox_id, who, now)
+                actions.approve_reply(db, offices, outbox_id, who, now, review_confidence=threshold)
 
         return acted(_back(), run, "回复已批准，将按顺序发出。")
 
@@ -161,7 +166,7 @@ def register(app: Flask) -> None:
 
         def run() -> None:
             with work() as (db, offices, who, now):
-                actions.edit_reply(db, offices, outbox_id, subject, body, who, now)
+                actions.edit_reply(db, offices, outbox_id, subject, body, who, now, replies=replies)
 
         return acted(_back(), run, "回复已修改。")
 
@@ -169,7 +174,7 @@ def register(app: Flask) -> None:
     def resend(outbox_id: int) -> ResponseReturnValue:
         def run() -> None:
             with work() as (db, offices, who, now):
-                actions.resend_reply(db, offices, outbox_id, who, now)
+                actions.resend_reply(db, offices, outbox_id, who, now, replies=replies)
 
         return acted(_back(), run, "已重新排队发送。")
 
@@ -179,7 +184,9 @@ def register(app: Flask) -> None:
 
         def run() -> None:
             with work() as (db, offices, who, now):
-                actions.compose_reply(db, offices, filing_id, keys, extra, who, now)
+                actions.compose_reply(
+                    db, offices, filing_id, keys, extra, who, now, replies=replies
+                )
 
         return acted(url_for("filing", filing_id=filing_id), run, "回复已写好并排队发送。")
 
