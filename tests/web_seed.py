@@ -23,8 +23,15 @@ from intake.store.tables import (
     OutboxState,
 )
 
-FORM_ID = "130582199001011237"
-CARD_ID = "130582199001011273"  # two digits swapped: the mismatch a person must settle
+
+def _valid(first17: str) -> str:
+    from routing.identity import id_check_character
+
+    return first17 + id_check_character(first17)
+
+
+FORM_ID = _valid("13058219900101123")
+CARD_ID = _valid("13058219900110123")  # another valid number: the mismatch a person settles
 ATTACHMENT_KIND = "att"
 
 
@@ -91,7 +98,13 @@ def seed_filing(
         sender=sender,
         status="complete" if settled else "incomplete",
         subject_type="individual",
-        fields={"subject_name": f"张三{number}", "id_number": FORM_ID, "county": "沙河市"},
+        fields={
+            "subject_type": "个人",
+            "subject_name": f"张三{number}",
+            "id_number": FORM_ID,
+            "county": "沙河市",
+            "phone": "13931912345",
+        },
         accounts=[
             {"platform": "抖音", "account_name": f"沙河生活{number}", "account_id": f"sh{number}"}
         ],
@@ -147,6 +160,7 @@ def seed_filing(
             kind=doc_kind,
             engine="rapidocr",
             fields=fields,
+            accounts=list(filing.accounts or []) if doc_kind == "registration_form" else None,
             confidence=confidence,
         )
         if hasattr(Document, "boxes"):

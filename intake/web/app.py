@@ -32,6 +32,15 @@ from intake.web.secret import session_key
 from vocabulary.offices import OFFICES
 
 PUBLIC_ENDPOINTS = frozenset({"login", "static"})
+DOCUMENT_WORDS = {
+    "registration_form": "备案登记表",
+    "id_card_front": "身份证（人像面）",
+    "id_card_back": "身份证（国徽面）",
+    "business_licence": "营业执照",
+    "org_code_certificate": "组织机构代码证",
+    "other": "其他材料",
+}
+REPLY_WORDS = {"ack": "确认收到", "request_missing": "请补充材料", "transferred": "转交通知"}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -82,6 +91,8 @@ def create_app(
     app.jinja_env.filters["age"] = _age
     app.jinja_env.globals["office_name"] = office_name
     app.jinja_env.globals["OFFICES"] = OFFICES
+    app.jinja_env.globals["DOCUMENT_WORDS"] = DOCUMENT_WORDS
+    app.jinja_env.globals["REPLY_WORDS"] = REPLY_WORDS
     _register_auth(app, limiter, options)
     from intake.web import routes_admin, routes_work
 
