@@ -58,6 +58,7 @@ def console(tmp_path: Path) -> Iterator[tuple[Deployment, str, dict[str, int]]]:
             ids = {
                 "a": seed_filing(db, deployment.files, A, 1, now()),
                 "b": seed_filing(db, deployment.files, B, 2, now()),
+                "a2": seed_filing(db, deployment.files, A, 3, now()),
             }
             accounts.add_account(db, "clerk_a", A, False, PASSWORD, "test", now())
             accounts.add_account(db, "clerk_b", B, False, PASSWORD, "test", now())
@@ -101,12 +102,13 @@ def test_the_clerks_day(console: tuple[Deployment, str, dict[str, int]], browser
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    deployment, url, ids = console
+    deployment, url, _ids = console
     sign_in(browser, url, "clerk_a")
     # the queue: the mismatch filing, waiting for a person
     assert browser.find_element(By.ID, "count-total").text != "0"
-    link = browser.find_element(By.CSS_SELECTOR, "a.open-filing")
-    assert link.text == f"XT{A}-20200510-0001"
+    shown = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "a.open-filing")]
+    assert shown[:2] == [f"XT{A}-20200510-0003", f"XT{A}-20200510-0001"]  # oldest first
+    link = browser.find_element(By.LINK_TEXT, f"XT{A}-20200510-0001")
     assert f"XT{B}" not in browser.page_source
     submit(browser, link)
     assert "身份证复印件上的号码与备案表不一致" in browser.find_element(By.ID, "problems").text
@@ -145,16 +147,25 @@ def test_the_clerks_day(console: tuple[Deployment, str, dict[str, int]], browser
         server.stop()
     assert report.sent == 1 and again.sent == 0
     ((mail_from, rcpt, raw),) = server.received
-    assert rcpt == ["zhang@qq.com"]
+    assert rcpt == ["zhang@qq.com"] and mail_from == "shhlwxxb@163.com"
     assert f"XT{A}-20200510-0001" in str(email.message_from_bytes(raw, policy=default)["Subject"])
-    # resolve what is left, then sign out
-    browser.get(url + f"/filing/{ids['a']}")
-    for form in browser.find_elements(By.CSS_SELECTOR, "button.resolve"):
-        form.find_element(By.XPATH, "..").find_element(By.NAME, "note").send_keys("已核对")
-        submit(browser, form)
-        break
+    # the filing has left the queue; the other one the clerk settles by hand with a note
     browser.get(url + "/")
     assert f"XT{A}-20200510-0001" not in browser.page_source
+    second = f"XT{A}-20200510-0003"
+    submit(browser, browser.find_element(By.LINK_TEXT, second))
+    buttons = browser.find_elements(By.CSS_SELECTOR, "button.resolve")
+    assert buttons
+    while buttons:
+        buttons[0].find_element(By.XPATH, "..").find_element(By.NAME, "note").send_keys(
+            "已电话核实"
+        )
+        submit(browser, buttons[0])
+        buttons = browser.find_elements(By.CSS_SELECTOR, "button.resolve")
+    assert "已电话核实" in browser.find_element(By.CSS_SELECTOR, ".history").text
+    browser.get(url + "/")
+    assert second not in browser.page_source
+    assert browser.find_element(By.ID, "count-total").text == "0"
     submit(browser, browser.find_element(By.CSS_SELECTOR, ".logout button"))
     assert browser.current_url.startswith(url + "/login")
     browser.get(url + "/")
