@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from intake.deciding.filing import current_form
 from intake.errors import TransientError
 from intake.privacy.crypto import DecryptionError
+from intake.replying.review import NOT_SENT_ON_PURPOSE
 from intake.runtime.clock import SHANGHAI
 from intake.sending.outbox import OFFICE_CAP_NOTE, enqueue
 from intake.settings import OfficeSettings, Settings
@@ -225,6 +226,8 @@ def attention_rows(
             OutboxMail.state.in_([OutboxState.FAILED.value, OutboxState.SUPPRESSED.value]),
         )
     ):
+        if (mail.last_error or "").startswith(NOT_SENT_ON_PURPOSE):
+            continue
         rows.append(
             AttentionRow(
                 "failed_send",

@@ -60,6 +60,10 @@ def hold_if_needed(
 
 
 SUPERSEDED_NOTE = "superseded by a newer reply to the same filing before anyone approved it"
+WITHDRAWN = "withdrawn by staff"
+"""`last_error` prefix of a held reply a person resolved without sending it."""
+NOT_SENT_ON_PURPOSE = (SUPERSEDED_NOTE, WITHDRAWN)
+"""`last_error` prefixes of SUPPRESSED replies nobody needs to hear about (no sending trouble)."""
 
 
 def retire_older_held(db: Session, filing_id: int, keep: OutboxMail) -> int:

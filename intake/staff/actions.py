@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from intake.deciding.filing import redecide_filing
 from intake.replying.queue import ReplyAdapters, queue_reply
-from intake.replying.review import hold_if_needed, low_fields, retire_older_held
+from intake.replying.review import WITHDRAWN, hold_if_needed, low_fields, retire_older_held
 from intake.runtime.clock import SHANGHAI
 from intake.sending.outbox import OUTBOX_KIND, enqueue
 from intake.staff.access import filing_in, message_in, outbox_in, record, shown
@@ -54,8 +54,6 @@ CORRECTABLE: dict[str, str] = {
     "name": "姓名（身份证）",
 }
 """Fields a person may correct, with their labels."""
-WITHDRAWN = "withdrawn by staff"
-"""`last_error` prefix of a held reply a person resolved without sending it."""
 STAFF_KIND = "staff"
 """Outbox kind of a reply a person wrote."""
 MAX_TEXT = 20_000
