@@ -14,8 +14,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from intake.commands.demo import local_config
 from intake.runtime.service import open_deployment
@@ -25,6 +24,7 @@ from intake.web.app import create_app
 from tests.web_browser import chromium, serve
 from tests.web_seed import seed_filing
 
+REPO = Path(__file__).resolve().parents[1]
 OFFICE = "130582"
 PASSWORD = "screenshot password"
 

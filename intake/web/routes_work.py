@@ -9,6 +9,7 @@ a filing, attachment, reply or item of another office exactly as for a missing o
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -40,6 +41,7 @@ def register(app: Flask) -> None:
     """Add the clerk's routes to `app`."""
     deployment = deployment_of(app)
     store = deployment.store
+    known_pages: dict[int, int] = {}  # attachment id → page images (attachments never change)
     replies = deployment.pipeline().replies
     assert replies is not None  # a deployment's pipeline always has its reply adapters
     threshold = replies.review_confidence
@@ -71,7 +73,7 @@ def register(app: Flask) -> None:
     def queue_page() -> ResponseReturnValue:
         with work() as (db, offices, _who, now):
             items = queue.open_work(db, offices, now, review_confidence=threshold)
-            counts = queue.queue_counts(db, offices, now, review_confidence=threshold)
+        counts = counts_of(items)
         return render_template(
             "queue.html", items=items, counts=counts, kinds=queue.WORK_KIND_WORDS
         )
@@ -80,20 +82,22 @@ def register(app: Flask) -> None:
     def filing(filing_id: int) -> ResponseReturnValue:
         with work() as (db, offices, who, now):
             view = views.filing_view(db, offices, filing_id, deployment.keyring, who, now)
+            types = {a.id: a.content_type for m in view.messages for a in m.attachments}
             page_counts: dict[int, int] = {}
             for document in view.documents:
-                if document.attachment_id in page_counts:
+                aid = document.attachment_id
+                if aid in page_counts:
                     continue
-                _name, kind, data = views.attachment_bytes(
-                    db,
-                    offices,
-                    document.attachment_id,
-                    deployment.files,
-                    deployment.keyring,
-                    who,
-                    now,
-                )
-                page_counts[document.attachment_id] = pages.page_count(kind, data)
+                kind = types.get(aid, "")
+                if aid in known_pages:
+                    page_counts[aid] = known_pages[aid]
+                elif pages.is_image(kind):
+                    page_counts[aid] = 1
+                else:  # a PDF (or unknown): count its pages once, attachments never change
+                    _name, kind, data = views.attachment_bytes(
+                        db, offices, aid, deployment.files, deployment.keyring, who, now
+                    )
+                    page_counts[aid] = known_pages[aid] = pages.page_count(kind, data)
         try:
             canned = actions.canned_texts()
         except NotImplementedError:
@@ -270,6 +274,16 @@ def register(app: Flask) -> None:
         )
         response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def counts_of(items: list[queue.WorkItem]) -> dict[str, int]:
+    """The queue's counts, as `queue.queue_counts` makes them, from items already listed (the
+    page would otherwise read the open work twice)."""
+    counts = Counter(item.kind.value for item in items)
+    out = {kind.value: counts.get(kind.value, 0) for kind in queue.WorkKind}
+    out["total"] = sum(counts.values())
+    out["for_person"] = out["total"] - out[queue.WorkKind.WAITING_REGISTRANT.value]
+    return out
 
 
 def _back() -> str:

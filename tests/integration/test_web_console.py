@@ -412,3 +412,92 @@ def _snapshot(world: World) -> list[tuple[object, ...]]:
             select(WebAccount.name, WebAccount.locked, WebAccount.password_hash)
         ).all()
     return [*map(tuple, filings), *map(tuple, outbox), *map(tuple, users)]
+
+
+def test_views_and_downloads_are_audited_with_the_person(world: World) -> None:
+    client = sign_in(world.app, "city", address="10.0.0.8")
+    assert client.get(f"/filing/{world.b_filing}").status_code == 200
+    download = client.get(f"/attachment/{world.b_attachment}")
+    assert download.status_code == 200 and download.headers["Cache-Control"] == "no-store"
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    with world.deployment.store.session() as db:
+        rows = db.execute(
+            select(AuditEntry.action, AuditEntry.filing_id).where(AuditEntry.actor == "city")
+        ).all()
+    touching_b = [action for action, filing_id in rows if filing_id == world.b_filing]
+    assert len(touching_b) >= 2, rows  # the page view and the download
+
+
+def test_a_session_ends_after_its_absolute_lifetime(world: World) -> None:
+    client = sign_in(world.app, "clerk_a", address="10.0.0.9")
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        session["since"] -= 13 * 3600
+    assert client.get("/").status_code == 302
+
+
+def test_behind_a_proxy_the_forwarded_scheme_and_address_count(seeded: World) -> None:
+    app = create_app(seeded.deployment, WebOptions(behind_proxy=True))
+    client = app.test_client()
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    page = client.get("/login", base_url="http://127.0.0.1:8080", headers=forwarded)
+    assert page.status_code == 200
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    assert found
+    answer = client.post(
+        "/login",
+        base_url="http://127.0.0.1:8080",
+        headers={**forwarded, "Referer": "https://127.0.0.1:8080/login"},
+        data={"name": "clerk_b", "password": PASSWORD, "csrf_token": found.group(1)},
+    )
+    assert answer.status_code == 302 and "Secure" in answer.headers["Set-Cookie"]
+    with seeded.deployment.store.session() as db:
+        details = (
+            db.execute(select(AuditEntry.detail).where(AuditEntry.action == "web login"))
+            .scalars()
+            .all()
+        )
+    assert "from 203.0.113.9" in details
+
+
+def test_the_account_commands(seeded: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from intake.commands.cli import main
+
+    config = str(seeded.deployment.settings.path)
+    monkeypatch.delenv("INTAKE_KEYS", raising=False)  # the store's key is its key_file
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    assert (
+        main(["web", "add-user", "cli_user", "--office", A, "--password-stdin", "--config", config])
+        == 0
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert (
+        main(["web", "add-user", "cli_two", "--office", A, "--password-stdin", "--config", config])
+        == 1
+    )
+    assert main(["web", "lock", "cli_user", "--config", config]) == 0
+    with seeded.deployment.store.session() as db:
+        row = db.execute(select(WebAccount).where(WebAccount.name == "cli_user")).scalar_one()
+        assert row.locked and row.session_generation == 1 and row.office == A
+        assert db.execute(select(WebAccount).where(WebAccount.name == "cli_two")).first() is None
+    assert main(["web", "unlock", "cli_user", "--config", config]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("another long password\n"))
+    assert main(["web", "reset-password", "cli_user", "--password-stdin", "--config", config]) == 0
+    with seeded.deployment.store.session() as db:
+        row = db.execute(select(WebAccount).where(WebAccount.name == "cli_user")).scalar_one()
+        assert not row.locked and row.session_generation == 2
+
+
+def test_the_queue_page_counts_as_the_digest_does(world: World) -> None:
+    from intake.staff import queue
+    from intake.web.routes_work import counts_of
+
+    with world.deployment.store.session() as db:
+        for offices in ({A}, {A, B}, {B}):
+            items = queue.open_work(db, offices, now())
+            assert counts_of(items) == queue.queue_counts(db, offices, now())
+    client = sign_in(world.app, "clerk_b", address="10.0.0.10")
+    page = client.get("/").get_data(as_text=True)
+    with world.deployment.store.session() as db:
+        total = queue.queue_counts(db, {B}, now())["total"]
+    assert total > 0 and f'<b id="count-total">{total}</b>' in page
