@@ -501,3 +501,27 @@ def test_the_queue_page_counts_as_the_digest_does(world: World) -> None:
     with world.deployment.store.session() as db:
         total = queue.queue_counts(db, {B}, now())["total"]
     assert total > 0 and f'<b id="count-total">{total}</b>' in page
+
+
+def test_every_form_needs_its_csrf_token(world: World) -> None:
+    client = sign_in(world.app, "city", address="10.0.0.11")
+    before = _snapshot(world)
+    posts = [r for r in world.app.url_map.iter_rules() if "POST" in (r.methods or ())]
+    assert len(posts) >= 14
+    for rule in posts:
+        answer = client.post(_url(rule.rule, world, own=True), data=_form(world))
+        assert answer.status_code == 400, (rule.rule, answer.status_code)
+    assert _snapshot(world) == before
+
+
+def test_a_session_ends_after_30_idle_minutes(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from itsdangerous import TimestampSigner
+
+    client = sign_in(world.app, "clerk_a", address="10.0.0.12")
+    assert client.get("/").status_code == 200
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) + 31 * 60)
+    assert client.get("/").status_code == 302
