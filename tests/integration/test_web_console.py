@@ -525,3 +525,60 @@ def test_a_session_ends_after_30_idle_minutes(
     assert client.get("/").status_code == 200
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) + 31 * 60)
     assert client.get("/").status_code == 302
+
+
+def test_each_value_s_box_is_drawn_over_its_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `documents.boxes` stored (another migration adds the column), each field's box is a
+    rectangle over its page image; without it the field says 无位置."""
+    from intake.staff import views
+
+    client = sign_in(world.app, "clerk_a", address="10.0.0.13")
+    plain = client.get(f"/filing/{world.a_filing}").get_data(as_text=True)
+    original = views.filing_view
+
+    def with_boxes(*args: object, **kwargs: object) -> views.FilingView:
+        view = original(*args, **kwargs)  # type: ignore[arg-type]
+        documents = tuple(
+            dataclasses.replace(
+                d,
+                fields=tuple(
+                    dataclasses.replace(f, box=(0, 0.1, 0.7, 0.9, 0.8))
+                    if f.key == "id_number"
+                    else f
+                    for f in d.fields
+                ),
+            )
+            for d in view.documents
+        )
+        return dataclasses.replace(view, documents=documents)
+
+    monkeypatch.setattr(views, "filing_view", with_boxes)
+    boxed = client.get(f"/filing/{world.a_filing}").get_data(as_text=True)
+    rects = re.findall(
+        r'<rect data-field="(\d+)-id_number" x="0.1" y="0.7" width="([\d.]+)"', boxed
+    )
+    assert len(rects) == 2 and all(abs(float(w) - 0.8) < 1e-9 for _d, w in rects)
+    assert boxed.count("无位置") == plain.count("无位置") - 2
+
+
+def test_the_admin_sees_mailbox_health_and_tests_a_connection(world: World) -> None:
+    admin = sign_in(world.app, "admin_b", address="10.0.0.14")
+    page = admin.get("/admin/mailboxes").get_data(as_text=True)
+    assert "桥西区互联网信息办公室" in page and "沙河市互联网信息办公室" not in page
+    assert "测试连接" in page and "只读" in page
+    tested = admin.post(f"/admin/mailboxes/{B}/test", data={"csrf_token": token(admin, "/")})
+    text = tested.get_data(as_text=True)
+    assert tested.status_code == 200 and "未设置存放授权码的环境变量" in text
+    with world.deployment.store.session() as db:
+        audited = (
+            db.execute(
+                select(AuditEntry.detail).where(
+                    AuditEntry.actor == "admin_b", AuditEntry.action == "web test connection"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert audited == [f"office {B}: IMAP+SMTP failed"]
