@@ -5,10 +5,12 @@ queue; a clerk of another office learns nothing of the filing."""
 
 from __future__ import annotations
 
+import email
 import io
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
+from email.policy import default
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
@@ -258,6 +260,8 @@ def test_resolved_items_leave_queue_and_digest_and_a_transfer_reaches_the_other_
         assert latest.scalar_one() == filing_id
         filing = db.get(Filing, filing_id)
         assert filing is not None and filing.office == OTHER
+        # The correction outlived the new mail: the form's number still reads as corrected.
+        assert "mismatch:id_number" not in (filing.problems or [])
 
 
 def test_a_clerk_of_another_office_gets_not_found_for_everything(risky: Deployment) -> None:
@@ -331,3 +335,67 @@ def staff_mask(value: str) -> str:
     from intake.staff.access import mask
 
     return mask(value)
+
+
+def test_edit_compose_and_resend_go_through_the_outbox(risky: Deployment, smtp: SmtpServer) -> None:
+    deployment = risky
+    filing_id = receive(deployment, mismatch_mail(), "a.eml")
+    replies = deployment.pipeline().replies
+    assert replies is not None
+    with deployment.store.session() as db:
+        (item,) = queue.open_work(db, [OFFICE], now())
+        assert item.outbox_id is not None
+        before = db.get(OutboxMail, item.outbox_id)
+        assert before is not None
+        old_id = before.message_id
+        same = actions.edit_reply(
+            db,
+            [OFFICE],
+            item.outbox_id,
+            "请核对身份证号码",
+            "您好：\n\n请核对号码。",
+            CLERK,
+            now(),
+            replies=replies,
+        )
+        assert same == item.outbox_id
+        after = db.get(OutboxMail, same)
+        assert after is not None and after.state == "held" and after.edited
+        assert after.message_id != old_id and after.subject == "请核对身份证号码"
+        with pytest.raises(staff.Invalid):
+            actions.compose_reply(
+                db, [OFFICE], filing_id, ["no-such"], "", CLERK, now(), replies=replies
+            )
+        composed = actions.compose_reply(
+            db,
+            [OFFICE],
+            filing_id,
+            ["received", "contact"],
+            "另：请附身份证反面。",
+            CLERK,
+            now(),
+            replies=replies,
+        )
+        actions.approve_reply(db, [OFFICE], same, CLERK, now())
+    transport = smtp_transport(smtp)
+    report = deployment.outbox().drain(deployment.settings.enabled_offices, transport)
+    assert report.sent == 2
+    subjects = sorted(
+        str(email.message_from_bytes(raw, policy=default)["Subject"])
+        for _f, _t, raw in smtp.received
+    )
+    assert subjects[1] == "请核对身份证号码" and "备案编号" in subjects[0]
+    bodies = [email.message_from_bytes(raw, policy=default) for _f, _t, raw in smtp.received]
+    text = next(b for b in bodies if "备案编号" in str(b["Subject"])).get_body(("plain",))
+    assert text is not None and "另：请附身份证反面。" in text.get_content()
+    with deployment.store.session() as db:
+        with pytest.raises(staff.Conflict):
+            actions.resend_reply(db, [OFFICE], composed, CLERK, now(), replies=replies)
+        sent = db.get(OutboxMail, composed)
+        assert sent is not None
+        sent.state = OutboxState.FAILED.value  # as after a refusal by the server
+    with deployment.store.session() as db:
+        again = actions.resend_reply(db, [OFFICE], composed, CLERK, now(), replies=replies)
+        assert again != composed
+    assert deployment.outbox().drain(deployment.settings.enabled_offices, transport).sent == 1
+    assert len(smtp.received) == 3
