@@ -32,6 +32,7 @@ from intake.runtime.clock import SHANGHAI
 from intake.staff import actions, queue, views
 from intake.web import pages
 from intake.web.app import _safe_next, deployment_of, person
+from intake.web.reply_text import reply_texts
 from vocabulary.offices import OFFICES
 
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})
@@ -82,6 +83,9 @@ def register(app: Flask) -> None:
     def filing(filing_id: int) -> ResponseReturnValue:
         with work() as (db, offices, who, now):
             view = views.filing_view(db, offices, filing_id, deployment.keyring, who, now)
+            texts = reply_texts(
+                db, deployment.files, view.filing_id, [r.outbox_id for r in view.replies]
+            )
             types = {a.id: a.content_type for m in view.messages for a in m.attachments}
             page_counts: dict[int, int] = {}
             for document in view.documents:
@@ -106,6 +110,7 @@ def register(app: Flask) -> None:
             "filing.html",
             view=view,
             page_counts=page_counts,
+            texts=texts,
             canned=canned,
             offices=[o for o in OFFICES if o.code != view.office],
         )

@@ -129,7 +129,10 @@ def test_the_clerks_day(console: tuple[Deployment, str, dict[str, int]], browser
     submit(browser, row.find_element(By.TAG_NAME, "button"))
     assert "不一致" not in browser.find_element(By.ID, "problems").text
     assert "已保存更正" in browser.page_source
-    # the new reply waits for review (office A holds every reply): approve it
+    # the new reply waits for review (office A holds every reply); its text is in the edit form
+    body = browser.find_element(By.CSS_SELECTOR, ".state-held textarea[name=body]")
+    assert f"XT{A}-20200510-0001" in body.get_attribute("value")
+    # approve it as it is
     submit(browser, browser.find_element(By.CSS_SELECTOR, "button.approve"))
     flashes = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".flash")]
     assert any("回复已批准" in t for t in flashes), flashes
