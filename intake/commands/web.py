@@ -8,6 +8,7 @@ first admin is made with `intake web add-user NAME --office CODE --admin`.
 from __future__ import annotations
 
 import argparse
+import copy
 import getpass
 import sys
 
@@ -31,6 +32,7 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     _serve_options(web)
     web.set_defaults(handler=handle_serve)
     web_sub = web.add_subparsers(dest="web_command", metavar="COMMAND")
+    common = _keeping(common)
     serve = web_sub.add_parser(
         "serve",
         parents=[common],
@@ -73,6 +75,15 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         )
         parser.add_argument("name", help="the user name")
         parser.set_defaults(handler=handle_lock if verb == "lock" else handle_unlock)
+
+
+def _keeping(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The common options for the account commands, without defaults of their own: an option
+    given before the command (`intake web --config FILE add-user ...`) is kept, not reset."""
+    keeping = copy.deepcopy(common)
+    for action in keeping._actions:
+        action.default = argparse.SUPPRESS
+    return keeping
 
 
 def _serve_options(parser: argparse.ArgumentParser) -> None:
