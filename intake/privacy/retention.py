@@ -39,6 +39,7 @@ from intake.store.files import FileStore
 from intake.store.tables import (
     Attachment,
     Document,
+    FieldCorrection,
     Filing,
     Message,
     MessageState,
@@ -274,3 +275,10 @@ def _mark(db: Session, message_ids: Iterable[int], filing_ids: set[int], now: da
         masked = masked_fields(filing.fields)
         if masked != filing.fields:
             filing.fields = masked
+    for correction in db.execute(
+        select(FieldCorrection).where(FieldCorrection.filing_id.in_(filing_ids))
+    ).scalars():
+        masked = masked_fields({correction.field: correction.value}) or {}
+        value = masked.get(correction.field, correction.value)
+        if value != correction.value:
+            correction.value = value

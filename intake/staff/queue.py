@@ -6,13 +6,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import Session
 
 from intake.store.tables import (
@@ -81,6 +84,7 @@ OPEN_STATUSES = ("incomplete", "unreadable")
 LIVE_REPLY_STATES = (OutboxState.QUEUED.value, OutboxState.SENDING.value, OutboxState.SENT.value)
 
 
+@lru_cache(maxsize=512)
 def reason_words(code: str) -> str:
     """One reason code in Chinese."""
     if code.startswith(f"{LOW_CONFIDENCE}:"):
@@ -115,12 +119,18 @@ def review_reasons(
     return tuple(dict.fromkeys(reasons))
 
 
+_NUMBER = re.compile(r":\s*(-?[0-9.eE+-]+)")
+
+
 def _low_fields(
     session: Session, offices: Collection[str], threshold: float, filing_id: int | None = None
 ) -> dict[int, list[str]]:
+    """Per filing, the fields of its current documents read below `threshold`. The confidences
+    are read as text and only those holding a number below the threshold are parsed (a full
+    store has tens of thousands of them, nearly all high)."""
     found: dict[int, list[str]] = {}
     rows = session.execute(
-        select(Document.filing_id, Document.confidence)
+        select(Document.filing_id, cast(Document.confidence, Text))
         .join(Filing, Document.filing_id == Filing.id)
         .where(
             Filing.office.in_(list(offices)),
@@ -130,13 +140,33 @@ def _low_fields(
         )
         .order_by(Document.id)
     )
-    for filing_id, confidence in rows:
-        for key, value in (confidence or {}).items():
-            if value < threshold and filing_id is not None:
-                keys = found.setdefault(filing_id, [])
+    for owner, text in rows:
+        if owner is None or not text or not _any_below(text, threshold):
+            continue
+        for key, value in json.loads(text).items():
+            if isinstance(value, int | float) and value < threshold:
+                keys = found.setdefault(owner, [])
                 if key not in keys:
                     keys.append(key)
     return found
+
+
+def _any_below(text: str, threshold: float) -> bool:
+    for number in _NUMBER.findall(text):
+        try:
+            if float(number) < threshold:
+                return True
+        except ValueError:
+            return True  # not a plain number: let the JSON parser look
+    return False
+
+
+def _problems(text: str | None) -> list[str]:
+    """A filing's problems from their JSON text (most filings have none)."""
+    if not text or text in ("[]", "null"):
+        return []
+    value = json.loads(text)
+    return [str(p) for p in value] if isinstance(value, list) else []
 
 
 def _resolved(session: Session, offices: Collection[str]) -> dict[str, str]:
@@ -205,32 +235,6 @@ def open_work(
     resolved = _resolved(session, offices)
     low = _low_fields(session, offices, review_confidence, filing_id)
     only = (Filing.id == filing_id,) if filing_id is not None else ()
-    filings = {
-        row.id: row
-        for row in session.execute(
-            select(
-                Filing.id,
-                Filing.reference,
-                Filing.office,
-                Filing.status,
-                Filing.problems,
-                Filing.updated_at,
-                Filing.transferred_from,
-            ).where(
-                Filing.office.in_(offices),
-                Filing.status != "ignored",
-                Filing.purged_at.is_(None),
-                *only,
-            )
-        )
-    }
-    items: list[WorkItem] = []
-    covered: set[int] = set()
-
-    def open_item(item: WorkItem) -> None:
-        if resolved.get(item.key) != signature(item.reasons):
-            items.append(item)
-
     held = session.execute(
         select(
             OutboxMail.id,
@@ -245,7 +249,43 @@ def open_work(
             *((OutboxMail.filing_id == filing_id,) if filing_id is not None else ()),
         )
         .order_by(OutboxMail.id)
+    ).all()
+    # Only filings that can be open work are loaded: open ones, those with problems, those
+    # moved by hand, and those with a held reply or a low-confidence field.
+    named = sorted({f for _o, f, *_rest in held if f is not None} | set(low))
+    maybe_open = or_(
+        Filing.status.in_(OPEN_STATUSES),
+        cast(Filing.problems, Text).not_in(["[]", "null"]),
+        Filing.transferred_from.is_not(None),
+        *((Filing.id.in_(named),) if named else ()),
     )
+    filings = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Filing.id,
+                Filing.reference,
+                Filing.office,
+                Filing.status,
+                cast(Filing.problems, Text).label("problems"),
+                Filing.updated_at,
+                Filing.transferred_from,
+            ).where(
+                Filing.office.in_(offices),
+                Filing.status != "ignored",
+                Filing.purged_at.is_(None),
+                maybe_open,
+                *only,
+            )
+        )
+    }
+    items: list[WorkItem] = []
+    covered: set[int] = set()
+
+    def open_item(item: WorkItem) -> None:
+        if resolved.get(item.key) != signature(item.reasons):
+            items.append(item)
+
     for outbox_id, held_filing, message_pk, office, created_at, held_reason in held:
         filing = filings.get(held_filing) if held_filing is not None else None
         if filing is None and (held_filing is not None or office not in offices):
@@ -254,7 +294,7 @@ def open_work(
         if filing is not None:
             covered.add(filing.id)
             now_reasons = review_reasons(
-                filing.problems or (), filing.status, low.get(filing.id, ())
+                _problems(filing.problems), filing.status, low.get(filing.id, ())
             )
             reasons = tuple(dict.fromkeys((*now_reasons, *reasons))) or (REVIEW_ALL,)
         items.append(
@@ -276,7 +316,7 @@ def open_work(
     for filing in filings.values():
         if filing.id in covered:
             continue
-        reasons = review_reasons(filing.problems or (), filing.status, low.get(filing.id, ()))
+        reasons = review_reasons(_problems(filing.problems), filing.status, low.get(filing.id, ()))
         kind = WorkKind.REVIEW
         since = filing.updated_at
         if not reasons and filing.transferred_from is not None:
@@ -335,6 +375,7 @@ def _last_replies(
         .join(Filing, OutboxMail.filing_id == Filing.id)
         .where(
             Filing.office.in_(list(offices)),
+            Filing.status.in_(OPEN_STATUSES),
             OutboxMail.kind != "digest",
             *((Filing.id == filing_id,) if filing_id is not None else ()),
         )
