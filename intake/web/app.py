@@ -11,10 +11,10 @@ counters: right for the one-process server `intake web` runs (waitress, many thr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
@@ -41,7 +41,6 @@ DOCUMENT_WORDS = {
     "other": "其他材料",
 }
 REPLY_WORDS = {"ack": "确认收到", "request_missing": "请补充材料", "transferred": "转交通知"}
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from intake import staff
-from intake.runtime.clock import SHANGHAI
 from intake.staff import actions, queue, views
 from intake.web import pages
 from intake.web.app import _safe_next, deployment_of, person
@@ -305,7 +304,3 @@ def _day(value: str | None) -> date | None:
         return date.fromisoformat((value or "").strip())
     except ValueError:
         return None
-
-
-def today() -> date:
-    return datetime.now(SHANGHAI).date()
