@@ -582,3 +582,36 @@ def test_the_admin_sees_mailbox_health_and_tests_a_connection(world: World) -> N
             .all()
         )
     assert audited == [f"office {B}: IMAP+SMTP failed"]
+
+
+def test_compose_a_reply_then_transfer_the_filing(world: World) -> None:
+    from intake.staff import actions
+
+    with world.deployment.store.session() as db:
+        filing_id = seed_filing(db, world.deployment.files, A, 7, now())
+    clerk = sign_in(world.app, "clerk_a", address="10.0.0.15")
+    page = clerk.get(f"/filing/{filing_id}").get_data(as_text=True)
+    canned = actions.canned_texts()[0]
+    assert canned.title in page
+    csrf = token(clerk, "/")
+    composed = clerk.post(
+        f"/filing/{filing_id}/compose",
+        data={"canned": canned.key, "extra": "请于三日内回复。", "csrf_token": csrf},
+    )
+    assert composed.status_code == 302
+    with world.deployment.store.session() as db:
+        rows = (
+            db.execute(select(OutboxMail.state).where(OutboxMail.filing_id == filing_id))
+            .scalars()
+            .all()
+        )
+    assert len(rows) == 2 and "queued" in rows
+    moved = clerk.post(
+        f"/filing/{filing_id}/transfer",
+        data={"to_office": B, "note": "属桥西区", "csrf_token": csrf},
+    )
+    assert moved.status_code == 302
+    assert clerk.get(f"/filing/{filing_id}").status_code == 404  # no longer office A's
+    other = sign_in(world.app, "clerk_b", address="10.0.0.16")
+    queue_page = other.get("/").get_data(as_text=True)
+    assert f"XT{A}-20200510-0007" in queue_page and "由沙河市互联网信息办公室转来" in queue_page
