@@ -85,7 +85,11 @@ def create_app(
             app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1
         )
     CSRFProtect(app)
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://")
+    # a moving window: N tries in any span of the period (a fixed window would allow 2N
+    # around its edge)
+    limiter = Limiter(
+        get_remote_address, app=app, storage_uri="memory://", strategy="moving-window"
+    )
     app.jinja_env.filters["local"] = _local
     app.jinja_env.filters["age"] = _age
     app.jinja_env.globals["office_name"] = office_name
