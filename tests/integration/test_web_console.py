@@ -354,6 +354,7 @@ def test_a_clerk_of_one_office_cannot_reach_another_offices_filing_by_any_route(
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             data = form if method == "POST" else None
+            client.get("/")  # shows (and so clears) any message an earlier request left
             answer = client.open(_url(rule.rule, world, own=False), method=method, data=data)
             body = answer.get_data()
             assert world.b_reference.encode() not in body, (rule.rule, method)
@@ -363,7 +364,7 @@ def test_a_clerk_of_one_office_cannot_reach_another_offices_filing_by_any_route(
                     _url(rule.rule, world, own=False, missing=True), method=method, data=data
                 )
                 assert answer.status_code == 404, (rule.rule, method, answer.status_code)
-                assert body == missing.get_data(), (rule.rule, method)
+                assert _tokenless(body) == _tokenless(missing.get_data()), (rule.rule, method)
             elif rule.endpoint in ("resolve", "reopen") or rule.endpoint.startswith("admin"):
                 assert answer.status_code == 404, (rule.rule, method)
     assert _snapshot(world) == before  # nothing of B's changed
@@ -402,6 +403,11 @@ def test_the_city_office_sees_every_office(world: World) -> None:
     city = sign_in(world.app, "city")
     assert city.get(f"/filing/{world.b_filing}").status_code == 200
     assert city.get(f"/filing/{world.a_filing}").status_code == 200
+
+
+def _tokenless(page: bytes) -> bytes:
+    """A page without its CSRF token values (signed with the time: they differ by the second)."""
+    return re.sub(rb'name="csrf_token" value="[^"]*"', b"", page)
 
 
 def _snapshot(world: World) -> list[tuple[object, ...]]:
