@@ -464,3 +464,28 @@ def test_links_without_a_readable_document_are_link_only() -> None:
 def test_a_new_filing_starts_as_a_change_only_when_it_changes_another() -> None:
     assert NewFiling("130582", "130582").filing_type is FilingType.NEW
     assert NewFiling("130582", "130582", change_of=7).filing_type is FilingType.CHANGE
+
+
+# --- deciding again after a person's correction ----------------------------------------
+
+
+def test_deciding_again_uses_the_documents_as_they_now_read() -> None:
+    from routing.filing_decision import decide_again
+
+    held = _candidate(documents=(_form(1), _front(2, OTHER_ID), _back(3)))
+    decision, recorded, changed = decide_again(held)
+    assert Problem.MISMATCH_ID_NUMBER.value in decision.problems
+    assert recorded.status == FilingStatus.INCOMPLETE.value
+    corrected = _candidate(
+        documents=(_form(1), _front(2, PERSON_ID), _back(3)),
+        recorded=recorded,
+    )
+    decision, after, changed = decide_again(corrected)
+    assert Problem.MISMATCH_ID_NUMBER.value not in decision.problems
+    assert after.status == FilingStatus.COMPLETE.value and after.reply == ReplyKind.ACK.value
+    assert changed["status"] == {"from": "incomplete", "to": "complete"}
+    # The same decision as a mail bringing nothing new would get.
+    by_mail = _placement(
+        FilingSnapshot(_mail(subject=f"回复：{corrected.reference}"), (), (corrected,))
+    )
+    assert by_mail.decision == decision

@@ -93,3 +93,15 @@ def test_defaults_hold_risky_replies_only(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     settings = load_settings(path, {"P1": "x"})
     assert settings.offices[0].review == "risky" and settings.sending.review_confidence == 0.85
+
+
+def test_corrections_overlay_every_document_that_carries_the_field() -> None:
+    from intake.deciding.filing import with_corrections
+
+    form = {"id_number": "1", "county": "沙河", "county_written": "沙河"}
+    assert with_corrections(form, {"id_number": "2", "county": "沙河市"}) == {
+        "id_number": "2",
+        "county": "沙河市",
+        "county_written": "沙河市",
+    }
+    assert with_corrections({"name": "张三"}, {"id_number": "2"}) == {"name": "张三"}
