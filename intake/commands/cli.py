@@ -30,6 +30,7 @@ from intake.commands import (
     requeue,
     run,
     status,
+    web,
 )
 from intake.commands.arguments import (
     EXIT_FAILED,
@@ -56,6 +57,7 @@ SUBCOMMANDS = (
     backup,
     audit,
     config,
+    web,
     completion,
 )
 """The subcommand modules, in the order `intake --help` lists them."""

@@ -190,6 +190,7 @@ def _run(out: Path, shown: bool) -> int:
                 bar.advance()
         sent = send_due(deployment)
         _print_table(deployment)
+        console_password = _demo_account(deployment)
     finally:
         deployment.close()
     seconds = time.monotonic() - started
@@ -206,7 +207,28 @@ def _run(out: Path, shown: bool) -> int:
     print(f"key:       {out / 'intake.keys'}  (the demo's own encryption key)")
     print(f"mailboxes: {out / 'mailboxes'}")
     print(f"config:    {out / 'intake.toml'}  (try: intake status --config {out / 'intake.toml'})")
+    print(
+        f"console:   intake web --config {out / 'intake.toml'}  then open http://127.0.0.1:8080/ "
+        f"and sign in as {DEMO_ACCOUNT} / {console_password}  (the demo's admin; sees every office)"
+    )
     return 0
+
+
+DEMO_ACCOUNT = "demo"
+"""The web console account the demo makes (an admin of the city office: sees every office)."""
+
+
+def _demo_account(deployment: Deployment) -> str:
+    """Make the demo's console account with a new random password; returns the password."""
+    import secrets
+
+    from intake.web.accounts import add_account
+    from vocabulary.offices import CITY_OFFICE
+
+    password = secrets.token_urlsafe(12)
+    with deployment.store.session() as db:
+        add_account(db, DEMO_ACCOUNT, CITY_OFFICE, True, password, "demo", deployment.clock())
+    return password
 
 
 def _print_table(deployment: Deployment) -> None:

@@ -532,3 +532,22 @@ def audit_filing_events(session: Session, _context: object, _instances: object) 
                     detail=detail,
                 )
             )
+
+
+class WebAccount(Base):
+    """A staff account of the web console (`intake web add-user`): its office, whether it is an
+    admin, its argon2 password hash, whether it is locked, and the generation of its sessions
+    (raised by a lock or a password reset, which ends every session signed in before)."""
+
+    __tablename__ = "web_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    office: Mapped[str] = mapped_column(String(16), index=True)
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    password_set_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
