@@ -137,6 +137,8 @@ def _activity(db: Session, office: str, start: datetime, end: datetime) -> tuple
             what = f"忽略（{message.ignored_reason or '非备案邮件'}）"
         elif message.state == MessageState.QUARANTINED.value:
             what = "无法处理，已隔离"
+        elif message.nature == "uncertain":
+            what = "待人工判断"
         else:
             what = "收到材料" if message.nature == "filing" else "收到咨询"
         rows.append(ActivityRow(message.stored_at, reference, what, message.from_addr or "-"))
