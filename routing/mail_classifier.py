@@ -13,7 +13,8 @@ signal it used, so a person (and `intake check --json`) can see why. Rules, in o
    that could not be opened, large-attachment links) make a filing only together with
    something more: a filing topic in the subject or the sender's own text, the sender's
    history (an open filing, an earlier question) or our reference in the subject. Without it
-   they make the mail uncertain (a person looks) — or not a filing when it shows spam signs.
+   they make the mail uncertain (a person looks) when it was sent to an office mailbox or
+   speaks of filing at all; otherwise, or when it shows spam signs, it is not a filing.
 5. Mail without documents is a question when the sender's own text (quotes cut, ICP numbers,
    bank details, other registries and negated clauses blanked) or the subject speaks of the
    filing topic (新媒体, 公众号, 抖音号 …, 备案表, 登记备案) and asks or means to do something
@@ -89,6 +90,8 @@ STRONG_TOPIC = re.compile(
 WEAK_TOPIC = re.compile(
     r"备案|登记表|登记|[账帐]号|材料|身份证|营业执照|附件|信用代码|复印件|扫描件"
 )
+CORE_WORDS = re.compile(r"备案|身份证|营业执照|信用代码|[账帐]号")
+"""Weak words that still belong to filing (not 附件, 材料, 登记 or 复印件, which any mail uses)."""
 QUESTION = re.compile(
     r"[?？]|请问|咨询|问一下|问下|想问|如何|怎么|怎样|咋|哪些|什么|是否|能否|可否|可不可以|能不能"
     r"|要不要|需不需要|吗|呢|多久|在哪|哪里|哪儿|是不是|有没有|流程|步骤|须知|需要.{0,8}(?:材料|提交|提供)"
@@ -110,7 +113,7 @@ JOB_AD = re.compile(
 )
 ADVERT = re.compile(
     r"优惠|特价|促销|折扣|打折|免费(?:试用|领取|送)|代开|发票|税点|点数|涨粉|刷粉|代运营|推广|广告"
-    r"|营销|群发|赚钱|兼职|中奖|贷款|借款|信用卡|低价|批发|供应|厂家直销|代理|加盟|咨询热线|热线"
+    r"|营销|群发|赚钱|兼职|中奖|领奖|奖品|领取|贷款|借款|信用卡|低价|批发|供应|厂家直销|代理|加盟|咨询热线|热线"
     r"|欢迎(?:选购|来电|订购|惠顾)|诚信合作|合作愉快|详情请|联系QQ|加微信|微信号|V信|加v",
     re.IGNORECASE,
 )
@@ -348,19 +351,23 @@ def _with_documents(
     history = mail.history
     backed = strong or referenced or mail.replies_to_us or history.open_filings or history.questions
     if spam and not (history.open_filings or referenced or mail.replies_to_us):
-        if strong:
-            return Classification(MailNature(MailKind.UNCERTAIN), tuple(signals))
         return Classification(MailNature(MailKind.IGNORED, IgnoreReason.SPAM), tuple(signals))
     if backed:
         return Classification(MailNature(MailKind.FILING), tuple(signals))
-    text = fold_width(f"{_subject_words(mail)}\n{own_text(mail.body_text or '')}")
-    if weak and SUBMISSION.search(masked_text(text)):
-        signals.append("submits")
+    subject = masked_text(_subject_words(mail))
+    text = masked_text(f"{subject}\n{own_text(mail.body_text or '')}")
+    core = CORE_WORDS.search(text)
+    if weak and core and SUBMISSION.search(text):
+        signals.append(f"submits:{core.group(0)}")
         return Classification(MailNature(MailKind.FILING), tuple(signals))
-    if "recipient:office_mailbox" in signals and any(
-        s.startswith("weak_topic:subject:") for s in signals
-    ):
+    if "recipient:office_mailbox" in signals and CORE_WORDS.search(subject):
+        signals.append("office_mailbox_subject")
         return Classification(MailNature(MailKind.FILING), tuple(signals))
+    to_office = "recipient:office_mailbox" in signals
+    if not to_office and not CORE_WORDS.search(text):
+        return Classification(
+            MailNature(MailKind.IGNORED, IgnoreReason.NO_FILING_SIGNS), tuple(signals)
+        )
     return Classification(MailNature(MailKind.UNCERTAIN), tuple(signals))
 
 
