@@ -186,7 +186,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 QUOTE_STYLES: tuple[Callable[[str], str], ...] = (
     lambda q: "\n".join(f"> {line}" for line in q.splitlines()),
     lambda q: (
-        "【 在 bbsuser (小明) 的大作中提到: 】\n" + "\n".join(f": {line}" for line in q.splitlines())
+        "【 在 bbsuser (小明) 的大作中提到: 】\n"
+        + "\n".join(f": {line}" for line in q.splitlines())
     ),
     lambda q: "\n".join(f": {line}" for line in q.splitlines()),
     lambda q: (

@@ -502,7 +502,8 @@ def scenarios() -> list[Scenario]:
 
     # 8. Mail that is no filing, and a question.
     s = Scenario(
-        "not_a_filing", "auto-reply, out-of-office, bounce and spam ignored; a question answered without a filing"
+        "not_a_filing",
+        "auto-reply, out-of-office, bounce and spam ignored; a question answered without a filing",
     )
     s.mails.append(
         Mail(
