@@ -128,17 +128,25 @@ class _Maker:
 
 def _png(size: int, rng: random.Random) -> bytes:
     """A PNG-signed blob of about `size` bytes (a logo or a photo, as far as sniffing goes)."""
-    return b"\x89PNG\r\n\x1a\n" + bytes(rng.getrandbits(8) for _ in range(size))
+    return b"\x89PNG\r\n\x1a\n" + rng.randbytes(size)
+
+
+_PHOTOS: dict[int, bytes] = {}
 
 
 def _jpeg_photo(rng: random.Random) -> bytes:
+    """One of eight noisy photos (made once each: noise keeps them from compressing away)."""
     from PIL import Image
 
-    image = Image.new("RGB", (640, 400), (rng.randint(0, 255), 180, 200))
-    noise = Image.effect_noise((640, 400), 60).convert("RGB")
-    out = io.BytesIO()
-    Image.blend(image, noise, 0.5).save(out, "JPEG", quality=85)
-    return out.getvalue()
+    shade = rng.randrange(8)
+    if shade not in _PHOTOS:
+        image = Image.new("RGB", (400, 250), (shade * 32, 180, 200))
+        pixels = random.Random(shade).randbytes(400 * 250)
+        noise = Image.frombytes("L", (400, 250), pixels).convert("RGB")
+        out = io.BytesIO()
+        Image.blend(image, noise, 0.5).save(out, "JPEG", quality=85)
+        _PHOTOS[shade] = out.getvalue()
+    return _PHOTOS[shade]
 
 
 def _pdf(text: str) -> bytes:
@@ -176,9 +184,13 @@ def _xlsx(rows: list[list[str]]) -> bytes:
     assert sheet is not None
     for row in rows:
         sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    from samples.documents import generate
+
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "book.xlsx"
+        book.save(path)
+        generate.normalise_office_zip(path)  # fixed times inside: the same bytes every run
+        return path.read_bytes()
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -311,7 +323,7 @@ def ordinary(m: _Maker, index: int) -> LabelledMail:
         vcf = ("zhang.vcf", b"BEGIN:VCARD\r\nFN:Zhang\r\nEND:VCARD\r\n", "text/vcard", False)
         tnef = (
             "winmail.dat",
-            b"\x78\x9f\x3e\x22" + bytes(rng.getrandbits(8) for _ in range(3000)),
+            b"\x78\x9f\x3e\x22" + rng.randbytes(3000),
             "application/ms-tnef",
             False,
         )
@@ -587,7 +599,7 @@ def corpus(
 ) -> list[LabelledMail]:
     """The labelled mails, in a fixed order."""
     m = _Maker(seed)
-    forms = _forms(8)
+    forms = _forms(min(8, n_filing)) if n_filing else []
     mails = [ordinary(m, i) for i in range(n_ordinary)]
     mails += [spam(m, i) for i in range(n_spam)]
     mails += [question(m, i) for i in range(n_question)]
