@@ -12,7 +12,8 @@ signal it used, so a person (and `intake check --json`) can see why. Rules, in o
 4. Other attachments that could hold a document (images, PDFs, office files, archives, files
    that could not be opened, large-attachment links) make a filing only together with
    something more: a filing topic in the subject or the sender's own text, the sender's
-   history (an open filing, an earlier question) or our reference in the subject. Without it
+   history (an open filing, an earlier question), our reference in the subject, or a reader
+   limit hit (too many attachments, too deep, too large) in a mail to an office. Without it
    they make the mail uncertain (a person looks) when it was sent to an office mailbox or
    speaks of filing at all; otherwise, or when it shows spam signs, it is not a filing.
 5. Mail without documents is a question when the sender's own text (quotes cut, ICP numbers,
@@ -78,6 +79,10 @@ DECORATION_TYPES: tuple[str, ...] = (
     "application/pgp-signature",
     "message/delivery-status",
 )
+LIMIT_PROBLEMS: frozenset[str] = frozenset(
+    {"too_many_attachments", "mime_too_deep", "message_too_large"}
+)
+"""Reader limits a mail hit: so much was sent that a person surely meant to send files."""
 SMALL_IMAGE_BYTES = 12 * 1024
 """An image smaller than this cannot hold a readable document page: a logo or an icon."""
 
@@ -354,6 +359,11 @@ def _with_documents(
         return Classification(MailNature(MailKind.IGNORED, IgnoreReason.SPAM), tuple(signals))
     if backed:
         return Classification(MailNature(MailKind.FILING), tuple(signals))
+    to_office = "recipient:office_mailbox" in signals
+    limits = sorted({a.problem for a in mail.attachments if a.problem in LIMIT_PROBLEMS})
+    if limits and to_office:
+        signals.extend(f"limit_hit:{code}" for code in limits)
+        return Classification(MailNature(MailKind.FILING), tuple(signals))
     subject = masked_text(_subject_words(mail))
     text = masked_text(f"{subject}\n{own_text(mail.body_text or '')}")
     core = CORE_WORDS.search(text)
@@ -363,7 +373,6 @@ def _with_documents(
     if "recipient:office_mailbox" in signals and CORE_WORDS.search(subject):
         signals.append("office_mailbox_subject")
         return Classification(MailNature(MailKind.FILING), tuple(signals))
-    to_office = "recipient:office_mailbox" in signals
     if not to_office and not CORE_WORDS.search(text):
         return Classification(
             MailNature(MailKind.IGNORED, IgnoreReason.NO_FILING_SIGNS), tuple(signals)
