@@ -279,9 +279,14 @@ def topic_signals(mail: MailEvidence, own: str) -> tuple[list[str], bool, bool, 
     text = masked_text(own)
     strong = False
     weak = False
+    replying = bool(SUBJECT_PREFIX.match(mail.subject or ""))
     for where, words in (("subject", subject), ("text", text)):
         found = STRONG_TOPIC.search(words)
-        if found:
+        if found and where == "subject" and replying:
+            # A reply's or a forward's subject is the earlier mail's words, not the sender's.
+            weak = True
+            signals.append(f"weak_topic:reply_subject:{found.group(0)}")
+        elif found:
             strong = True
             signals.append(f"topic:{where}:{found.group(0)}")
         else:
@@ -341,7 +346,10 @@ def classify(mail: MailEvidence) -> Classification:
         return _with_documents(mail, signals, spam, strong, weak, referenced)
     to_office = "recipient:office_mailbox" in signals
     in_thread = referenced or mail.replies_to_us
-    return _without_documents(signals, spam, strong, weak, asks, in_thread, to_office)
+    submits = bool(strong and SUBMISSION.search(masked_text(own)))
+    if submits:
+        signals.append("submits_without_files")
+    return _without_documents(signals, spam, strong, weak, asks or submits, in_thread, to_office)
 
 
 def _with_documents(
