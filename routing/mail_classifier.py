@@ -35,8 +35,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from routing.characters import fold_width
-from routing.mail_text import masked_text, negated_phrases, own_text
+from routing.mail_text import fold_text, masked_text, negated_phrases, own_text
 from routing.not_a_filing import (
     AUTO_REPLY_SUBJECTS,
     BOUNCE_SUBJECTS,
@@ -229,7 +228,7 @@ def generated_reason(mail: MailEvidence, own_text_: str) -> tuple[IgnoreReason, 
         return IgnoreReason.AUTO_REPLY, "generated:auto_reply_subject"
     if local in NO_REPLY_SENDERS:
         return IgnoreReason.AUTO_REPLY, "generated:no_reply_sender"
-    if AUTO_REPLY_TEXT.search(fold_width(own_text_)[:600]):
+    if AUTO_REPLY_TEXT.search(fold_text(own_text_)[:600]):
         return IgnoreReason.AUTO_REPLY, "generated:auto_reply_text"
     return None
 
@@ -251,7 +250,7 @@ def spam_signs(mail: MailEvidence, text: str) -> list[str]:
     signs = [f"spam:{s}" for s in mail.header_signs if s in HEADER_SPAM_SIGNS]
     if len(mail.recipients) >= MANY_RECIPIENTS:
         signs.append("spam:many_recipients")
-    whole = fold_width(f"{mail.subject}\n{text}")
+    whole = fold_text(f"{mail.subject}\n{text}")
     if UNSUBSCRIBE.search(whole):
         signs.append("spam:unsubscribe_text")
     if len({m.lower() for m in ADVERT.findall(whole)}) >= 2:

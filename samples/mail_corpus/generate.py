@@ -513,6 +513,11 @@ QUESTION_BODIES = (
     "请问百家号和企鹅号可以填在一张备案表里吗？",
     "您好！请问备案材料可以直接发到这个邮箱吗？",
 )
+TRADITIONAL_QUESTIONS = (
+    "請問個人抖音號需要備案嗎？",
+    "您好，我們公司的微信公眾號要怎麼登記備案？",
+    "想問一下新媒體帳號備案需要哪些材料。",
+)
 QUESTION_SUBJECTS = (
     "咨询新媒体账号备案",
     "请问",
@@ -534,15 +539,19 @@ def question(m: _Maker, index: int) -> LabelledMail:
         body += "\n\n" + m.pick(QUOTE_STYLES)("本店今日特价，欢迎选购！")
     if index % 4 == 3:
         body = "您好！\n" + body + "\n谢谢！"
+    charset = m.pick(("utf-8", "gb18030"))
+    subject = m.pick(QUESTION_SUBJECTS)
+    if index % 6 == 5:
+        body, subject, charset = m.pick(TRADITIONAL_QUESTIONS), "諮詢", "big5"
     return LabelledMail(
         "question",
-        "question",
+        "question" if charset != "big5" else "question_big5",
         m.mail(
             sender=m.person(),
             to=m.pick(OFFICE_MAILBOXES),
-            subject=m.pick(QUESTION_SUBJECTS),
+            subject=subject,
             body=body,
-            charset=m.pick(("utf-8", "gb18030")),
+            charset=charset,
         ),
     )
 

@@ -170,3 +170,8 @@ def test_forged_or_bulk_headers_count_against() -> None:
     result = classify(_mail("咨询", "请问抖音号备案？", header_signs=("received_mismatch",)))
     assert result.nature.reason is IgnoreReason.SPAM
     assert "spam:received_mismatch" in result.signals
+
+
+def test_a_question_in_traditional_characters_is_a_question() -> None:
+    result = classify(_mail("諮詢", "您好，我們公司的微信公眾號要怎麼登記備案？"))
+    assert result.kind is MailKind.QUESTION, result.signals
