@@ -161,7 +161,8 @@ def _differing_digits(code: str, seen: list[Reading]) -> str:
 
 
 def reply_subject(context: ReplyContext) -> str:
-    """``[备案 <reference>] 材料已收齐`` / ``请补充材料`` / ``已转交<office name>``."""
+    """``[备案 <reference>] 材料已收齐`` / ``请补充材料`` / ``已转交<office name>``; the answer
+    to a question carries no reference (it opens no filing)."""
     reference = clean_text(context.reference, 40)
     if context.kind == ReplyKind.ACK:
         return f"[备案 {reference}] 材料已收齐"
@@ -171,6 +172,8 @@ def reply_subject(context: ReplyContext) -> str:
         if context.holder is None:
             raise ValueError("a transferred reply needs the holder office")
         return f"[备案 {reference}] 已转交{clean_text(context.holder.name, 60)}"
+    if context.kind == ReplyKind.INFORMATION:
+        return "新媒体账号登记备案所需材料"
     raise ValueError(f"no reply template for kind {context.kind!r}")
 
 

@@ -11,8 +11,9 @@ person there decides; moving it on a guess would send it where nobody expects it
 
 Reply. Incomplete and unreadable filings get ``request_missing`` (a reply that also says who
 now holds the filing when it moved); a complete filing that moved gets ``transferred``; a
-complete filing that stayed gets ``ack``; ignored mail gets nothing. A question (text-only
-mail about filing) gets ``request_missing`` with everything a filing needs.
+complete filing that stayed gets ``ack``; ignored mail gets nothing. The pipeline no longer
+brings questions here (they open no filing: `routing.mail_classifier`, and the information
+reply); a question given to `decide` still gets ``request_missing`` with everything needed.
 """
 
 from __future__ import annotations

@@ -4,8 +4,10 @@
 `FilingOutcome`; the adapter `intake.deciding.filing` only reads the snapshot and writes the
 outcome back. Rules, in the order they apply:
 
-1. Nature. The mail is a filing, a question or ignored (`not_a_filing`); decoration does not
-   count as an attachment. A bounce's failed recipients are suppressed whatever its nature.
+1. Nature. `routing.mail_classifier` says whether the mail is a filing, a question, uncertain
+   or not a filing, and which signals said so; only a filing is placed (a question gets the
+   information reply and no filing, an uncertain mail waits for a person). A bounce's failed
+   recipients are suppressed whatever its nature.
 2. Placing. The mail joins the filing `threading_rules` chooses, or starts a new one.
 3. Change filing. A mail that joins an accepted filing with a form that differs from the
    filing's current one starts a change filing of it. A mail that joins nothing but whose form
@@ -33,7 +35,6 @@ from routing.completeness import DocumentFacts
 from routing.decision import Decision, FilingFacts, decide
 from routing.filing_documents import (
     after_attaching,
-    counted_attachments,
     current_form,
     form_changed,
     last_form_identity,
@@ -49,7 +50,8 @@ from routing.filing_snapshot import (
     MailTimes,
     RecordedState,
 )
-from routing.not_a_filing import MailKind, MailNature, classify_mail
+from routing.mail_classifier import AttachmentEvidence, Classification, MailEvidence, classify
+from routing.not_a_filing import MailKind, MailNature
 from routing.threading_rules import CandidateFiling, IncomingMail, ThreadMatch, choose_filing
 from vocabulary import DocumentKind, FilingStatus, FilingType
 from vocabulary.offices import CITY_OFFICE
@@ -110,6 +112,7 @@ class FilingOutcome:
     nature: MailNature
     suppress: tuple[str, ...] = ()
     placement: Placement | None = None
+    signals: tuple[str, ...] = ()
 
     def history(self, mail_key: int) -> dict[str, object] | None:
         """The content of the filing's history entry for this mail (None when ignored)."""
@@ -122,20 +125,36 @@ class FilingOutcome:
         }
 
 
-def mail_nature(snapshot: FilingSnapshot) -> MailNature:
-    """Whether the mail is a filing, a question or to be ignored (rule 1)."""
+def classification(snapshot: FilingSnapshot) -> Classification:
+    """What the mail is, with the signals that said so (rule 1, `routing.mail_classifier`)."""
     mail = snapshot.mail
-    return classify_mail(
-        auto_reply_marker=mail.auto_reply,
-        is_bounce=mail.is_bounce,
-        subject=mail.subject,
-        body_text=mail.body_text,
-        attachment_count=counted_attachments(mail.attachment_problems),
-        large_link_count=mail.large_link_count,
-        sender=mail.sender,
-        own_addresses=snapshot.own_addresses,
-        own_message=mail.own_message,
+    attachments = mail.attachments or tuple(
+        AttachmentEvidence("", "application/octet-stream", 0, problem)
+        for problem in mail.attachment_problems
     )
+    return classify(
+        MailEvidence(
+            sender=mail.sender,
+            subject=mail.subject,
+            body_text=mail.body_text,
+            attachments=attachments,
+            document_kinds=tuple(d.kind.value for d in snapshot.documents if d.readable),
+            large_link_count=mail.large_link_count,
+            auto_reply_marker=mail.auto_reply,
+            is_bounce=mail.is_bounce,
+            own_message=mail.own_message,
+            header_signs=mail.header_signs,
+            recipients=mail.recipients,
+            office_mailboxes=snapshot.own_addresses,
+            replies_to_us=mail.replies_to_us,
+            history=mail.history,
+        )
+    )
+
+
+def mail_nature(snapshot: FilingSnapshot) -> MailNature:
+    """Whether the mail is a filing, a question, uncertain or to be ignored (rule 1)."""
+    return classification(snapshot).nature
 
 
 def addresses_to_suppress(snapshot: FilingSnapshot) -> tuple[str, ...]:
@@ -327,10 +346,11 @@ def changed_values(before: RecordedState, after: RecordedState) -> dict[str, dic
 
 def decide_filing(snapshot: FilingSnapshot) -> FilingOutcome:
     """Decide what one incoming mail does to the filings (see the module's rules)."""
-    nature = mail_nature(snapshot)
+    classified = classification(snapshot)
+    nature = classified.nature
     suppress = addresses_to_suppress(snapshot)
-    if nature.kind is MailKind.IGNORED:
-        return FilingOutcome(nature, suppress)
+    if nature.kind is not MailKind.FILING:
+        return FilingOutcome(nature, suppress, signals=classified.signals)
     match = place_mail(snapshot)
     target = _target(snapshot, match)
     own = after_attaching(target.current, snapshot.documents)
@@ -367,6 +387,7 @@ def decide_filing(snapshot: FilingSnapshot) -> FilingOutcome:
             filing_type=FilingType.CHANGE.value if target.changes else decision.filing_type.value,
             changed=changed_values(target.before, after),
         ),
+        classified.signals,
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from routing.mail_classifier import AttachmentEvidence, SenderHistory
 from vocabulary import DocumentKind
 
 CLOCK_SKEW = timedelta(days=1)
@@ -100,6 +101,10 @@ class MailEnvelope:
     `office` is the office whose mailbox got the mail; `attachment_problems` holds the reader's
     problem (or None) for each attachment in order; `own_message` is True when its Message-ID is
     one we made; `references` are the bare Message-IDs of its ``References`` header.
+    `attachments` are its attachments as read (with the kinds of the documents read from each),
+    `recipients` its To/Cc/Delivered-To addresses, `header_signs` the reader's bulk and forgery
+    signs, `history` what the store knows of the sender and `replies_to_us` whether it answers
+    one of our replies (for `routing.mail_classifier`).
     """
 
     key: int
@@ -117,6 +122,11 @@ class MailEnvelope:
     large_link_count: int = 0
     attachment_problems: tuple[str | None, ...] = ()
     own_message: bool = False
+    attachments: tuple[AttachmentEvidence, ...] = ()
+    recipients: tuple[str, ...] = ()
+    header_signs: tuple[str, ...] = ()
+    history: SenderHistory = field(default_factory=SenderHistory)
+    replies_to_us: bool = False
 
     @property
     def times(self) -> MailTimes:

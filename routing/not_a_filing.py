@@ -1,5 +1,9 @@
 """Mail that is not a filing: auto-replies, bounces, our own mail, and mail with nothing in it.
 
+The words of the mail's nature live here; the pipeline decides with `routing.mail_classifier`,
+which weighs every piece of evidence. `classify_mail` is the older header-and-word rule, kept
+for callers that have no parsed documents.
+
 Never answer generated mail: a reply to an auto-reply or a bounce starts a loop or sends
 backscatter. Our own replies and digests come back when an office writes to itself, so a mail
 from one of our mailboxes that is marked as generated, or whose Message-ID we made, is ours.
@@ -30,6 +34,8 @@ class MailKind(StrEnum):
     FILING = "filing"
     QUESTION = "question"
     IGNORED = "ignored"
+    UNCERTAIN = "uncertain"
+    """Not clear either way: no automatic reply, it waits for a person."""
 
 
 class IgnoreReason(StrEnum):
@@ -40,6 +46,7 @@ class IgnoreReason(StrEnum):
     OWN_REPLY = "own_reply"
     MAILER_DAEMON = "mailer_daemon"
     NO_FILING_SIGNS = "no_filing_signs"
+    SPAM = "spam"
 
 
 @dataclass(frozen=True)

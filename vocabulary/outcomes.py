@@ -25,6 +25,8 @@ class ReplyKind(StrEnum):
     ACK = "ack"
     REQUEST_MISSING = "request_missing"
     TRANSFERRED = "transferred"
+    INFORMATION = "information"
+    """The answer to a question: what to send and where, with no reference and no filing."""
     NONE = "none"
 
 

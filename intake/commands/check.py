@@ -31,9 +31,12 @@ from intake.runtime.clock import SHANGHAI, Clock, system_clock
 from intake.settings import ScheduleSettings, Settings, StorageSettings
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from intake.runtime.pipeline import PipelineContext
     from intake.store.database import Store
     from intake.store.files import FileStore
+    from intake.store.tables import Message
 
 CHECK_FOLDER = "check"
 CHECK_ACTOR = "intake check"
@@ -80,10 +83,16 @@ class CheckedMail:
     joined_by: str | None = None
     """The thread rule that joined the mail to its filing."""
     filing_type: str | None = None
+    nature: str | None = None
+    """filing / question / not_a_filing / uncertain (None when the mail was not decided)."""
+    signals: tuple[str, ...] = ()
+    """The signals the classifier used for the nature."""
 
     def to_json(self) -> dict[str, object]:
         """The object of `intake check --json` (its keys in the order they always had)."""
         decided = {
+            "nature": self.nature,
+            "signals": list(self.signals),
             "status": self.status,
             "subject_type": self.subject_type,
             "missing": list(self.missing),
@@ -306,16 +315,25 @@ def _state(store: Store, message_pk: int, name: str, office: str) -> CheckedMail
                 documents=own_documents,
                 error=message.last_error,
             )
+        nature = JSON_NATURE.get(message.nature or "", message.nature)
+        signals = tuple(message.signals or ())
         filing = db.get(Filing, message.filing_id) if message.filing_id else None
         if filing is None:
+            status = {"question": "question", "uncertain": "uncertain"}.get(
+                message.nature or "", "ignored"
+            )
+            answered = message.nature == "question" and _answered(db, message)
             return CheckedMail(
                 Outcome.IGNORED,
                 name,
                 office,
                 office,
-                "ignored",
+                status,
+                reply="information" if answered else "none",
                 documents=own_documents,
                 reason=message.ignored_reason,
+                nature=nature,
+                signals=signals,
             )
         documents = tuple(
             CheckedDocument(part, kind)
@@ -339,4 +357,35 @@ def _state(store: Store, message_pk: int, name: str, office: str) -> CheckedMail
             documents=documents,
             joined_by=message.thread_rule,
             filing_type=filing.filing_type,
+            nature=nature,
+            signals=signals,
         )
+
+
+JSON_NATURE = {"ignored": "not_a_filing"}
+"""The stored nature as `intake check --json` names it."""
+
+
+def _answered(db: Session, message: Message) -> bool:
+    """Whether the worker would answer this question: the sender's questions in this check,
+    in order, each answered unless one was answered within the week before it."""
+    from sqlalchemy import func, select
+
+    from intake.replying.information import ANSWER_EVERY
+    from intake.store.tables import Message
+
+    sender = (message.from_addr or "").lower()
+    last: datetime | None = None
+    for row in db.execute(
+        select(Message)
+        .where(func.lower(Message.from_addr) == sender, Message.nature == "question")
+        .where(Message.id <= message.id)
+        .order_by(Message.id)
+    ).scalars():
+        moment = row.sent_at or row.stored_at
+        answered = last is None or moment - last >= ANSWER_EVERY
+        if answered:
+            last = moment
+        if row.id == message.id:
+            return answered
+    return False

@@ -234,10 +234,15 @@ def _demo_account(deployment: Deployment) -> str:
 def _print_table(deployment: Deployment) -> None:
     from sqlalchemy import select
 
-    from intake.store.tables import Attachment, Document, Filing, Message
+    from intake.store.tables import Attachment, Document, Filing, Message, OutboxMail
 
     with deployment.store.session() as db:
         messages = list(db.execute(select(Message).order_by(Message.office, Message.id)).scalars())
+        informed = set(
+            db.execute(
+                select(OutboxMail.message_pk).where(OutboxMail.kind == "information")
+            ).scalars()
+        )
         print(f"{'office':<7} {'filing':<23} {'status':<11} {'reply':<16} {'from':<24} documents")
         for message in messages:
             kinds = [
@@ -249,10 +254,16 @@ def _print_table(deployment: Deployment) -> None:
                 )
             ]
             filing = db.get(Filing, message.filing_id) if message.filing_id else None
+            unfiled = message.nature if message.nature in ("question", "uncertain") else None
             status = (
-                filing.status if filing else (message.ignored_reason and "ignored") or message.state
+                filing.status
+                if filing
+                else unfiled or (message.ignored_reason and "ignored") or message.state
             )
-            reply = (filing.reply_kind or "-") if filing else "none"
+            answered = message.id in informed
+            reply = (
+                (filing.reply_kind or "-") if filing else ("information" if answered else "none")
+            )
             moved = f"→{filing.office}" if filing and filing.office != message.office else ""
             print(
                 f"{message.office:<7} {(filing.reference if filing else '-') or '-':<23} {status:<11} "

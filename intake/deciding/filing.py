@@ -30,7 +30,13 @@ from intake.store.tables import (
     Suppression,
 )
 from routing import MailKind, ThreadRule, find_references, format_reference
-from routing.filing_decision import FilingOutcome, Placement, decide_again, decide_filing
+from routing.filing_decision import (
+    OPEN_STATUSES,
+    FilingOutcome,
+    Placement,
+    decide_again,
+    decide_filing,
+)
 from routing.filing_snapshot import (
     CandidateSnapshot,
     DocumentSnapshot,
@@ -40,6 +46,7 @@ from routing.filing_snapshot import (
     RecordedState,
     document_kind,
 )
+from routing.mail_classifier import AttachmentEvidence, SenderHistory
 from vocabulary import DocumentKind, FilingStatus
 
 BOUNCE_REASON = "hard_bounce"
@@ -143,6 +150,11 @@ def _envelope(db: Session, message: Message) -> MailEnvelope:
         db.execute(select(OutboxMail.id).where(OutboxMail.message_id == message.message_id)).first()
         is not None
     )
+    named = [n.strip("<>") for n in (message.in_reply_to or "", *(message.references or [])) if n]
+    replies_to_us = bool(named) and (
+        db.execute(select(OutboxMail.id).where(OutboxMail.message_id.in_(named))).first()
+        is not None
+    )
     return MailEnvelope(
         key=message.id,
         office=message.office,
@@ -159,6 +171,59 @@ def _envelope(db: Session, message: Message) -> MailEnvelope:
         large_link_count=len(message.large_links or []),
         attachment_problems=problems,
         own_message=own,
+        attachments=_attachment_evidence(db, message),
+        recipients=tuple(message.recipients or ()),
+        header_signs=tuple(message.mail_signs or ()),
+        history=_history(db, message),
+        replies_to_us=replies_to_us,
+    )
+
+
+def _attachment_evidence(db: Session, message: Message) -> tuple[AttachmentEvidence, ...]:
+    """The mail's attachments as the classifier sees them, with the kinds read from each."""
+    kinds: dict[int, list[str]] = defaultdict(list)
+    for attachment_pk, kind, unreadable in db.execute(
+        select(Document.attachment_pk, Document.kind, Document.unreadable)
+        .join(Attachment, Document.attachment_pk == Attachment.id)
+        .where(Attachment.message_pk == message.id)
+    ):
+        if unreadable is None:
+            kinds[attachment_pk].append(kind)
+    rows = db.execute(
+        select(Attachment).where(Attachment.message_pk == message.id).order_by(Attachment.ordinal)
+    ).scalars()
+    return tuple(
+        AttachmentEvidence(
+            name=row.name,
+            sniffed_type=row.sniffed_type,
+            size=row.size,
+            problem=row.problem,
+            kinds=tuple(kinds[row.id]),
+            inline=row.origin == "inline",
+        )
+        for row in rows
+    )
+
+
+def _history(db: Session, message: Message) -> SenderHistory:
+    """What the store knows of the sender before this mail: open filings, filings, questions."""
+    sender = (message.from_addr or "").lower()
+    if not sender:
+        return SenderHistory()
+    statuses = list(db.execute(select(Filing.status).where(Filing.sender == sender)).scalars())
+    questions = db.execute(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            func.lower(Message.from_addr) == sender,
+            Message.nature == "question",
+            Message.id != message.id,
+        )
+    ).scalar_one()
+    return SenderHistory(
+        open_filings=sum(1 for s in statuses if s in OPEN_STATUSES),
+        filings=len(statuses),
+        questions=int(questions),
     )
 
 
@@ -358,6 +423,7 @@ def decide_message(
     )
     outcome = decide_filing(snapshot)
     message.nature = outcome.nature.kind.value
+    message.signals = list(outcome.signals)
     _record_bounces(db, message, outcome.suppress, now)
     placement = outcome.placement
     if placement is None:

@@ -172,6 +172,8 @@ def _activity(db: Session, office: str, start: datetime, end: datetime) -> tuple
             what = ignored_words(message.ignored_reason)
         elif message.state == MessageState.QUARANTINED.value:
             what = "无法处理，已隔离"
+        elif message.nature == "uncertain":
+            what = "待人工判断"
         else:
             what = "收到材料" if message.nature == "filing" else "收到咨询"
         if message.office != office:

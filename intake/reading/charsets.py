@@ -4,6 +4,13 @@ Browsers decode the whole GB family (gb2312, gbk, cp936, x-gbk, …) with the GB
 so do we: a word labelled gb2312 often carries GBK-only characters such as 喆 镕 堃 珺. Raw 8-bit
 header bytes are tried as UTF-8 strictly, then as GB18030. RFC 2047 encoded words next to each
 other are joined as bytes before decoding, so a character split across two words survives.
+
+Mojibake is repaired where it is certain (`repair_mojibake`): Chinese bytes labelled
+iso-8859-1 (``¶þÔòÑ§Êõ±¨¸æÍ¨Öª`` is 二则学术报告通知 in GBK) and Chinese text decoded as
+latin-1 and encoded to UTF-8 again (``2005ÄêÕÐÊÕ``). Text is changed only when every
+character outside ASCII is a latin-1 one and the bytes they stand for read, strictly, as
+Chinese that is almost all common (GB2312) characters in whole byte pairs, so real European
+text (café, Müller, Grüße) is left as it is.
 """
 
 from __future__ import annotations
@@ -109,10 +116,75 @@ def decode_bytes(data: bytes, label: str | None = None) -> tuple[str, bool]:
     candidates = [c for c in (declared, "utf-8", "gb18030") if c]
     for index, codec in enumerate(dict.fromkeys(candidates)):
         try:
-            return data.decode(codec), index > 0 or (bool(label) and declared is None)
+            text = data.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
+        fixed, changed = repair_mojibake(text)
+        return fixed, changed or index > 0 or (bool(label) and declared is None)
     return data.decode(declared or "utf-8", errors="replace"), True
+
+
+_LATIN_ONLY = re.compile(
+    r"^[\x00-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]*$"
+)
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _as_single_bytes(text: str) -> bytes | None:
+    """The bytes a latin-1/cp1252 decoding of them would show as `text`, or None."""
+    out = bytearray()
+    for ch in text:
+        code = ord(ch)
+        if code < 0x100:
+            out.append(code)
+            continue
+        try:
+            out.extend(ch.encode("cp1252"))
+        except UnicodeEncodeError:
+            return None
+    return bytes(out)
+
+
+def _chinese_from(data: bytes) -> str | None:
+    """`data` read as Chinese when that is beyond doubt: strict UTF-8 with CJK in it, or strict
+    GB18030 in whole high-byte pairs, at least two characters, nearly all of them in GB2312."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if text and _CJK.search(text):
+        return text
+    if any(len(run) % 2 for run in _HIGH_RUN.findall(data)):
+        return None
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    if len(wide) < 2:
+        return None
+    common = 0
+    for ch in wide:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            continue
+    return text if common >= 0.9 * len(wide) else None
+
+
+def repair_mojibake(text: str) -> tuple[str, bool]:
+    """`text` with Chinese mojibake undone (see the module's note); whether it was changed."""
+    if text.isascii() or not _LATIN_ONLY.match(text):
+        return text, False
+    data = _as_single_bytes(text)
+    if data is None:
+        return text, False
+    repaired = _chinese_from(data)
+    if repaired is None or repaired == text:
+        return text, False
+    return repaired, True
 
 
 def decode_raw_text(data: bytes) -> str:
@@ -168,7 +240,7 @@ def decode_header_bytes(raw: bytes) -> str:
         position = match.end()
     flush()
     pieces.append(decode_raw_text(raw[position:]))
-    return "".join(pieces)
+    return repair_mojibake("".join(pieces))[0]
 
 
 def decode_header_text(value: str) -> str:

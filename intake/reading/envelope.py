@@ -18,6 +18,7 @@ from intake.reading.bounces import (
     body_bounce_recipients,
     looks_like_bounce,
 )
+from intake.reading.bulk_signs import bulk_signs
 from intake.reading.charsets import decode_header_bytes, decode_raw_text
 from intake.reading.mime import Entity
 from intake.reading.model import Address, Envelope
@@ -150,10 +151,21 @@ def build_envelope(entity: Entity, facts: DeliveryFacts, defects: list[str]) -> 
         bounced = [addr for addr, action in facts.report_recipients if action.startswith("fail")]
     elif is_bounce:
         bounced = body_bounce_recipients(facts.body_text)
+    to = parse_addresses(entity.all_headers("to"), defects, "To")
+    signs = bulk_signs(
+        sender=from_.addr if from_ else None,
+        received=[decode_raw_text(raw) for raw in entity.all_headers("received")],
+        list_id=_text_header(entity, "list-id"),
+        list_unsubscribe=_text_header(entity, "list-unsubscribe"),
+        mailer=" ".join(
+            filter(None, (_text_header(entity, n) for n in ("x-mailer", "x-mailing-list")))
+        ),
+        to_text=" ".join(decode_raw_text(raw) for raw in entity.all_headers("to")),
+    )
     return Envelope(
         from_=from_,
         reply_to=parse_addresses(entity.all_headers("reply-to"), defects, "Reply-To"),
-        to=parse_addresses(entity.all_headers("to"), defects, "To"),
+        to=to,
         cc=parse_addresses(entity.all_headers("cc"), defects, "Cc"),
         delivered_to=tuple(dict.fromkeys(delivered)),
         subject=subject,
@@ -164,4 +176,5 @@ def build_envelope(entity: Entity, facts: DeliveryFacts, defects: list[str]) -> 
         auto_reply=marker,
         is_bounce=is_bounce,
         bounced_recipients=tuple(dict.fromkeys(bounced)),
+        header_signs=signs,
     )

@@ -58,6 +58,48 @@ def _valid_name(name: bytes) -> bool:
     return bool(name) and all(33 <= byte <= 126 for byte in name)
 
 
+KNOWN_HEADERS: frozenset[bytes] = frozenset(
+    {
+        b"from",
+        b"to",
+        b"cc",
+        b"subject",
+        b"date",
+        b"message-id",
+        b"mime-version",
+        b"content-type",
+        b"content-transfer-encoding",
+        b"reply-to",
+        b"received",
+        b"return-path",
+        b"sender",
+        b"in-reply-to",
+        b"references",
+        b"x-mailer",
+        b"x-priority",
+        b"x-originating-ip",
+    }
+)
+"""Header names common enough that a line naming one proves the header block goes on."""
+
+
+def _headers_follow(buf: bytes, pos: int, end: int) -> bool:
+    """True when one of the next two lines is a well-known header: the line before it was a
+    header folded without leading whitespace, not the start of the body."""
+    for _ in range(2):
+        if pos >= end:
+            return False
+        newline = buf.find(b"\n", pos, end)
+        line = buf[pos : end if newline == -1 else newline].rstrip(b"\r")
+        if not line:
+            return False
+        colon = line.find(b":")
+        if colon > 0 and line[:colon].strip().lower() in KNOWN_HEADERS:
+            return True
+        pos = end if newline == -1 else newline + 1
+    return False
+
+
 def _read_headers(
     buf: bytes, start: int, end: int, defects: list[str]
 ) -> tuple[list[tuple[str, bytes]], int]:
@@ -86,6 +128,14 @@ def _read_headers(
         colon = line.find(b":")
         name = line[:colon].rstrip(b" \t") if colon > 0 else b""
         if not _valid_name(name):
+            if headers and _headers_follow(buf, after, end):
+                last_name, value = headers[-1]
+                headers[-1] = (last_name, value + b" " + line.strip(b" \t"))
+                defects.append(
+                    f"a {last_name} header line was folded without leading whitespace; joined"
+                )
+                pos = after
+                continue
             defects.append(
                 "a line in the header block is no header; the body is taken to start there"
             )
@@ -241,10 +291,29 @@ def _decode_uu(data: bytes) -> tuple[bytes, bool]:
     return bytes(out), repaired or not inside
 
 
+_NOT_BASE64 = bytes(
+    b for b in range(256) if not (chr(b).isalnum() and b < 128) and b not in b"+/= \t\r\n"
+)
+
+
+def looks_like_base64(body: bytes | memoryview) -> bool:
+    """False for a body labelled base64 that plainly is not: more than a twentieth of its
+    non-space bytes (8-bit text, punctuation) lie outside the base64 alphabet. Decoding such a
+    body would turn readable text into garbage."""
+    raw = bytes(body)
+    solid = raw.translate(None, b" \t\r\n")
+    if not solid:
+        return True
+    foreign = len(solid) - len(solid.translate(None, _NOT_BASE64))
+    return foreign * 20 <= len(solid)
+
+
 def decode_payload(entity: Entity) -> tuple[bytes, str | None]:
     """The entity's body with the transfer encoding undone, and a defect text if it needed repair."""
     encoding = transfer_encoding(entity)
     body = entity.body
+    if "base64" in encoding and not looks_like_base64(body):
+        return bytes(body), "Content-Transfer-Encoding says base64 but the body is plain text"
     if "base64" in encoding:
         data, repaired = decode_base64_lenient(body)
         return (

@@ -92,6 +92,8 @@ class Envelope:
     auto_reply: AutoMarker | None
     is_bounce: bool
     bounced_recipients: tuple[str, ...]
+    header_signs: tuple[str, ...] = ()
+    """Bulk and forgery signs of the headers (`intake.reading.bulk_signs`)."""
 
 
 @dataclass(frozen=True)

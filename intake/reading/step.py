@@ -133,3 +133,4 @@ def _write_envelope(message: Message, reading: MailReading) -> None:
         for link in reading.large_links
     ]
     message.defects = list(reading.defects)
+    message.mail_signs = list(envelope.header_signs)

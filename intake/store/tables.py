@@ -228,10 +228,12 @@ class Message(Base):
     )
     defects: Mapped[list[str] | None] = mapped_column(JSON)
     filing_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"), index=True)
-    # Filled by the decide step.
-    nature: Mapped[str | None] = mapped_column(String(16))
+    mail_signs: Mapped[list[str] | None] = mapped_column(JSON)
+    # Filled by the decide step: filing / question / ignored / uncertain (waits for a person).
+    nature: Mapped[str | None] = mapped_column(String(16), index=True)
     ignored_reason: Mapped[str | None] = mapped_column(String(32))
     thread_rule: Mapped[str | None] = mapped_column(String(32))
+    signals: Mapped[list[str] | None] = mapped_column(JSON)
     # Set by the purge: the raw mail and attachment files are deleted, the record kept.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -1162,6 +1162,121 @@ def inline_images() -> Sample:
     )
 
 
+def latin1_label_gbk_bytes() -> Sample:
+    """Encoded words labelled iso-8859-1 that hold GBK bytes (二则学术报告通知), as old
+    webmail wrote them; a real latin-1 name beside them stays as it is."""
+    raw = lines(
+        b"From: "
+        + word("M\u00fcller".encode("latin-1"), "iso-8859-1", "Q")
+        + b" <mueller@example.de>",
+        TO,
+        b"Subject: " + word("二则学术报告通知".encode("gbk"), "iso-8859-1"),
+        DATE,
+        b"MIME-Version: 1.0",
+        b"Content-Type: text/plain; charset=iso-8859-1",
+        b"Content-Transfer-Encoding: 8bit",
+        b"",
+        "报告时间：周五下午三点".encode("gbk"),
+        b"",
+    )
+    return Sample(
+        "latin1_label_gbk_bytes",
+        raw,
+        expect(
+            "二则学术报告通知",
+            "mueller@example.de",
+            [],
+            from_name="M\u00fcller",
+            text_contains=["报告时间：周五下午三点"],
+            has_defects=True,
+        ),
+    )
+
+
+def utf8_encoded_twice() -> Sample:
+    """GBK text read as latin-1 and encoded to UTF-8 again (``2005ÄêÕÐÊÕ``), in the subject
+    and the body."""
+    twice = "2005年招收研究生简章".encode("gbk").decode("latin-1").encode("utf-8")
+    raw = lines(
+        b"From: yjs@xtu.edu.cn",
+        TO,
+        b"Subject: " + word(twice, "utf-8"),
+        DATE,
+        b"MIME-Version: 1.0",
+        b"Content-Type: text/plain; charset=utf-8",
+        b"Content-Transfer-Encoding: 8bit",
+        b"",
+        "报名时间：十月".encode("gbk").decode("latin-1").encode("utf-8"),
+        b"",
+    )
+    return Sample(
+        "utf8_encoded_twice",
+        raw,
+        expect(
+            "2005年招收研究生简章",
+            "yjs@xtu.edu.cn",
+            [],
+            text_contains=["报名时间：十月"],
+            has_defects=True,
+        ),
+    )
+
+
+def stale_base64_label() -> Sample:
+    """A part that says base64 but holds plain GBK text: read as it is, not decoded."""
+    raw = lines(
+        b"From: office@xtu.edu.cn",
+        TO,
+        b"Subject: " + word("通知"),
+        DATE,
+        b"MIME-Version: 1.0",
+        b"Content-Type: text/plain; charset=gb2312",
+        b"Content-Transfer-Encoding: base64",
+        b"",
+        "各位老师：本周五下午召开全院大会，请准时参加。".encode("gbk"),
+        b"",
+    )
+    return Sample(
+        "stale_base64_label",
+        raw,
+        expect(
+            "通知",
+            "office@xtu.edu.cn",
+            [],
+            text_contains=["各位老师：本周五下午召开全院大会，请准时参加。"],
+            has_defects=True,
+        ),
+    )
+
+
+def fold_without_whitespace() -> Sample:
+    """A subject folded onto a line without leading whitespace, before the From line."""
+    raw = lines(
+        TO,
+        b"Subject: " + word("新媒体账号"),
+        word("登记备案"),
+        b"From: " + word("王芳") + b" <wangfang@163.com>",
+        DATE,
+        b"MIME-Version: 1.0",
+        b"Content-Type: text/plain; charset=utf-8",
+        b"",
+        "您好".encode(),
+        b"",
+    )
+    return Sample(
+        "fold_without_whitespace",
+        raw,
+        expect(
+            "新媒体账号登记备案",
+            "wangfang@163.com",
+            [],
+            from_name="王芳",
+            text_contains=["您好"],
+            has_defects=True,
+        ),
+    )
+
+
 SAMPLES: list[Callable[[], Sample]] = [
     qq_encoded_filename,
     gb2312_label_gbk_bytes,
@@ -1188,6 +1303,10 @@ SAMPLES: list[Callable[[], Sample]] = [
     forwarded,
     archives,
     inline_images,
+    latin1_label_gbk_bytes,
+    utf8_encoded_twice,
+    stale_base64_label,
+    fold_without_whitespace,
 ]
 
 

@@ -33,10 +33,29 @@ SUBJECT_DIFFERENCES: dict[str, tuple[str, str]] = {
         "raw 8-bit bytes in the header: we try UTF-8, then GB18030 as Chinese clients need; "
         "imap-tools silently drops the bytes (its reading loses two letters outright)",
     ),
+    "plain_emails/raw_email_incorrect_header.eml": (
+        "Stop adware/spyware once and for all.",
+        "a junk line ('quite Delivered-To: …') inside the header block, followed by well-known "
+        "headers: we join it to the header before it and read on; imap-tools ends the header "
+        "block there and loses the Subject and the From",
+    ),
+    "rfc2822/example13.eml": (
+        "Saying Hello",
+        "a line '__' inside the header block, followed by well-known headers: joined to the To "
+        "header before it; imap-tools ends the header block there and loses the Subject",
+    ),
     "rfc2822/example14.eml": (
         "Re: TEST テストテスト",
         "RFC 2047 §6.2 drops only white space between two encoded words; the space between "
         "'TEST' and the first word is ordinary text and stays",
+    ),
+}
+
+# message -> (our sender, reason)
+SENDER_DIFFERENCES: dict[str, tuple[str, str]] = {
+    "plain_emails/raw_email_incorrect_header.eml": (
+        "xxx@xxx.xxx",
+        "the From after the junk header line is read (see SUBJECT_DIFFERENCES)",
     ),
 }
 
@@ -103,7 +122,8 @@ def test_message_reads_as_imap_tools_or_better(message: Path) -> None:
     assert reading.envelope.subject == wanted_subject
 
     sender = reading.envelope.from_.addr if reading.envelope.from_ else ""
-    assert sender.lower() == expected["from"].lower()
+    wanted_sender = SENDER_DIFFERENCES.get(key, (expected["from"], ""))[0]
+    assert sender.lower() == wanted_sender.lower()
 
     wanted = _comparable(expected)
     ours = _top_level(reading)

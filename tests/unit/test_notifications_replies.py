@@ -59,8 +59,14 @@ def test_every_sample_renders_with_greeting_signature_and_subject() -> None:
     for context in sample_contexts():
         reply = renderer.render(context)
         kinds.add(context.kind)
-        assert reply.subject.startswith(f"[备案 {context.reference}] ")
-        if context.kind == "transferred":
+        if context.kind == "information":
+            assert reply.subject == "新媒体账号登记备案所需材料"
+            assert "XT" not in reply.text and "XT" not in reply.html
+        else:
+            assert reply.subject.startswith(f"[备案 {context.reference}] ")
+        if context.kind == "information":
+            pass
+        elif context.kind == "transferred":
             assert context.holder is not None
             assert reply.subject.endswith(f"已转交{context.holder.name}")
         else:
@@ -72,7 +78,7 @@ def test_every_sample_renders_with_greeting_signature_and_subject() -> None:
             assert (context.written_on or context.received_on) in part
             assert context.reference in part
         assert reply.html.lstrip().startswith("<!DOCTYPE html>")
-    assert kinds == {"ack", "request_missing", "transferred"}
+    assert kinds == {"ack", "request_missing", "transferred", "information"}
 
 
 def test_ack_lists_accounts_and_office_contacts() -> None:

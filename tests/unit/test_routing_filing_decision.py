@@ -171,10 +171,21 @@ def test_decoration_is_no_attachment() -> None:
     assert logo_only.history(50) is None
 
 
-def test_a_mail_with_a_real_attachment_is_a_filing() -> None:
-    outcome = decide_filing(FilingSnapshot(_mail(subject="hello", attachment_problems=(None,))))
+def test_an_attachment_about_filing_is_a_filing() -> None:
+    outcome = decide_filing(FilingSnapshot(_mail(attachment_problems=(None,))))
     assert outcome.nature.kind is MailKind.FILING
     assert outcome.placement is not None
+
+
+def test_an_unread_attachment_with_nothing_about_filing_waits_for_a_person() -> None:
+    office = "shhlwxxb@163.com"
+    mail = _mail(subject="hello", attachment_problems=(None,), recipients=(office,))
+    outcome = decide_filing(FilingSnapshot(mail, own_addresses=(office,)))
+    assert outcome.nature.kind is MailKind.UNCERTAIN
+    assert outcome.placement is None
+    assert outcome.signals == ("attachments:1", "recipient:office_mailbox")
+    elsewhere = decide_filing(FilingSnapshot(_mail(subject="hello", attachment_problems=(None,))))
+    assert elsewhere.nature.kind is MailKind.IGNORED
 
 
 def test_a_bounce_suppresses_its_failed_recipients_once_each() -> None:
