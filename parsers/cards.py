@@ -446,13 +446,15 @@ def read_org_code_certificate(lines: Sequence[Line]) -> dict[str, FieldReading]:
 
 
 def read_card(kind: DocumentKind, lines: Sequence[Line]) -> dict[str, FieldReading]:
-    """The fields of a document of `kind` (not a registration form) from its lines."""
-    if kind is DocumentKind.ID_CARD_FRONT:
-        return read_id_front(lines)
-    if kind is DocumentKind.ID_CARD_BACK:
-        return read_id_back(lines)
-    if kind is DocumentKind.BUSINESS_LICENCE:
-        return read_licence(lines)
-    if kind is DocumentKind.ORG_CODE_CERTIFICATE:
-        return read_org_code_certificate(lines)
-    return {}
+    """The fields of a document of `kind` (not a registration form) from its lines, checked
+    against each other and the list of divisions (`parsers.plausible`)."""
+    from parsers.plausible import checked_card_fields
+
+    readers = {
+        DocumentKind.ID_CARD_FRONT: read_id_front,
+        DocumentKind.ID_CARD_BACK: read_id_back,
+        DocumentKind.BUSINESS_LICENCE: read_licence,
+        DocumentKind.ORG_CODE_CERTIFICATE: read_org_code_certificate,
+    }
+    reader = readers.get(kind)
+    return checked_card_fields(reader(lines)) if reader else {}
