@@ -52,7 +52,12 @@ def prepare_and_recognise(image: ImageArray, engine: OcrEngine, orient: bool) ->
     if isinstance(engine, RapidOcrEngine):
         prepared, page = prepare_mapped(image)
         boxes, turn = engine.read_page_turned(prepared, orient=orient)
-        return with_sources(boxes, page, prepared, turn)
+        best = with_sources(boxes, page, prepared, turn)
+        if page.flattened:  # an outline may be wrong: the page read as it is too, the better kept
+            plain, plain_page = prepare_mapped(image, flatten=False)
+            boxes, turn = engine.read_page_turned(plain, orient=orient)
+            best = max(best, with_sources(boxes, plain_page, plain, turn), key=_text_weight)
+        return best
     prepared, page = prepare_mapped(image, tesseract_orientation if orient else None)
     boxes = engine.recognise(prepared)
     if not orient or not looks_sideways(boxes):

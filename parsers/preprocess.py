@@ -35,10 +35,13 @@ class PageMap:
         self.width = width
         self.height = height
         self.back: Matrix = np.eye(3) if back is None else back
+        self.flattened = False
 
     def then(self, forward: Matrix) -> PageMap:
         """The map after one more step whose matrix is `forward`."""
-        return PageMap(self.width, self.height, self.back @ np.linalg.inv(forward))
+        out = PageMap(self.width, self.height, self.back @ np.linalg.inv(forward))
+        out.flattened = self.flattened
+        return out
 
     def source_box(
         self, x0: float, y0: float, x1: float, y1: float
@@ -251,9 +254,36 @@ def page_quad(image: ImageArray) -> npt.NDArray[np.float32] | None:
         hull = cv2.convexHull(contour)
         approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
         share = cv2.contourArea(approx) / area
-        if len(approx) == 4 and 0.25 < share < 0.95 and _on_background(grey, approx):
+        if (
+            len(approx) == 4
+            and 0.25 < share < 0.95
+            and _on_background(grey, approx)
+            and trustworthy_quad(approx.reshape(4, 2).astype(np.float32))
+        ):
             return (approx.reshape(4, 2).astype(np.float32)) * np.float32(scale)
     return None
+
+
+def trustworthy_quad(quad: npt.NDArray[np.float32]) -> bool:
+    """Whether four corners can be a sheet seen by a camera: convex, every corner between 60°
+    and 120°, opposite sides within a factor 1.6 of each other. A wrong outline (a frame's
+    corner, a shadow's edge) that would cut off part of the page fails one of these."""
+    tl, tr, br, bl = _ordered(quad)
+    corners = [tl, tr, br, bl]
+    for index, point in enumerate(corners):
+        before = corners[index - 1] - point
+        after = corners[(index + 1) % 4] - point
+        norm = float(np.linalg.norm(before) * np.linalg.norm(after))
+        if norm == 0:
+            return False
+        angle = float(np.degrees(np.arccos(np.clip(np.dot(before, after) / norm, -1.0, 1.0))))
+        if not 60.0 <= angle <= 120.0:
+            return False
+    sides = [float(np.linalg.norm(corners[(i + 1) % 4] - corners[i])) for i in range(4)]
+    for first, second in ((sides[0], sides[2]), (sides[1], sides[3])):
+        if min(first, second) <= 0 or max(first, second) / min(first, second) > 1.6:
+            return False
+    return True
 
 
 def _on_background(grey: npt.NDArray[Any], approx: npt.NDArray[Any]) -> bool:
@@ -314,16 +344,40 @@ def prepare(
     return prepare_mapped(image, orientation)[0]
 
 
+SMALL_SIDE = 640
+"""Images whose longer side is below this (a card photo forwarded by a chat app, 259×194) are
+enlarged before OCR: the detector misses lines a few pixels high."""
+ENLARGED_SIDE = 1280
+
+
+def enlarge_small(image: ImageArray) -> tuple[ImageArray, float]:
+    """A small image enlarged (bicubic) so its longer side is `ENLARGED_SIDE`, and the factor."""
+    height, width = image.shape[:2]
+    if max(height, width) >= SMALL_SIDE:
+        return image, 1.0
+    factor = ENLARGED_SIDE / max(height, width)
+    size = (round(width * factor), round(height * factor))
+    return np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)), factor
+
+
 def prepare_mapped(
     image: ImageArray,
     orientation: Callable[[ImageArray], tuple[int, float] | None] | None = None,
+    flatten: bool = True,
 ) -> tuple[ImageArray, PageMap]:
-    """`prepare`, with the map from the prepared image back to the image as given."""
+    """`prepare`, with the map from the prepared image back to the image as given; without
+    straightening when `flatten` is False (`PageMap.flattened` says whether it was)."""
     height, width = image.shape[:2]
     page = PageMap(width, height)
-    out, matrix = straighten_mapped(image)
+    out, factor = enlarge_small(image)
+    if factor != 1.0:
+        page = page.then(scale_matrix(factor))
+    matrix = None
+    if flatten:
+        out, matrix = straighten_mapped(out)
     if matrix is not None:
         page = page.then(matrix)
+        page.flattened = True
     if orientation is not None:
         turn = upright_turn(out, orientation)
         if turn:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from parsers import progress, sniff
 from parsers.cards import Line, read_card
-from parsers.classify import classify_text
+from parsers.classify import classify_text, look_alike
 from parsers.fields import Cell, Grid, extract_form
 from parsers.layout import column_lines, grid_of, lines_of
 from parsers.model import ParsedDocument, TextBox
@@ -153,6 +153,8 @@ def _office_document(name: str, content: OfficeContent) -> ParsedDocument:
     if kinds[0] is DocumentKind.REGISTRATION_FORM:
         form = extract_form(content.grids, content.lines)
         return ParsedDocument(name, kinds[0], None, form.fields, form.accounts)
+    if kinds == [DocumentKind.OTHER]:
+        return ParsedDocument(name, DocumentKind.OTHER, None, notes=other_notes(text))
     lines = [Line(line) for line in text.splitlines()]
     return ParsedDocument(name, kinds[0], None, read_card(kinds[0], lines))
 
@@ -314,9 +316,18 @@ def _ocr_documents(
 
 
 def _boxes_documents(name: str, boxes: list[TextBox], engine: str | None) -> list[ParsedDocument]:
-    """Documents read from positioned text: a form by its grid, cards by their anchors."""
+    """Documents read from positioned text: a form by its grid, cards by their anchors; two
+    facing pages scanned together each on their own."""
+    halves = facing_halves(boxes)
+    if halves is not None:
+        documents = [d for half in halves for d in _boxes_documents(name, half, engine)]
+        known = [d for d in documents if d.kind is not DocumentKind.OTHER or d.notes]
+        return known or documents[:1]
     lines = lines_of(boxes)
-    kinds = classify_text("\n".join(line.text for line in lines))
+    text = "\n".join(line.text for line in lines)
+    kinds = classify_text(text)
+    if kinds == [DocumentKind.OTHER]:
+        return [ParsedDocument(name, DocumentKind.OTHER, engine, notes=other_notes(text))]
     if kinds[0] is DocumentKind.REGISTRATION_FORM:
         form = extract_form([grid_of(boxes)])
         return [ParsedDocument(name, kinds[0], engine, form.fields, form.accounts)]
@@ -331,6 +342,50 @@ def _boxes_documents(name: str, boxes: list[TextBox], engine: str | None) -> lis
         ParsedDocument(name, kind, engine, read_card(kind, _card_lines(kind, group)))
         for kind, group in groups
     ]
+
+
+def other_notes(text: str) -> tuple[str, ...]:
+    """For a document of no kind we read: what it looks like, when it is a paper people attach
+    by mistake (``looks_like:social_security_card`` …)."""
+    found = look_alike(text)
+    return (f"looks_like:{found}",) if found else ()
+
+
+FACING_MIN_ASPECT = 1.8
+"""Width over height of the text from which a page may be two facing pages (two landscape
+certificates side by side are about 3; one landscape licence, whose two columns also leave a
+band between them, about 1.5). Two portrait pages side by side are not told apart this way."""
+
+
+def facing_halves(boxes: Sequence[TextBox]) -> tuple[list[TextBox], list[TextBox]] | None:
+    """The boxes of a two-page scan split at the fold: a wide page with an empty vertical band
+    in its middle third that no box crosses, and text on both sides. None otherwise."""
+    items = [b for b in boxes if b.text.strip()]
+    if len(items) < 6:
+        return None
+    left_edge = min(b.x0 for b in items)
+    right_edge = max(b.x1 for b in items)
+    top = min(b.y0 for b in items)
+    bottom = max(b.y1 for b in items)
+    width = right_edge - left_edge
+    if width < FACING_MIN_ASPECT * (bottom - top):
+        return None
+    ordered = sorted(items, key=lambda b: b.x0)
+    reach = float("-inf")
+    best: tuple[float, int] | None = None
+    for index, box in enumerate(ordered):
+        middle = left_edge + width / 3 <= box.x0 <= left_edge + 2 * width / 3
+        if index and box.x0 > reach and middle:
+            gap = box.x0 - reach
+            if best is None or gap > best[0]:
+                best = (gap, index)
+        reach = max(reach, box.x1)
+    if best is None or best[0] < 0.02 * width:
+        return None
+    left, right = ordered[: best[1]], ordered[best[1] :]
+    if len(left) < 3 or len(right) < 3:
+        return None
+    return left, right
 
 
 def _card_lines(kind: DocumentKind, boxes: Sequence[TextBox]) -> list[Line]:
