@@ -22,6 +22,7 @@ that names them.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -222,7 +223,7 @@ def calibration(results: dict[str, dict[str, object]], review: float) -> str:
         right = [c for r in data["rows"] for c in r.get("right_confidences", [])]  # type: ignore[attr-defined]
         wrong = [c for r in data["rows"] for c in r.get("wrong_confidences", [])]  # type: ignore[attr-defined]
         cells = []
-        for low, high in zip(BANDS, BANDS[1:], strict=False):
+        for low, high in itertools.pairwise(BANDS):
             r = sum(low <= c < high for c in right)
             w = sum(low <= c < high for c in wrong)
             cells.append(f"{low:.2f}-{min(high, 1.0):.2f}: {r}/{w}")
