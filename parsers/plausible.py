@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from parsers.model import FieldReading
 from parsers.places import check_divisions
 from parsers.values import id_number_valid
+from vocabulary.surnames import has_known_surname
 
 DOUBTFUL = 0.5
 """The confidence a value gets when a check says it is probably wrong (below any review bar)."""
@@ -39,8 +40,12 @@ def checked_card_fields(
     trusted = number.value if number and id_number_valid(number.value) else None
     for key in ("name", "legal_representative"):
         reading = out.get(key)
-        if reading is not None and not _NAME.fullmatch(reading.value):
+        if reading is None:
+            continue
+        if not _NAME.fullmatch(reading.value):
             del out[key]
+        elif not has_known_surname(reading.value):
+            out[key] = FieldReading(reading.value, min(reading.confidence, DOUBTFUL), reading.box)
     if "birth_date" in out:
         out["birth_date"] = _birth_date(out["birth_date"], trusted, today or dt.date.today())
     if "gender" in out and trusted:

@@ -357,9 +357,15 @@ certificates side by side are about 3; one landscape licence, whose two columns 
 band between them, about 1.5). Two portrait pages side by side are not told apart this way."""
 
 
+FACING_MIN_GAP = 0.06
+"""The empty band at the fold, as a share of the text's width: two pages' margins and the fold
+(about 9% on a two-page certificate scan), wider than the band between a licence's columns
+(about 5%)."""
+
+
 def facing_halves(boxes: Sequence[TextBox]) -> tuple[list[TextBox], list[TextBox]] | None:
-    """The boxes of a two-page scan split at the fold: a wide page with an empty vertical band
-    in its middle third that no box crosses, and text on both sides. None otherwise."""
+    """The boxes of a two-page scan split at the fold: a wide page with an empty vertical band,
+    centred in its middle third, that no box crosses, and text on both sides. None otherwise."""
     items = [b for b in boxes if b.text.strip()]
     if len(items) < 6:
         return None
@@ -374,13 +380,14 @@ def facing_halves(boxes: Sequence[TextBox]) -> tuple[list[TextBox], list[TextBox
     reach = float("-inf")
     best: tuple[float, int] | None = None
     for index, box in enumerate(ordered):
-        middle = left_edge + width / 3 <= box.x0 <= left_edge + 2 * width / 3
+        centre = (reach + box.x0) / 2
+        middle = left_edge + width / 3 <= centre <= left_edge + 2 * width / 3
         if index and box.x0 > reach and middle:
             gap = box.x0 - reach
             if best is None or gap > best[0]:
                 best = (gap, index)
         reach = max(reach, box.x1)
-    if best is None or best[0] < 0.02 * width:
+    if best is None or best[0] < FACING_MIN_GAP * width:
         return None
     left, right = ordered[: best[1]], ordered[best[1] :]
     if len(left) < 3 or len(right) < 3:

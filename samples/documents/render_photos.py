@@ -10,9 +10,11 @@ over the number, a dense security background, bilingual labels. Every image carr
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from fake_data import Organization, Person
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 from render_cards import (
     CARD_SIZE,
     LABEL_BLUE,
@@ -234,7 +236,10 @@ def tiny(img: Image.Image, size: tuple[int, int] = (259, 194)) -> Image.Image:
     card = img.copy()
     card.thumbnail((size[0] - 6, size[1] - 6), Image.Resampling.LANCZOS)
     canvas.paste(card, ((size[0] - card.width) // 2, (size[1] - card.height) // 2))
-    return canvas
+    blurred = canvas.filter(ImageFilter.GaussianBlur(0.6))
+    out = io.BytesIO()
+    blurred.save(out, "JPEG", quality=40)  # recompressed by the chat app
+    return Image.open(io.BytesIO(out.getvalue())).convert("RGB")
 
 
 def facing_pages(left: Image.Image, right_lines: list[str]) -> Image.Image:

@@ -73,3 +73,11 @@ def test_an_id_back_issuer_is_corrected_when_read() -> None:
     lines = [Line("签发机关 宿州市公安局埔桥分局", 0.998), Line("有效期限 2015.05.08-2035.05.08")]
     fields = read_card(DocumentKind.ID_CARD_BACK, lines)
     assert fields["issuer"].value == "宿州市公安局埇桥分局"
+
+
+def test_a_name_whose_family_name_is_no_family_name_is_doubted() -> None:
+    out = checked_card_fields(
+        {"name": FieldReading("装明", 0.998), "legal_representative": FieldReading("裴明", 0.99)}
+    )
+    assert out["name"].confidence <= DOUBTFUL
+    assert out["legal_representative"].confidence == 0.99
