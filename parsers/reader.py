@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
@@ -318,6 +319,7 @@ def _ocr_documents(
 def _boxes_documents(name: str, boxes: list[TextBox], engine: str | None) -> list[ParsedDocument]:
     """Documents read from positioned text: a form by its grid, cards by their anchors; two
     facing pages scanned together each on their own."""
+    boxes = [b for b in boxes if not is_stamp_text(b.text)]
     halves = facing_halves(boxes)
     if halves is not None:
         documents = [d for half in halves for d in _boxes_documents(name, half, engine)]
@@ -342,6 +344,16 @@ def _boxes_documents(name: str, boxes: list[TextBox], engine: str | None) -> lis
         ParsedDocument(name, kind, engine, read_card(kind, _card_lines(kind, group)))
         for kind, group in groups
     ]
+
+
+_STAMP_WORDS = re.compile(r"复印无效|仅供[^，。,]{0,16}使用|与原件一致|再次复印无效|样本|复印件")
+
+
+def is_stamp_text(text: str) -> bool:
+    """True for a box that holds nothing but a mark stamped or written over a copy (复印无效,
+    仅供…使用): it is read as a line of its own that would join the rows it lies across."""
+    rest = _STAMP_WORDS.sub("", "".join(text.split()))
+    return rest != "".join(text.split()) and len(rest) <= 1
 
 
 def other_notes(text: str) -> tuple[str, ...]:

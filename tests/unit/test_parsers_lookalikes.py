@@ -106,3 +106,12 @@ def test_tiny_images_are_enlarged_and_outlines_must_look_like_a_sheet() -> None:
     cut = np.array([[100, 80], [900, 60], [940, 700], [600, 150]], np.float32)
     assert trustworthy_quad(sheet)
     assert not trustworthy_quad(cut)
+
+
+def test_stamp_words_alone_are_dropped_before_rows_are_made() -> None:
+    from parsers.reader import is_stamp_text
+
+    assert is_stamp_text("复印无效") and is_stamp_text("复 印 无 效。")
+    assert is_stamp_text("仅供新媒体账号登记备案使用")
+    assert not is_stamp_text("公民身份号码 110102199101010078")
+    assert not is_stamp_text("住址 河北省邢台市")
