@@ -457,4 +457,15 @@ def read_card(kind: DocumentKind, lines: Sequence[Line]) -> dict[str, FieldReadi
         DocumentKind.ORG_CODE_CERTIFICATE: read_org_code_certificate,
     }
     reader = readers.get(kind)
-    return checked_card_fields(reader(lines)) if reader else {}
+    if reader is None:
+        return {}
+    if kind in (DocumentKind.ID_CARD_FRONT, DocumentKind.ID_CARD_BACK):
+        lines = [line for line in lines if not _second_language(line.text)]
+    return checked_card_fields(reader(lines))
+
+
+def _second_language(text: str) -> bool:
+    """A line of a bilingual card in its other script (Latin here: Name, Sex, Address, ID No.):
+    no Chinese character and no digit."""
+    plain = "".join(text.split())
+    return bool(plain) and not any(_is_cjk(ch) or ch.isdigit() for ch in plain)

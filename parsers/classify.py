@@ -166,15 +166,15 @@ def _has_id_number(plain: str) -> bool:
 
 
 def _is_id_front(plain: str) -> bool:
-    """The number's label with another anchor, four of the printed anchors, or on a small
-    picture (a short text) a valid ID number with at least one anchor or alone."""
+    """The number's label with another anchor, four of the printed anchors, or a valid ID
+    number in a short text (a small or blurred card photo, where the labels are lost first)."""
     anchors = sum(1 for word in ID_FRONT_ANCHORS if word in plain)
     labelled = "公民身份号码" in plain or "公民身份证号码" in plain
     if labelled and (anchors >= 1 or _has_id_number(plain)):
         return True
     if anchors >= 4 and "住址" in plain:
         return True
-    return len(plain) < 160 and _has_id_number(plain) and (anchors >= 1 or len(plain) < 40)
+    return len(plain) < 160 and _has_id_number(plain)
 
 
 def _is_id_back(plain: str) -> bool:

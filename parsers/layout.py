@@ -27,6 +27,7 @@ def rows_of(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
     if not items:
         return []
     height = median(b.y1 - b.y0 for b in items) or 1.0
+    items = [piece for b in items for piece in _standing_apart(b, height)]
     wide = [b for b in items if len(b.text.strip()) > 1]
     singles = [b for b in items if len(b.text.strip()) <= 1]
     if not wide:
@@ -51,6 +52,29 @@ def rows_of(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
             centres.append(centre)
     order = sorted(range(len(rows)), key=lambda i: centres[i])
     return [sorted(rows[i], key=lambda b: b.x0) for i in order]
+
+
+def _standing_apart(box: TextBox, height: float) -> list[TextBox]:
+    """A box the detector took as a vertical line of text, though it is the first characters of
+    labels printed spread out on rows one above the other (名 over 住), cut into one box per
+    character; other boxes as they are."""
+    text = "".join(box.text.split())
+    tall = box.y1 - box.y0
+    if len(text) < 2 or tall < 1.8 * height or tall < 1.5 * (box.x1 - box.x0):
+        return [box]
+    step = tall / len(text)
+    return [
+        TextBox(
+            ch,
+            box.x0,
+            box.y0 + i * step,
+            box.x1,
+            box.y0 + (i + 1) * step,
+            box.confidence,
+            box.source,
+        )
+        for i, ch in enumerate(text)
+    ]
 
 
 def lines_of(boxes: Sequence[TextBox]) -> list[Line]:

@@ -377,7 +377,8 @@ FACING_MIN_GAP = 0.06
 
 def facing_halves(boxes: Sequence[TextBox]) -> tuple[list[TextBox], list[TextBox]] | None:
     """The boxes of a two-page scan split at the fold: a wide page with an empty vertical band,
-    centred in its middle third, that no box crosses, and text on both sides. None otherwise."""
+    centred between 20% and 80% of the text's width (a facing page may hold little text), that
+    no box crosses, and text on both sides. None otherwise."""
     items = [b for b in boxes if b.text.strip()]
     if len(items) < 6:
         return None
@@ -393,7 +394,7 @@ def facing_halves(boxes: Sequence[TextBox]) -> tuple[list[TextBox], list[TextBox
     best: tuple[float, int] | None = None
     for index, box in enumerate(ordered):
         centre = (reach + box.x0) / 2
-        middle = left_edge + width / 3 <= centre <= left_edge + 2 * width / 3
+        middle = left_edge + 0.2 * width <= centre <= left_edge + 0.8 * width
         if index and box.x0 > reach and middle:
             gap = box.x0 - reach
             if best is None or gap > best[0]:

@@ -98,3 +98,17 @@ def test_a_label_printed_spread_out_stays_on_its_row(drift: float) -> None:
     ]
     fields = read_licence(column_lines(boxes))
     assert fields["subject_name"].value == "邢台市某某文化传媒有限公司"
+
+
+def test_spread_label_characters_read_as_one_standing_box_go_back_to_their_rows() -> None:
+    boxes = [
+        TextBox("注册号130500632864829", 1100, 350, 1600, 390),
+        TextBox("称 桥东区融媒体中心", 310, 440, 900, 476),
+        TextBox("名住", 170, 440, 206, 552),  # 名 above 住, taken for a vertical line
+        TextBox("所 河北省邢台市桥东区育才路384号", 310, 516, 1100, 552),
+        TextBox("法定代表人姓名 曾兰", 170, 592, 700, 628),
+    ]
+    fields = read_licence(column_lines(boxes))
+    assert fields["subject_name"].value == "桥东区融媒体中心"
+    assert fields["address"].value == "河北省邢台市桥东区育才路384号"
+    assert fields["legal_representative"].value == "曾兰"

@@ -81,3 +81,18 @@ def test_a_name_whose_family_name_is_no_family_name_is_doubted() -> None:
     )
     assert out["name"].confidence <= DOUBTFUL
     assert out["legal_representative"].confidence == 0.99
+
+
+def test_the_second_language_of_a_bilingual_card_stays_out_of_the_values() -> None:
+    lines = [
+        Line("姓名 林丽轩"),
+        Line("Name"),
+        Line("住址 河北省临城县临城镇东关"),
+        Line("Address"),
+        Line("村5号"),
+        Line("公民身份号码 132222197004226587"),
+        Line("ID No."),
+    ]
+    fields = read_card(DocumentKind.ID_CARD_FRONT, lines)
+    assert fields["address"].value == "河北省临城县临城镇东关村5号"
+    assert fields["id_number"].value == "132222197004226587"
