@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from parsers import progress, sniff
+from parsers.agreement import SECOND_READ_FIELDS, after_second_reading, crop_for
 from parsers.cards import Line, read_card
 from parsers.classify import classify_text, look_alike
 from parsers.fields import Cell, Grid, extract_form
@@ -310,10 +311,47 @@ def _ocr_documents(
         return [_unreadable(name, "ocr_failed", f"{type(error).__name__}: {error}"[:200])]
     if not boxes:
         return [_unreadable(name, "no_text")]
-    return [
+    documents = [
         replace(document, fields=with_boxes(document.fields, boxes, page))
         for document in _boxes_documents(name, boxes, engine.name)
     ]
+    return [_read_again(document, image, engine, limits) for document in documents]
+
+
+def _read_again(
+    document: ParsedDocument, image: ImageArray, engine: OcrEngine, limits: ParseLimits
+) -> ParsedDocument:
+    """A card's names read a second time from their place, enlarged (`parsers.agreement`)."""
+    if document.kind not in CARD_KINDS:
+        return document
+    fields = dict(document.fields)
+    for key in SECOND_READ_FIELDS:
+        reading = fields.get(key)
+        if reading is None or reading.box is None:
+            continue
+        crop = crop_for(image, reading.box)
+        if crop is None:
+            continue
+        try:
+            if limits.ocr_in_process:
+                again = prepare_and_recognise(crop, engine, True)
+            else:
+                again = recognise(
+                    crop, engine, limits.seconds_per_document, True, limits.ocr_memory_mb
+                )
+        except Exception:  # a failed second look leaves the first reading as it was
+            continue
+        fields[key] = after_second_reading(reading, again)
+    return replace(document, fields=fields)
+
+
+CARD_KINDS = frozenset(
+    {
+        DocumentKind.ID_CARD_FRONT,
+        DocumentKind.BUSINESS_LICENCE,
+        DocumentKind.ORG_CODE_CERTIFICATE,
+    }
+)
 
 
 def _boxes_documents(name: str, boxes: list[TextBox], engine: str | None) -> list[ParsedDocument]:

@@ -115,3 +115,20 @@ def test_stamp_words_alone_are_dropped_before_rows_are_made() -> None:
     assert is_stamp_text("仅供新媒体账号登记备案使用")
     assert not is_stamp_text("公民身份号码 110102199101010078")
     assert not is_stamp_text("住址 河北省邢台市")
+
+
+def test_a_name_a_second_reading_does_not_confirm_is_lowered() -> None:
+    from parsers.agreement import DISAGREED, after_second_reading, agrees, crop_for
+    from parsers.model import FieldReading
+
+    reading = FieldReading("徐勇赞", 0.988, (0, 0.3, 0.15, 0.4, 0.17))
+    assert agrees("徐勇赟", [TextBox("姓名", 0, 0, 1, 1), TextBox("徐勇赟", 2, 0, 5, 1)])
+    assert (
+        after_second_reading(reading, [TextBox("姓名 徐勇赟", 0, 0, 1, 1)]).confidence == DISAGREED
+    )
+    assert after_second_reading(reading, [TextBox("姓名徐勇赞", 0, 0, 1, 1)]) == reading
+    assert after_second_reading(reading, None) == reading
+    image = np.zeros((1000, 2000, 3), np.uint8)
+    crop = crop_for(image, (0, 0.3, 0.15, 0.4, 0.17))
+    assert crop is not None and crop.shape[:2] == (2 * (170 - 150 + 20), 2 * (800 - 600 + 20))
+    assert crop_for(image, (0, 0.3, 0.1, 0.31, 0.4)) is None  # standing on end
