@@ -11,11 +11,18 @@ larger of the reading process's and the OCR worker's peak resident size (VmHWM).
 
     .venv/bin/python bench/parse_bench.py                 # both engines, every sample
     .venv/bin/python bench/parse_bench.py --engines rapidocr --only image
+    .venv/bin/python bench/parse_bench.py --samples samples/documents/photos   # the hard photos
+
+Also printed: a calibration table (values read right and wrong by confidence band, and how many
+of each fall below the review threshold, 0.85 unless `--review` says otherwise), and, for a set
+whose truth names look-alike documents (`note`), how many were reported as `other` with a note
+that names them.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -89,9 +96,10 @@ def score_file(entry: dict[str, object], engine_name: str, engine: object) -> di
     from parsers.reader import read_document
 
     name = str(entry["file"])
-    truth = json.loads((SAMPLES / f"{name}.truth.json").read_text(encoding="utf-8"))
+    samples = Path(os.environ.get("PARSE_BENCH_SAMPLES", str(SAMPLES)))
+    truth = json.loads((samples / f"{name}.truth.json").read_text(encoding="utf-8"))
     started, cpu_started = time.perf_counter(), tree_cpu_seconds()
-    documents = read_document(name, (SAMPLES / name).read_bytes(), ocr=engine)  # type: ignore[arg-type]
+    documents = read_document(name, (samples / name).read_bytes(), ocr=engine)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
     cpu_seconds = tree_cpu_seconds() - cpu_started
     got = [d.to_json() for d in documents]
@@ -108,9 +116,18 @@ def score_file(entry: dict[str, object], engine_name: str, engine: object) -> di
         "ids_ok": 0,
         "ids": 0,
         "wrong_valid_numbers": 0,
+        "notes_ok": 0,
+        "notes": 0,
     }
     used: set[int] = set()
     for want in truth:
+        if want.get("note"):
+            result["notes"] = int(result["notes"]) + 1
+            named = any(
+                g["kind"] == "other" and any(want["note"] in n for n in g.get("notes", []))
+                for g in got
+            )
+            result["notes_ok"] = int(result["notes_ok"]) + int(named)
         result["kinds"] = int(result["kinds"]) + 1
         match = next(
             (
@@ -176,7 +193,8 @@ def worker(engine_name: str, only: str | None) -> None:
 
     engine = make_engine(engine_name)
     warm_up(engine)
-    index = json.loads((SAMPLES / "index.json").read_text(encoding="utf-8"))["files"]
+    samples = Path(os.environ.get("PARSE_BENCH_SAMPLES", str(SAMPLES)))
+    index = json.loads((samples / "index.json").read_text(encoding="utf-8"))["files"]
     rows = []
     peak = 0.0
     for entry in index:
@@ -192,6 +210,36 @@ def worker(engine_name: str, only: str | None) -> None:
 
 def _pct(values: dict[str, float], part: str, whole: str) -> str:
     return f"{100 * values[part] / values[whole]:5.1f}%" if values[whole] else "   -  "
+
+
+BANDS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 1.01)
+
+
+def calibration(results: dict[str, dict[str, object]], review: float) -> str:
+    """Values read right and wrong by confidence band, per engine, and the share of each that
+    falls below the review threshold."""
+    lines = [f"calibration (review threshold {review:.2f}): values read, right / wrong by band"]
+    for engine, data in results.items():
+        right = [c for r in data["rows"] for c in r.get("right_confidences", [])]  # type: ignore[attr-defined]
+        wrong = [c for r in data["rows"] for c in r.get("wrong_confidences", [])]  # type: ignore[attr-defined]
+        cells = []
+        for low, high in itertools.pairwise(BANDS):
+            r = sum(low <= c < high for c in right)
+            w = sum(low <= c < high for c in wrong)
+            cells.append(f"{low:.2f}-{min(high, 1.0):.2f}: {r}/{w}")
+        lines.append(f"  {engine}: " + "  ".join(cells))
+        below_wrong = sum(c < review for c in wrong)
+        below_right = sum(c < review for c in right)
+        lines.append(
+            f"  {engine}: wrong values below review {below_wrong}/{len(wrong)}"
+            f" ({100 * below_wrong / max(len(wrong), 1):.1f}%), right values below review"
+            f" {below_right}/{len(right)} ({100 * below_right / max(len(right), 1):.1f}%)"
+        )
+        notes = sum(int(r.get("notes", 0)) for r in data["rows"])  # type: ignore[attr-defined]
+        if notes:
+            named = sum(int(r.get("notes_ok", 0)) for r in data["rows"])  # type: ignore[attr-defined]
+            lines.append(f"  {engine}: look-alike documents named in a note: {named}/{notes}")
+    return "\n".join(lines)
 
 
 def table(results: dict[str, dict[str, object]]) -> str:
@@ -263,7 +311,11 @@ def main() -> int:
     )
     parser.add_argument("--worker")
     parser.add_argument("--json", type=Path, help="also write the raw rows here")
+    parser.add_argument("--samples", type=Path, help="a sample folder with index.json")
+    parser.add_argument("--review", type=float, default=0.85, help="review threshold")
     args = parser.parse_args()
+    if args.samples:
+        os.environ["PARSE_BENCH_SAMPLES"] = str(args.samples.resolve())
     if args.worker:
         worker(args.worker, args.only)
         return 0
@@ -280,6 +332,7 @@ def main() -> int:
             return 1
         results[engine] = json.loads(out.stdout.strip().splitlines()[-1])
     print(table(results))
+    print(calibration(results, args.review))
     print("s/page: wall time; cpu/page: CPU time of the reading process and its OCR worker")
     print("peak memory: the larger peak resident size of the reading process and its OCR worker")
     if args.json:

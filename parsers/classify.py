@@ -18,10 +18,17 @@ def _plain(text: str) -> str:
 
 
 def classify_text(text: str) -> list[DocumentKind]:
-    """The document kinds the text shows, most specific first; [OTHER] when none."""
+    """The document kinds the text shows, most specific first; [OTHER] when none.
+
+    A kind needs several of its printed anchors, not one word that other papers print too
+    (有效期限 is on a social security card, 姓名 出生 民族 on any personal form), and the papers
+    people attach by mistake (`look_alike`) are `other` whatever ID words they carry.
+    """
     plain = _plain(text)
     if _is_form(plain):
         return [DocumentKind.REGISTRATION_FORM]
+    if look_alike(text) is not None:
+        return [DocumentKind.OTHER]
     kinds: list[DocumentKind] = []
     if _is_licence(plain):
         kinds.append(DocumentKind.BUSINESS_LICENCE)
@@ -32,6 +39,45 @@ def classify_text(text: str) -> list[DocumentKind]:
     if _is_id_back(plain):
         kinds.append(DocumentKind.ID_CARD_BACK)
     return kinds or [DocumentKind.OTHER]
+
+
+LOOK_ALIKES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "social_security_card": (
+        ("社会保障卡", "社保卡"),
+        ("社会保障号码", "社会保障卡号", "发卡日期"),
+    ),
+    "bank_card": (
+        ("银联", "UNIONPAY", "借记卡", "信用卡", "储蓄卡"),
+        ("银行", "卡号", "VALIDTHRU"),
+    ),
+    "driving_licence": (("驾驶证", "准驾车型", "行驶证"), ("初次领证", "证号", "档案编号")),
+    "household_register": (
+        ("常住人口登记卡", "居民户口簿", "户口簿"),
+        ("户主或与户主关系", "户口登记机关", "出生地", "户号"),
+    ),
+    "passport": (("护照", "PASSPORT"), ("PASSPORTNO", "DATEOFEXPIRY", "国家移民管理局")),
+    "train_ticket": (
+        ("限乘当日当次车", "二等座", "一等座", "硬座", "硬卧"),
+        ("检票", "车次", "开"),
+    ),
+    "personal_information_form": (
+        ("个人信息登记表", "个人简历", "信息采集表", "入职登记表"),
+        ("政治面貌", "籍贯", "学历", "工作单位", "毕业院校", "婚姻状况"),
+    ),
+}
+"""Papers people attach instead of an ID card or licence: for each, words that name it and
+words printed on it. One naming word, or two printed words, make the paper that kind."""
+
+
+def look_alike(text: str) -> str | None:
+    """Which paper attached by mistake the text shows (``social_security_card`` …), if any."""
+    plain = _plain(text).upper()
+    for name, (titles, printed) in LOOK_ALIKES.items():
+        if any(word in plain for word in titles):
+            return name
+        if sum(1 for word in printed if len(word) > 1 and word in plain) >= 2:
+            return name
+    return None
 
 
 FORM_LABEL_WORDS = (
@@ -86,6 +132,7 @@ def _is_form(plain: str) -> bool:
 
 LICENCE_ANCHORS = (
     "统一社会信用代码",
+    "注册号",
     "法定代表人",
     "注册资本",
     "成立日期",
@@ -108,11 +155,30 @@ def _is_org_code_certificate(plain: str) -> bool:
     return anchors >= 2 and ("代码证" in plain or "机构代码" in plain)
 
 
+ID_FRONT_ANCHORS = ("姓名", "性别", "民族", "出生", "住址")
+_ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
+
+
+def _has_id_number(plain: str) -> bool:
+    from parsers.values import id_number_valid
+
+    return any(id_number_valid(m.group(0).upper()) for m in _ID_NUMBER.finditer(plain))
+
+
 def _is_id_front(plain: str) -> bool:
-    if "公民身份号码" in plain or "公民身份证号码" in plain:
+    """The number's label with another anchor, four of the printed anchors, or a valid ID
+    number in a short text (a small or blurred card photo, where the labels are lost first)."""
+    anchors = sum(1 for word in ID_FRONT_ANCHORS if word in plain)
+    labelled = "公民身份号码" in plain or "公民身份证号码" in plain
+    if labelled and (anchors >= 1 or _has_id_number(plain)):
         return True
-    return "姓名" in plain and "出生" in plain and ("民族" in plain or "住址" in plain)
+    if anchors >= 4 and "住址" in plain:
+        return True
+    return len(plain) < 160 and _has_id_number(plain)
 
 
 def _is_id_back(plain: str) -> bool:
-    return "签发机关" in plain or "有效期限" in plain or "居民身份证" in plain
+    """签发机关 or 居民身份证, or the validity period with the republic's name."""
+    if "签发机关" in plain or "居民身份证" in plain:
+        return True
+    return "有效期限" in plain and "中华人民共和国" in plain

@@ -20,6 +20,67 @@ if TYPE_CHECKING:
     ImageArray = npt.NDArray[np.uint8]
 
 
+Matrix = Any
+"""A 3×3 float64 projective matrix (numpy) taking points of one image to another."""
+
+
+class PageMap:
+    """Where a point of a prepared image lies on the image as it was given.
+
+    Built step by step: `then(forward)` records that the image was transformed by `forward`
+    (points of the previous image to the new one); `source_box` maps a box back.
+    """
+
+    def __init__(self, width: int, height: int, back: Matrix | None = None) -> None:
+        self.width = width
+        self.height = height
+        self.back: Matrix = np.eye(3) if back is None else back
+        self.flattened = False
+
+    def then(self, forward: Matrix) -> PageMap:
+        """The map after one more step whose matrix is `forward`."""
+        out = PageMap(self.width, self.height, self.back @ np.linalg.inv(forward))
+        out.flattened = self.flattened
+        return out
+
+    def source_box(
+        self, x0: float, y0: float, x1: float, y1: float
+    ) -> tuple[float, float, float, float] | None:
+        """The box's bounding box on the given image, in 0..1 of its width and height."""
+        corners = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x1, y1, 1.0], [x0, y1, 1.0]])
+        mapped = corners @ self.back.T
+        if np.any(np.abs(mapped[:, 2]) < 1e-9):
+            return None
+        xs = mapped[:, 0] / mapped[:, 2]
+        ys = mapped[:, 1] / mapped[:, 2]
+        box = (
+            float(np.clip(xs.min() / self.width, 0.0, 1.0)),
+            float(np.clip(ys.min() / self.height, 0.0, 1.0)),
+            float(np.clip(xs.max() / self.width, 0.0, 1.0)),
+            float(np.clip(ys.max() / self.height, 0.0, 1.0)),
+        )
+        if box[2] <= box[0] or box[3] <= box[1]:
+            return None
+        return (round(box[0], 4), round(box[1], 4), round(box[2], 4), round(box[3], 4))
+
+
+def turn_matrix(width: int, height: int, clockwise: int) -> Matrix:
+    """The matrix of `rotate` by `clockwise` degrees for an image `width`×`height`."""
+    turn = clockwise % 360
+    if turn == 90:
+        return np.array([[0.0, -1.0, height], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    if turn == 180:
+        return np.array([[-1.0, 0.0, width], [0.0, -1.0, height], [0.0, 0.0, 1.0]])
+    if turn == 270:
+        return np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, width], [0.0, 0.0, 1.0]])
+    return np.eye(3)
+
+
+def scale_matrix(factor: float) -> Matrix:
+    """The matrix of enlarging (or shrinking) an image by `factor`."""
+    return np.array([[factor, 0.0, 0.0], [0.0, factor, 0.0], [0.0, 0.0, 1.0]])
+
+
 class ImageTooLarge(ValueError):
     """The image has more pixels than the limit allows (checked before decoding)."""
 
@@ -85,13 +146,20 @@ def upright(
     wrong answers at low confidence. It calls some blurred upright pages 180 at about 2.5 while
     real 180° pages score 9 and more, hence the higher bar for 180.
     """
+    return rotate(image, upright_turn(image, orientation))
+
+
+def upright_turn(
+    image: ImageArray, orientation: Callable[[ImageArray], tuple[int, float] | None]
+) -> int:
+    """The clockwise turn `upright` applies: 0 unless the detector is sure enough."""
     found = orientation(_small(image, ORIENTATION_SIDE))
     if found is None:
-        return image
+        return 0
     turn, confidence = found
     if (turn in (90, 270) and confidence >= 1.0) or (turn == 180 and confidence >= 4.0):
-        return rotate(image, turn)
-    return image
+        return turn
+    return 0
 
 
 ORIENTATION_SIDE = 2400
@@ -186,9 +254,36 @@ def page_quad(image: ImageArray) -> npt.NDArray[np.float32] | None:
         hull = cv2.convexHull(contour)
         approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
         share = cv2.contourArea(approx) / area
-        if len(approx) == 4 and 0.25 < share < 0.95 and _on_background(grey, approx):
+        if (
+            len(approx) == 4
+            and 0.25 < share < 0.95
+            and _on_background(grey, approx)
+            and trustworthy_quad(approx.reshape(4, 2).astype(np.float32))
+        ):
             return (approx.reshape(4, 2).astype(np.float32)) * np.float32(scale)
     return None
+
+
+def trustworthy_quad(quad: npt.NDArray[np.float32]) -> bool:
+    """Whether four corners can be a sheet seen by a camera: convex, every corner between 60°
+    and 120°, opposite sides within a factor 1.6 of each other. A wrong outline (a frame's
+    corner, a shadow's edge) that would cut off part of the page fails one of these."""
+    tl, tr, br, bl = _ordered(quad)
+    corners = [tl, tr, br, bl]
+    for index, point in enumerate(corners):
+        before = corners[index - 1] - point
+        after = corners[(index + 1) % 4] - point
+        norm = float(np.linalg.norm(before) * np.linalg.norm(after))
+        if norm == 0:
+            return False
+        angle = float(np.degrees(np.arccos(np.clip(np.dot(before, after) / norm, -1.0, 1.0))))
+        if not 60.0 <= angle <= 120.0:
+            return False
+    sides = [float(np.linalg.norm(corners[(i + 1) % 4] - corners[i])) for i in range(4)]
+    for first, second in ((sides[0], sides[2]), (sides[1], sides[3])):
+        if min(first, second) <= 0 or max(first, second) / min(first, second) > 1.6:
+            return False
+    return True
 
 
 def _on_background(grey: npt.NDArray[Any], approx: npt.NDArray[Any]) -> bool:
@@ -219,19 +314,26 @@ def _ordered(quad: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
 
 def straighten(image: ImageArray) -> ImageArray:
     """A photographed sheet warped flat (never enlarged); other images unchanged."""
+    return straighten_mapped(image)[0]
+
+
+def straighten_mapped(image: ImageArray) -> tuple[ImageArray, Matrix | None]:
+    """`straighten`, with the perspective matrix from the image to the flat sheet (None when
+    the image was left as it was)."""
     quad = page_quad(image)
     if quad is None:
-        return image
+        return image, None
     tl, tr, br, bl = _ordered(quad)
     width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
     height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
     if width < 200 or height < 200:
-        return image
+        return image, None
     target = np.array(
         [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32
     )
     matrix = cv2.getPerspectiveTransform(np.array([tl, tr, br, bl]), target)
-    return np.ascontiguousarray(cv2.warpPerspective(image, matrix, (width, height)))
+    flat: ImageArray = np.ascontiguousarray(cv2.warpPerspective(image, matrix, (width, height)))
+    return flat, np.asarray(matrix, dtype=np.float64)
 
 
 def prepare(
@@ -239,11 +341,57 @@ def prepare(
     orientation: Callable[[ImageArray], tuple[int, float] | None] | None = None,
 ) -> ImageArray:
     """The image as OCR should see it: upright, flat, straight, bright enough, seals erased."""
-    out = straighten(image)
+    return prepare_mapped(image, orientation)[0]
+
+
+SMALL_SIDE = 640
+"""Images whose longer side is below this (a card photo forwarded by a chat app, 259×194) are
+enlarged before OCR: the detector misses lines a few pixels high."""
+ENLARGED_SIDE = 1280
+
+
+def enlarge_small(image: ImageArray) -> tuple[ImageArray, float]:
+    """A small image enlarged (bicubic) so its longer side is `ENLARGED_SIDE`, and the factor."""
+    height, width = image.shape[:2]
+    if max(height, width) >= SMALL_SIDE:
+        return image, 1.0
+    factor = ENLARGED_SIDE / max(height, width)
+    size = (round(width * factor), round(height * factor))
+    return np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)), factor
+
+
+def prepare_mapped(
+    image: ImageArray,
+    orientation: Callable[[ImageArray], tuple[int, float] | None] | None = None,
+    flatten: bool = True,
+) -> tuple[ImageArray, PageMap]:
+    """`prepare`, with the map from the prepared image back to the image as given; without
+    straightening when `flatten` is False (`PageMap.flattened` says whether it was)."""
+    height, width = image.shape[:2]
+    page = PageMap(width, height)
+    out, factor = enlarge_small(image)
+    if factor != 1.0:
+        page = page.then(scale_matrix(factor))
+    matrix = None
+    if flatten:
+        out, matrix = straighten_mapped(out)
+    if matrix is not None:
+        page = page.then(matrix)
+        page.flattened = True
     if orientation is not None:
-        out = upright(out, orientation)
-    out = deskew(out)
+        turn = upright_turn(out, orientation)
+        if turn:
+            page = page.then(turn_matrix(out.shape[1], out.shape[0], turn))
+            out = rotate(out, turn)
+    angle = deskew_angle(out)
+    if abs(angle) >= 0.3:
+        h, w = out.shape[:2]
+        affine = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        page = page.then(np.vstack([affine, [0.0, 0.0, 1.0]]))
+        out = np.ascontiguousarray(
+            cv2.warpAffine(out, affine, (w, h), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+        )
     out = brighten(out)
     if has_red_marks(out):
         out = red_as_grey(out)
-    return out
+    return out, page

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from parsers import progress, sniff
+from parsers.agreement import SECOND_READ_FIELDS, after_second_reading, crop_for
 from parsers.cards import Line, read_card
-from parsers.classify import classify_text
+from parsers.classify import classify_text, look_alike
 from parsers.fields import Cell, Grid, extract_form
 from parsers.layout import column_lines, grid_of, lines_of
 from parsers.model import ParsedDocument, TextBox
@@ -38,6 +40,7 @@ from parsers.office import (
     read_xlsx,
 )
 from parsers.preprocess import ImageDamaged, ImageTooLarge, image_frames
+from parsers.provenance import with_boxes
 from vocabulary.documents import DocumentKind
 
 if TYPE_CHECKING:
@@ -152,6 +155,8 @@ def _office_document(name: str, content: OfficeContent) -> ParsedDocument:
     if kinds[0] is DocumentKind.REGISTRATION_FORM:
         form = extract_form(content.grids, content.lines)
         return ParsedDocument(name, kinds[0], None, form.fields, form.accounts)
+    if kinds == [DocumentKind.OTHER]:
+        return ParsedDocument(name, DocumentKind.OTHER, None, notes=other_notes(text))
     lines = [Line(line) for line in text.splitlines()]
     return ParsedDocument(name, kinds[0], None, read_card(kinds[0], lines))
 
@@ -202,7 +207,7 @@ def _read_pdf(
             if page.problem:
                 documents.append(_unreadable(part, page.problem))
             elif page.image is not None:
-                documents.extend(_ocr_documents(part, page.image, limits, ocr))
+                documents.extend(_ocr_documents(part, page.image, limits, ocr, page.number - 1))
             else:
                 documents.append(_text_layer_document(part, [page]))
     if total > limits.max_pages:
@@ -220,9 +225,14 @@ def _text_layer_document(name: str, pages: Sequence[PdfPage]) -> ParsedDocument:
     if kind is DocumentKind.REGISTRATION_FORM:
         grids = [grid for page in pages for grid in page.grids]
         grids.extend(grid_of(page.words) for page in pages if page.words)
-        return _office_document(name, OfficeContent(tuple(grids), ()))
-    words = [word for page in pages for word in page.words]
-    return ParsedDocument(name, kind, None, read_card(kind, _card_lines(kind, words)))
+        document = _office_document(name, OfficeContent(tuple(grids), ()))
+    else:
+        words = [word for page in pages for word in page.words]
+        document = ParsedDocument(name, kind, None, read_card(kind, _card_lines(kind, words)))
+    fields = document.fields
+    for page in pages:
+        fields = with_boxes(fields, page.placed, page.number - 1)
+    return replace(document, fields=fields)
 
 
 def _declared_size(data: bytes) -> tuple[int, int]:
@@ -259,7 +269,7 @@ def _read_image(
         documents.extend(_ocr_documents(name, frames[0], limits, ocr))
     else:
         for index, frame in enumerate(frames, start=1):
-            documents.extend(_ocr_documents(f"{name}#page={index}", frame, limits, ocr))
+            documents.extend(_ocr_documents(f"{name}#page={index}", frame, limits, ocr, index - 1))
     if total > limits.max_pages:
         documents.append(
             _unreadable(f"{name}#page={limits.max_pages + 1}-{total}", "too_many_pages")
@@ -268,9 +278,9 @@ def _read_image(
 
 
 def _ocr_documents(
-    name: str, image: ImageArray, limits: ParseLimits, ocr: OcrEngine | None
+    name: str, image: ImageArray, limits: ParseLimits, ocr: OcrEngine | None, page: int = 0
 ) -> list[ParsedDocument]:
-    """OCR one page image and read its documents.
+    """OCR one page image (page index `page` of its file) and read its documents.
 
     Our engines run in the OCR worker process under the per-document time limit; an engine
     object of the caller's runs in this process without one.
@@ -301,13 +311,63 @@ def _ocr_documents(
         return [_unreadable(name, "ocr_failed", f"{type(error).__name__}: {error}"[:200])]
     if not boxes:
         return [_unreadable(name, "no_text")]
-    return _boxes_documents(name, boxes, engine.name)
+    documents = [
+        replace(document, fields=with_boxes(document.fields, boxes, page))
+        for document in _boxes_documents(name, boxes, engine.name)
+    ]
+    return [_read_again(document, image, engine, limits) for document in documents]
+
+
+def _read_again(
+    document: ParsedDocument, image: ImageArray, engine: OcrEngine, limits: ParseLimits
+) -> ParsedDocument:
+    """A card's names read a second time from their place, enlarged (`parsers.agreement`)."""
+    if document.kind not in CARD_KINDS:
+        return document
+    fields = dict(document.fields)
+    for key in SECOND_READ_FIELDS:
+        reading = fields.get(key)
+        if reading is None or reading.box is None:
+            continue
+        crop = crop_for(image, reading.box)
+        if crop is None:
+            continue
+        try:
+            if limits.ocr_in_process:
+                again = prepare_and_recognise(crop, engine, True)
+            else:
+                again = recognise(
+                    crop, engine, limits.seconds_per_document, True, limits.ocr_memory_mb
+                )
+        except Exception:  # a failed second look leaves the first reading as it was
+            continue
+        fields[key] = after_second_reading(reading, again)
+    return replace(document, fields=fields)
+
+
+CARD_KINDS = frozenset(
+    {
+        DocumentKind.ID_CARD_FRONT,
+        DocumentKind.BUSINESS_LICENCE,
+        DocumentKind.ORG_CODE_CERTIFICATE,
+    }
+)
 
 
 def _boxes_documents(name: str, boxes: list[TextBox], engine: str | None) -> list[ParsedDocument]:
-    """Documents read from positioned text: a form by its grid, cards by their anchors."""
+    """Documents read from positioned text: a form by its grid, cards by their anchors; two
+    facing pages scanned together each on their own."""
+    boxes = [b for b in boxes if not is_stamp_text(b.text)]
+    halves = facing_halves(boxes)
+    if halves is not None:
+        documents = [d for half in halves for d in _boxes_documents(name, half, engine)]
+        known = [d for d in documents if d.kind is not DocumentKind.OTHER or d.notes]
+        return known or documents[:1]
     lines = lines_of(boxes)
-    kinds = classify_text("\n".join(line.text for line in lines))
+    text = "\n".join(line.text for line in lines)
+    kinds = classify_text(text)
+    if kinds == [DocumentKind.OTHER]:
+        return [ParsedDocument(name, DocumentKind.OTHER, engine, notes=other_notes(text))]
     if kinds[0] is DocumentKind.REGISTRATION_FORM:
         form = extract_form([grid_of(boxes)])
         return [ParsedDocument(name, kinds[0], engine, form.fields, form.accounts)]
@@ -322,6 +382,68 @@ def _boxes_documents(name: str, boxes: list[TextBox], engine: str | None) -> lis
         ParsedDocument(name, kind, engine, read_card(kind, _card_lines(kind, group)))
         for kind, group in groups
     ]
+
+
+_STAMP_WORDS = re.compile(r"复印无效|仅供[^，。,]{0,16}使用|与原件一致|再次复印无效|样本|复印件")
+
+
+def is_stamp_text(text: str) -> bool:
+    """True for a box that holds nothing but a mark stamped or written over a copy (复印无效,
+    仅供…使用): it is read as a line of its own that would join the rows it lies across."""
+    rest = _STAMP_WORDS.sub("", "".join(text.split()))
+    return rest != "".join(text.split()) and len(rest) <= 1
+
+
+def other_notes(text: str) -> tuple[str, ...]:
+    """For a document of no kind we read: what it looks like, when it is a paper people attach
+    by mistake (``looks_like:social_security_card`` …)."""
+    found = look_alike(text)
+    return (f"looks_like:{found}",) if found else ()
+
+
+FACING_MIN_ASPECT = 1.8
+"""Width over height of the text from which a page may be two facing pages (two landscape
+certificates side by side are about 3; one landscape licence, whose two columns also leave a
+band between them, about 1.5). Two portrait pages side by side are not told apart this way."""
+
+
+FACING_MIN_GAP = 0.06
+"""The empty band at the fold, as a share of the text's width: two pages' margins and the fold
+(about 9% on a two-page certificate scan), wider than the band between a licence's columns
+(about 5%)."""
+
+
+def facing_halves(boxes: Sequence[TextBox]) -> tuple[list[TextBox], list[TextBox]] | None:
+    """The boxes of a two-page scan split at the fold: a wide page with an empty vertical band,
+    centred between 20% and 80% of the text's width (a facing page may hold little text), that
+    no box crosses, and text on both sides. None otherwise."""
+    items = [b for b in boxes if b.text.strip()]
+    if len(items) < 6:
+        return None
+    left_edge = min(b.x0 for b in items)
+    right_edge = max(b.x1 for b in items)
+    top = min(b.y0 for b in items)
+    bottom = max(b.y1 for b in items)
+    width = right_edge - left_edge
+    if width < FACING_MIN_ASPECT * (bottom - top):
+        return None
+    ordered = sorted(items, key=lambda b: b.x0)
+    reach = float("-inf")
+    best: tuple[float, int] | None = None
+    for index, box in enumerate(ordered):
+        centre = (reach + box.x0) / 2
+        middle = left_edge + 0.2 * width <= centre <= left_edge + 0.8 * width
+        if index and box.x0 > reach and middle:
+            gap = box.x0 - reach
+            if best is None or gap > best[0]:
+                best = (gap, index)
+        reach = max(reach, box.x1)
+    if best is None or best[0] < FACING_MIN_GAP * width:
+        return None
+    left, right = ordered[: best[1]], ordered[best[1] :]
+    if len(left) < 3 or len(right) < 3:
+        return None
+    return left, right
 
 
 def _card_lines(kind: DocumentKind, boxes: Sequence[TextBox]) -> list[Line]:

@@ -1,0 +1,65 @@
+"""A second reading of the values that have no check digit, to see whether it agrees.
+
+A name's rare character (赟) read as a common one (赞) comes back at the engine's confidence. The
+same place read again, cut out of the image as stored and enlarged twice, often reads otherwise
+(the models see small characters better enlarged); when the two readings disagree the value is
+lowered below the review threshold. Only short text values of cards are read again: one small
+crop per value, a fraction of a page's time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from parsers.model import Box, FieldReading, TextBox
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    ImageArray = npt.NDArray[np.uint8]
+
+SECOND_READ_FIELDS = ("name", "legal_representative", "subject_name")
+"""Card fields read again: names, which no list or check digit vouches for."""
+
+DISAGREED = 0.6
+"""The confidence of a value that a second reading did not confirm."""
+
+ENLARGE = 2.0
+_LABELS = re.compile(r"姓名|名称|法定代表人(?:姓名)?|负责人|经营者|机构名称|[\s:：]")
+
+
+def crop_for(image: ImageArray, box: Box) -> ImageArray | None:
+    """The stored image's region of `box` (with a margin of half its height), enlarged twice;
+    None when the box is too small or stands on end (a turned page: the crop would be too)."""
+    import cv2
+    import numpy as np
+
+    height, width = image.shape[:2]
+    _, x0, y0, x1, y1 = box
+    pixels_w, pixels_h = (x1 - x0) * width, (y1 - y0) * height
+    if pixels_w < 8 or pixels_h < 6 or pixels_h > pixels_w:
+        return None
+    margin = 0.5 * pixels_h
+    left = max(0, int(x0 * width - margin))
+    right = min(width, int(x1 * width + margin))
+    top = max(0, int(y0 * height - margin))
+    bottom = min(height, int(y1 * height + margin))
+    crop = image[top:bottom, left:right]
+    enlarged = cv2.resize(crop, None, fx=ENLARGE, fy=ENLARGE, interpolation=cv2.INTER_CUBIC)
+    return np.ascontiguousarray(enlarged)
+
+
+def agrees(value: str, boxes: Sequence[TextBox]) -> bool:
+    """Whether the second reading holds the value (labels and spaces aside)."""
+    text = _LABELS.sub("", "".join(b.text for b in boxes))
+    return "".join(value.split()) in text
+
+
+def after_second_reading(reading: FieldReading, boxes: Sequence[TextBox] | None) -> FieldReading:
+    """The reading, lowered when a second reading (None: none was made) disagrees."""
+    if boxes is None or agrees(reading.value, boxes):
+        return reading
+    return FieldReading(reading.value, min(reading.confidence, DISAGREED), reading.box)
