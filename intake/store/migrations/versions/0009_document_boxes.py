@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_document_boxes"
-down_revision: str | None = "0005"
+down_revision: str | None = "0008_mail_nature"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
