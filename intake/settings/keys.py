@@ -14,6 +14,7 @@ from typing import Any
 
 from intake.settings.model import (
     DEFAULT_FOLDERS,
+    ClusterSettings,
     LimitsSettings,
     RetentionSettings,
     SendingSettings,
@@ -24,6 +25,8 @@ EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 OFFICE_CODE_RE = re.compile(r"^\d{6}$")
 DATABASE_URL_RE = re.compile(r"^(sqlite|postgresql)(\+\w+)?://")
+BROKER_URL_RE = re.compile(r"^(amqp|amqps|pyamqp|redis|rediss)://")
+PASSWORD_IN_BROKER_RE = re.compile(r"^\w+://[^/@]*:(?!guest@)[^/@]+@")
 PASSWORD_IN_URL_RE = re.compile(r"^postgresql(\+\w+)?://[^/@]*:[^/@]+@")
 
 NETEASE_HOSTS = {
@@ -176,6 +179,11 @@ PASSWORD_IN_URL = Wording(
     "remove it from the URL and set PGPASSWORD (or ~/.pgpass) in the service's environment",
 )
 _SEND, _LIMIT, _KEEP, _MB = SendingSettings(), LimitsSettings(), RetentionSettings(), 1024 * 1024
+_CLUSTER = ClusterSettings()
+PASSWORD_IN_BROKER = Wording(
+    "a password stands in the file",
+    "remove it from the URL and set INTAKE_BROKER_PASSWORD in the service's environment",
+)
 _SERVER = '{key} = {{ host = "{key}.163.com", port = {default}, security = "ssl" }}'
 _MAIL = "not a mail address: {value!r}"
 
@@ -228,6 +236,14 @@ RETENTION = Section("retention", (
     number("days_after_complete",      1, 36500, _KEEP.days_after_complete, " of days"),
     number("days_after_last_activity", 1, 36500, _KEEP.days_after_last_activity, " of days"),
 ))
+CLUSTER = Section("cluster", (  # absent: the single-machine worker (`intake run`)
+    Key("broker", Kind.TEXT, None, "not a broker URL: {value!r}",
+        'e.g. broker = "amqp://guest@127.0.0.1:5672//" or "redis://127.0.0.1:6379/0"',
+        pattern=BROKER_URL_RE, refused=(PASSWORD_IN_BROKER_RE, PASSWORD_IN_BROKER)),
+    number("concurrency",         1, 256,  _CLUSTER.concurrency),
+    number("sweep_seconds",       1, 3600, _CLUSTER.sweep_seconds),
+    number("redelivery_seconds",  10, 86400, _CLUSTER.redelivery_seconds),
+))
 SERVER = Section("server", (  # an office's imap or smtp table; an unknown key is an error
     # absent: the NetEase server of the mailbox's domain
     Key("host", Kind.TEXT, None, "no server: the mailbox is not at 163.com or 126.com",
@@ -265,5 +281,5 @@ OFFICE = Section("office", (
     Key("enabled", Kind.FLAG, True, fix="enabled = true"),
 ))
 # fmt: on
-SECTIONS = (STORAGE, SCHEDULE, OFFICE, MAILBOXES, SENDING, LIMITS, RETENTION)
+SECTIONS = (STORAGE, SCHEDULE, OFFICE, MAILBOXES, SENDING, LIMITS, RETENTION, CLUSTER)
 TABLES = tuple(s.name for s in SECTIONS)

@@ -142,6 +142,17 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    """Workers on several hosts (`[cluster]`): the broker they share, and how each one works.
+    Without a broker the deployment is one machine's `intake run`."""
+
+    broker: str | None = None
+    concurrency: int = 4  # tasks one `intake worker` runs at once (threads)
+    sweep_seconds: int = 10  # how often work that no queued task carries is looked for
+    redelivery_seconds: int = 600  # Redis: a task a dead worker held is given out again after it
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration, with the problems found in it."""
 
@@ -154,6 +165,7 @@ class Settings:
     sending: SendingSettings = SendingSettings()
     limits: LimitsSettings = LimitsSettings()
     retention: RetentionSettings = RetentionSettings()
+    cluster: ClusterSettings = ClusterSettings()
 
     @property
     def enabled_offices(self) -> tuple[OfficeSettings, ...]:

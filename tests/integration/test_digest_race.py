@@ -40,9 +40,7 @@ def settings_for(tmp_path: Path, store_url: str) -> Settings:
     return settings
 
 
-def test_the_second_maker_of_a_digest_waits_and_stands_down(
-    store_url: str, tmp_path: Path
-) -> None:
+def test_the_second_maker_of_a_digest_waits_and_stands_down(store_url: str, tmp_path: Path) -> None:
     settings = settings_for(tmp_path, store_url)
     office = settings.enabled_offices[0]
     store = Store.open(store_url)

@@ -210,7 +210,10 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'w.db'}", mailboxes)
     env = {**os.environ, "INTAKE_CONFIG": str(config)}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "intake.commands.cli", "run"], env=env, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "intake.commands.cli", "run"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     settings: Settings = load_settings(config, {})
     deployment = open_deployment(settings, env, now)  # the worker's keys (INTAKE_KEYS)

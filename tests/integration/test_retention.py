@@ -142,7 +142,16 @@ def test_change_filing_within_its_time_holds_the_first_back(deployment: Deployme
 def test_cli_purge_dry_run_json_and_the_daily_job(deployment: Deployment) -> None:
     config = str(deployment.settings.path)
     run = subprocess.run(
-        [sys.executable, "-m", "intake.commands.cli", "purge", "--dry-run", "--json", "--config", config],
+        [
+            sys.executable,
+            "-m",
+            "intake.commands.cli",
+            "purge",
+            "--dry-run",
+            "--json",
+            "--config",
+            config,
+        ],
         capture_output=True,
         text=True,
         timeout=120,

@@ -26,7 +26,9 @@ def test_each_round_of_office_jobs_ends_in_one_summary_line(
     monkeypatch.setattr(worker, "process", lambda *a, **k: RoundReport())
     tally = RoundTally(frozenset(found))
     jobs = [
-        worker.office_job(SimpleNamespace(), SimpleNamespace(code=code), worker.StopFlag(), tally=tally)  # type: ignore[arg-type]
+        worker.office_job(
+            SimpleNamespace(), SimpleNamespace(code=code), worker.StopFlag(), tally=tally
+        )  # type: ignore[arg-type]
         for code in found
     ]
     caplog.set_level(logging.INFO, logger="intake.runtime.worker")
