@@ -76,7 +76,12 @@ def worker_bare(port: int) -> dict[str, float]:
         for message in box.fetch(mark_seen=False, bulk=50):
             count += 1
             size += message.size
-    return {"seconds": time.perf_counter() - started, "messages": count, "bytes": size, "peak_mb": peak_rss_mb()}
+    return {
+        "seconds": time.perf_counter() - started,
+        "messages": count,
+        "bytes": size,
+        "peak_mb": peak_rss_mb(),
+    }
 
 
 def worker_ours(port: int, work: Path) -> dict[str, float]:
@@ -99,13 +104,20 @@ def worker_ours(port: int, work: Path) -> dict[str, float]:
     seconds = time.perf_counter() - started
     stored = sum(p.stat().st_size for p in (work / "files").rglob("*.eml"))
     assert report.ok, report.summary()
-    return {"seconds": seconds, "messages": report.fetched, "bytes": stored, "peak_mb": peak_rss_mb()}
+    return {
+        "seconds": seconds,
+        "messages": report.fetched,
+        "bytes": stored,
+        "peak_mb": peak_rss_mb(),
+    }
 
 
 def run_worker(kind: str, port: int, work: Path) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--worker", kind, "--port", str(port), "--work", str(work)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
@@ -142,9 +154,13 @@ def report_line(name: str, result: dict[str, float]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--also", type=int, default=0, help="repeat ours with this many messages (memory check)")
+    parser.add_argument(
+        "--also", type=int, default=0, help="repeat ours with this many messages (memory check)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--worker", choices=("bare", "ours"))
     parser.add_argument("--port", type=int)
