@@ -209,7 +209,11 @@ class Processes:
         self.started += 1
         self.workers.append(
             self._spawn(
-                "worker", "--concurrency", str(self.concurrency), log=f"worker-{self.started}.log"
+                "worker",
+                "--concurrency",
+                str(self.concurrency),
+                *(["-v"] if os.environ.get("BENCH_VERBOSE") else []),
+                log=f"worker-{self.started}.log",
             )
         )
 

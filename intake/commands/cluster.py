@@ -77,8 +77,9 @@ def handle_worker(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     warn_disabled(settings)
     app = make_app(settings, os.environ)
-    for chatty in ("celery.app.trace", "celery.worker.strategy"):  # a line per task, twice
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    if not args.verbose:  # Celery's own two lines per task
+        for chatty in ("celery.app.trace", "celery.worker.strategy"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     deployment = open_deployment(settings, ocr=lazy_ocr("rapidocr"))
     tasks.bind(deployment)
     concurrency = args.concurrency or settings.cluster.concurrency
