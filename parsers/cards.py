@@ -2,8 +2,8 @@
 
 They take the page's lines (text with the engine's confidence, in reading order) and return the
 fields that `intake parse` reports for each kind: an ID front gives name, id_number, birth_date,
-address; a back gives issuer, valid_until; a licence gives credit_code, subject_name,
-legal_representative; an organisation code certificate gives credit_code and subject_name.
+address; a back gives issuer, valid_until; a licence gives credit_code (or, on a pre-2015
+licence, registration_number), subject_name, legal_representative; an organisation code certificate gives credit_code and subject_name.
 """
 
 from __future__ import annotations
@@ -109,10 +109,20 @@ FRONT_ANCHORS = {
 }
 BACK_ANCHORS = {"issuer": ("签发机关",), "valid_until": ("有效期限", "有效期至", "有效期")}
 LICENCE_ANCHORS = {
-    "credit_code": ("统一社会信用代码", "注册号"),
+    "credit_code": ("统一社会信用代码",),
+    "registration_number": ("注册号",),
     "subject_name": ("名称", "企业名称"),
     "type": ("类型",),
-    "legal_representative": ("法定代表人", "负责人", "经营者", "投资人", "执行事务合伙人"),
+    "legal_representative": (
+        "法定代表人姓名",
+        "法定代表人",
+        "负责人姓名",
+        "负责人",
+        "经营者姓名",
+        "经营者",
+        "投资人",
+        "执行事务合伙人",
+    ),
     "capital": ("注册资本",),
     "founded": ("成立日期", "注册日期"),
     "term": ("营业期限",),
@@ -360,6 +370,9 @@ def read_licence(lines: Sequence[Line]) -> dict[str, FieldReading]:
     code = _code(found.get("credit_code", []), lines, 18)
     if code:
         fields["credit_code"] = code
+    number = _registration_number(found.get("registration_number", []), lines)
+    if number:
+        fields["registration_number"] = number
     for key, out in (
         ("subject_name", "subject_name"),
         ("legal_representative", "legal_representative"),
@@ -395,6 +408,29 @@ def _code(
     return None
 
 
+def registration_number_valid(number: str) -> bool:
+    """True when a 15-digit 注册号 passes its ISO 7064 MOD 11,10 check digit."""
+    if not re.fullmatch(r"\d{15}", number):
+        return False
+    product = 10
+    for ch in number[:14]:
+        product = (((product + int(ch)) % 10 or 10) * 2) % 11
+    return (product + int(number[14])) % 10 == 1
+
+
+def _registration_number(
+    found: list[tuple[str, float]], lines: Sequence[Line]
+) -> FieldReading | None:
+    """The 15-digit 注册号 of a pre-2015 licence, after its anchor (O and I read as 0 and 1)."""
+    for text, confidence in found:
+        digits = text.upper().replace("O", "0").replace("I", "1").replace("L", "1")
+        match = re.search(r"(?<!\d)\d{15}(?!\d)", digits)
+        if match:
+            number = match.group(0)
+            return _checked(number, registration_number_valid(number), confidence)
+    return None
+
+
 def read_org_code_certificate(lines: Sequence[Line]) -> dict[str, FieldReading]:
     """The organisation code (``XXXXXXXX-C``), name, legal representative and address."""
     found = anchored_values(lines, ORG_CODE_ANCHORS, frozenset({"address"}))
@@ -410,13 +446,15 @@ def read_org_code_certificate(lines: Sequence[Line]) -> dict[str, FieldReading]:
 
 
 def read_card(kind: DocumentKind, lines: Sequence[Line]) -> dict[str, FieldReading]:
-    """The fields of a document of `kind` (not a registration form) from its lines."""
-    if kind is DocumentKind.ID_CARD_FRONT:
-        return read_id_front(lines)
-    if kind is DocumentKind.ID_CARD_BACK:
-        return read_id_back(lines)
-    if kind is DocumentKind.BUSINESS_LICENCE:
-        return read_licence(lines)
-    if kind is DocumentKind.ORG_CODE_CERTIFICATE:
-        return read_org_code_certificate(lines)
-    return {}
+    """The fields of a document of `kind` (not a registration form) from its lines, checked
+    against each other and the list of divisions (`parsers.plausible`)."""
+    from parsers.plausible import checked_card_fields
+
+    readers = {
+        DocumentKind.ID_CARD_FRONT: read_id_front,
+        DocumentKind.ID_CARD_BACK: read_id_back,
+        DocumentKind.BUSINESS_LICENCE: read_licence,
+        DocumentKind.ORG_CODE_CERTIFICATE: read_org_code_certificate,
+    }
+    reader = readers.get(kind)
+    return checked_card_fields(reader(lines)) if reader else {}

@@ -86,6 +86,7 @@ def _is_form(plain: str) -> bool:
 
 LICENCE_ANCHORS = (
     "统一社会信用代码",
+    "注册号",
     "法定代表人",
     "注册资本",
     "成立日期",

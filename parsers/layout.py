@@ -17,14 +17,23 @@ from parsers.model import TextBox
 
 
 def rows_of(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
-    """The boxes grouped into rows, top to bottom, each row left to right."""
+    """The boxes grouped into rows, top to bottom, each row left to right.
+
+    Rows are formed from boxes of two or more characters; a single character (a label printed
+    spread out, ``名 称``, is read as separate boxes) then joins the row whose centre is
+    nearest, so it does not start a row of its own or join the row below.
+    """
     items = [b for b in boxes if b.text.strip()]
     if not items:
         return []
     height = median(b.y1 - b.y0 for b in items) or 1.0
+    wide = [b for b in items if len(b.text.strip()) > 1]
+    singles = [b for b in items if len(b.text.strip()) <= 1]
+    if not wide:
+        wide, singles = items, []
     rows: list[list[TextBox]] = []
     centres: list[float] = []
-    for box in sorted(items, key=lambda b: (b.y0 + b.y1) / 2):
+    for box in sorted(wide, key=lambda b: (b.y0 + b.y1) / 2):
         centre = (box.y0 + box.y1) / 2
         if rows and abs(centre - centres[-1]) <= 0.5 * height:
             rows[-1].append(box)
@@ -32,7 +41,16 @@ def rows_of(boxes: Sequence[TextBox]) -> list[list[TextBox]]:
         else:
             rows.append([box])
             centres.append(centre)
-    return [sorted(row, key=lambda b: b.x0) for row in rows]
+    for box in singles:
+        centre = (box.y0 + box.y1) / 2
+        nearest = min(range(len(rows)), key=lambda i: abs(centres[i] - centre))
+        if abs(centres[nearest] - centre) <= 0.5 * height:
+            rows[nearest].append(box)
+        else:
+            rows.append([box])
+            centres.append(centre)
+    order = sorted(range(len(rows)), key=lambda i: centres[i])
+    return [sorted(rows[i], key=lambda b: b.x0) for i in order]
 
 
 def lines_of(boxes: Sequence[TextBox]) -> list[Line]:

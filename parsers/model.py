@@ -23,14 +23,24 @@ class TextBox:
     x1: float
     y1: float
     confidence: float = 1.0
+    source: tuple[float, float, float, float] | None = None
+    """The same box on the page as stored (the original image or PDF page before any turning,
+    straightening or enlarging), as x0, y0, x1, y1 in 0..1 of its width and height; None when
+    it could not be mapped back."""
+
+
+Box = tuple[int, float, float, float, float]
+"""Where a value was read: page index in the stored file (0 first), then x0, y0, x1, y1 in 0..1
+of that page as stored."""
 
 
 @dataclass(frozen=True)
 class FieldReading:
-    """One field's value as read, with a confidence in [0, 1]."""
+    """One field's value as read, with a confidence in [0, 1] and, when known, where it stood."""
 
     value: str
     confidence: float = 1.0
+    box: Box | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,9 @@ class ParsedDocument:
         out["accounts"] = [{k: v.value for k, v in acc.items()} for acc in self.accounts]
         confidence = {k: round(v.confidence, 3) for k, v in self.fields.items()}
         out["confidence"] = confidence
+        boxes = {k: list(v.box) for k, v in self.fields.items() if v.box is not None}
+        if boxes:
+            out["boxes"] = boxes
         if self.unreadable:
             out["unreadable"] = self.unreadable
         if self.notes:

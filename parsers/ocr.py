@@ -84,17 +84,24 @@ class RapidOcrEngine:
         those of the upright page. This replaces an orientation pass by tesseract OSD at full
         resolution, which cost more than detection itself.
         """
+        return self.read_page_turned(image, orient)[0]
+
+    def read_page_turned(self, image: ImageArray, orient: bool = True) -> tuple[list[TextBox], int]:
+        """`read_page`, with the clockwise turn (0, 90, 180, 270) its coordinates are in."""
         model = self._model()
         quads, crops = _detect(model, image)
+        turn = 0
         if orient and sideways(quads):
             image = rotate(image, 90)
+            turn = 90
             quads, crops = _detect(model, image)
         if not crops:
-            return []
+            return [], turn
         if orient and upside_down(model._load_cls_model()(crops).cls_res, crops):
             crops = [rotate(crop, 180) for crop in crops]
             height, width = image.shape[:2]
             quads = [[(width - x, height - y) for x, y in quad] for quad in quads]
+            turn = (turn + 180) % 360
         from rapidocr.ch_ppocr_rec import TextRecInput
 
         result = model._load_rec_model()(TextRecInput(img=crops, return_word_box=False))
@@ -106,7 +113,7 @@ class RapidOcrEngine:
             xs = [float(point[0]) for point in quad]
             ys = [float(point[1]) for point in quad]
             boxes.append(TextBox(str(text), min(xs), min(ys), max(xs), max(ys), float(score)))
-        return boxes
+        return boxes, turn
 
 
 def _detect(model: Any, image: ImageArray) -> tuple[list[list[tuple[float, float]]], list[Any]]:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from parsers.model import TextBox
 from parsers.ocr import OcrEngine, RapidOcrEngine, TesseractEngine, tesseract_orientation
-from parsers.preprocess import prepare, rotate
+from parsers.preprocess import prepare_mapped, rotate
+from parsers.provenance import with_sources
 from parsers.watched import (
     WatchedWorker,
     WorkerFailed,
@@ -49,13 +50,18 @@ def prepare_and_recognise(image: ImageArray, engine: OcrEngine, orient: bool) ->
     the most confident text wins.
     """
     if isinstance(engine, RapidOcrEngine):
-        return engine.read_page(prepare(image), orient=orient)
-    prepared = prepare(image, tesseract_orientation if orient else None)
+        prepared, page = prepare_mapped(image)
+        boxes, turn = engine.read_page_turned(prepared, orient=orient)
+        return with_sources(boxes, page, prepared, turn)
+    prepared, page = prepare_mapped(image, tesseract_orientation if orient else None)
     boxes = engine.recognise(prepared)
     if not orient or not looks_sideways(boxes):
-        return boxes
-    readings = [boxes] + [engine.recognise(rotate(prepared, turn)) for turn in (90, 270)]
-    return max(readings, key=_text_weight)
+        return with_sources(boxes, page, prepared, 0)
+    readings = [(boxes, 0)] + [
+        (engine.recognise(rotate(prepared, turn)), turn) for turn in (90, 270)
+    ]
+    best, turn = max(readings, key=lambda reading: _text_weight(reading[0]))
+    return with_sources(best, page, prepared, turn)
 
 
 def looks_sideways(boxes: list[TextBox]) -> bool:

@@ -7,7 +7,7 @@ Each page is its own document, named ``file#page=N``.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,8 @@ class PdfPage:
     text: str = ""
     image: ImageArray | None = None
     problem: str | None = None
+    placed: tuple[TextBox, ...] = ()
+    """Every word and table cell of the text layer with its `source` box in 0..1 of the page."""
 
 
 def _open(data: bytes) -> Any:
@@ -87,7 +89,8 @@ def _read_page(page: Any, number: int, max_pixels: int) -> PdfPage:
         try:
             return _text_page(page, number, text)
         except Exception:  # the table finder choked; words alone still read the page
-            return PdfPage(number, (), tuple(_words(page, [])), text)
+            words = tuple(_words(page, []))
+            return PdfPage(number, (), words, text, placed=_placed(page, words, []))
     scale = RENDER_DPI / 72
     pixels = float(page.width) * scale * float(page.height) * scale
     if pixels > max_pixels:
@@ -104,15 +107,23 @@ def _read_page(page: Any, number: int, max_pixels: int) -> PdfPage:
 def _text_page(page: Any, number: int, text: str) -> PdfPage:
     grids: list[Grid] = []
     boxes: list[tuple[float, float, float, float]] = []
+    cells: list[TextBox] = []
     for table in page.find_tables():
         boxes.append(table.bbox)
-        grid = _table_grid(table)
+        grid = _table_grid(table, cells)
         if grid.cells:
             grids.append(grid)
-    return PdfPage(number, tuple(grids), tuple(_words(page, boxes)), text)
+    words = tuple(_words(page, boxes))
+    return PdfPage(number, tuple(grids), words, text, placed=_placed(page, words, cells))
 
 
-def _table_grid(table: Any) -> Grid:
+def _placed(page: Any, words: Sequence[TextBox], cells: Sequence[TextBox]) -> tuple[TextBox, ...]:
+    from parsers.provenance import points_sources
+
+    return tuple(points_sources([*cells, *words], float(page.width), float(page.height)))
+
+
+def _table_grid(table: Any, placed: list[TextBox] | None = None) -> Grid:
     """A pdfplumber table as a grid: each real cell once, at its own horizontal extent."""
     texts = table.extract()
     cells: list[Cell] = []
@@ -130,8 +141,10 @@ def _table_grid(table: Any) -> Grid:
                     last_row = below
                 else:
                     break
-            x0, _, x1, _ = bbox
+            x0, top, x1, bottom = bbox
             cells.append(Cell(row_index, float(x0), float(x1), str(value).strip(), 1.0, last_row))
+            if placed is not None:
+                placed.append(TextBox(str(value), float(x0), float(top), float(x1), float(bottom)))
     return Grid(tuple(cells))
 
 

@@ -20,6 +20,64 @@ if TYPE_CHECKING:
     ImageArray = npt.NDArray[np.uint8]
 
 
+Matrix = Any
+"""A 3×3 float64 projective matrix (numpy) taking points of one image to another."""
+
+
+class PageMap:
+    """Where a point of a prepared image lies on the image as it was given.
+
+    Built step by step: `then(forward)` records that the image was transformed by `forward`
+    (points of the previous image to the new one); `source_box` maps a box back.
+    """
+
+    def __init__(self, width: int, height: int, back: Matrix | None = None) -> None:
+        self.width = width
+        self.height = height
+        self.back: Matrix = np.eye(3) if back is None else back
+
+    def then(self, forward: Matrix) -> PageMap:
+        """The map after one more step whose matrix is `forward`."""
+        return PageMap(self.width, self.height, self.back @ np.linalg.inv(forward))
+
+    def source_box(
+        self, x0: float, y0: float, x1: float, y1: float
+    ) -> tuple[float, float, float, float] | None:
+        """The box's bounding box on the given image, in 0..1 of its width and height."""
+        corners = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x1, y1, 1.0], [x0, y1, 1.0]])
+        mapped = corners @ self.back.T
+        if np.any(np.abs(mapped[:, 2]) < 1e-9):
+            return None
+        xs = mapped[:, 0] / mapped[:, 2]
+        ys = mapped[:, 1] / mapped[:, 2]
+        box = (
+            float(np.clip(xs.min() / self.width, 0.0, 1.0)),
+            float(np.clip(ys.min() / self.height, 0.0, 1.0)),
+            float(np.clip(xs.max() / self.width, 0.0, 1.0)),
+            float(np.clip(ys.max() / self.height, 0.0, 1.0)),
+        )
+        if box[2] <= box[0] or box[3] <= box[1]:
+            return None
+        return (round(box[0], 4), round(box[1], 4), round(box[2], 4), round(box[3], 4))
+
+
+def turn_matrix(width: int, height: int, clockwise: int) -> Matrix:
+    """The matrix of `rotate` by `clockwise` degrees for an image `width`×`height`."""
+    turn = clockwise % 360
+    if turn == 90:
+        return np.array([[0.0, -1.0, height], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    if turn == 180:
+        return np.array([[-1.0, 0.0, width], [0.0, -1.0, height], [0.0, 0.0, 1.0]])
+    if turn == 270:
+        return np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, width], [0.0, 0.0, 1.0]])
+    return np.eye(3)
+
+
+def scale_matrix(factor: float) -> Matrix:
+    """The matrix of enlarging (or shrinking) an image by `factor`."""
+    return np.array([[factor, 0.0, 0.0], [0.0, factor, 0.0], [0.0, 0.0, 1.0]])
+
+
 class ImageTooLarge(ValueError):
     """The image has more pixels than the limit allows (checked before decoding)."""
 
@@ -85,13 +143,20 @@ def upright(
     wrong answers at low confidence. It calls some blurred upright pages 180 at about 2.5 while
     real 180° pages score 9 and more, hence the higher bar for 180.
     """
+    return rotate(image, upright_turn(image, orientation))
+
+
+def upright_turn(
+    image: ImageArray, orientation: Callable[[ImageArray], tuple[int, float] | None]
+) -> int:
+    """The clockwise turn `upright` applies: 0 unless the detector is sure enough."""
     found = orientation(_small(image, ORIENTATION_SIDE))
     if found is None:
-        return image
+        return 0
     turn, confidence = found
     if (turn in (90, 270) and confidence >= 1.0) or (turn == 180 and confidence >= 4.0):
-        return rotate(image, turn)
-    return image
+        return turn
+    return 0
 
 
 ORIENTATION_SIDE = 2400
@@ -219,19 +284,26 @@ def _ordered(quad: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
 
 def straighten(image: ImageArray) -> ImageArray:
     """A photographed sheet warped flat (never enlarged); other images unchanged."""
+    return straighten_mapped(image)[0]
+
+
+def straighten_mapped(image: ImageArray) -> tuple[ImageArray, Matrix | None]:
+    """`straighten`, with the perspective matrix from the image to the flat sheet (None when
+    the image was left as it was)."""
     quad = page_quad(image)
     if quad is None:
-        return image
+        return image, None
     tl, tr, br, bl = _ordered(quad)
     width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
     height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
     if width < 200 or height < 200:
-        return image
+        return image, None
     target = np.array(
         [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32
     )
     matrix = cv2.getPerspectiveTransform(np.array([tl, tr, br, bl]), target)
-    return np.ascontiguousarray(cv2.warpPerspective(image, matrix, (width, height)))
+    flat: ImageArray = np.ascontiguousarray(cv2.warpPerspective(image, matrix, (width, height)))
+    return flat, np.asarray(matrix, dtype=np.float64)
 
 
 def prepare(
@@ -239,11 +311,33 @@ def prepare(
     orientation: Callable[[ImageArray], tuple[int, float] | None] | None = None,
 ) -> ImageArray:
     """The image as OCR should see it: upright, flat, straight, bright enough, seals erased."""
-    out = straighten(image)
+    return prepare_mapped(image, orientation)[0]
+
+
+def prepare_mapped(
+    image: ImageArray,
+    orientation: Callable[[ImageArray], tuple[int, float] | None] | None = None,
+) -> tuple[ImageArray, PageMap]:
+    """`prepare`, with the map from the prepared image back to the image as given."""
+    height, width = image.shape[:2]
+    page = PageMap(width, height)
+    out, matrix = straighten_mapped(image)
+    if matrix is not None:
+        page = page.then(matrix)
     if orientation is not None:
-        out = upright(out, orientation)
-    out = deskew(out)
+        turn = upright_turn(out, orientation)
+        if turn:
+            page = page.then(turn_matrix(out.shape[1], out.shape[0], turn))
+            out = rotate(out, turn)
+    angle = deskew_angle(out)
+    if abs(angle) >= 0.3:
+        h, w = out.shape[:2]
+        affine = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        page = page.then(np.vstack([affine, [0.0, 0.0, 1.0]]))
+        out = np.ascontiguousarray(
+            cv2.warpAffine(out, affine, (w, h), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+        )
     out = brighten(out)
     if has_red_marks(out):
         out = red_as_grey(out)
-    return out
+    return out, page

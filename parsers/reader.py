@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,7 @@ from parsers.office import (
     read_xlsx,
 )
 from parsers.preprocess import ImageDamaged, ImageTooLarge, image_frames
+from parsers.provenance import with_boxes
 from vocabulary.documents import DocumentKind
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ def _read_pdf(
             if page.problem:
                 documents.append(_unreadable(part, page.problem))
             elif page.image is not None:
-                documents.extend(_ocr_documents(part, page.image, limits, ocr))
+                documents.extend(_ocr_documents(part, page.image, limits, ocr, page.number - 1))
             else:
                 documents.append(_text_layer_document(part, [page]))
     if total > limits.max_pages:
@@ -220,9 +221,14 @@ def _text_layer_document(name: str, pages: Sequence[PdfPage]) -> ParsedDocument:
     if kind is DocumentKind.REGISTRATION_FORM:
         grids = [grid for page in pages for grid in page.grids]
         grids.extend(grid_of(page.words) for page in pages if page.words)
-        return _office_document(name, OfficeContent(tuple(grids), ()))
-    words = [word for page in pages for word in page.words]
-    return ParsedDocument(name, kind, None, read_card(kind, _card_lines(kind, words)))
+        document = _office_document(name, OfficeContent(tuple(grids), ()))
+    else:
+        words = [word for page in pages for word in page.words]
+        document = ParsedDocument(name, kind, None, read_card(kind, _card_lines(kind, words)))
+    fields = document.fields
+    for page in pages:
+        fields = with_boxes(fields, page.placed, page.number - 1)
+    return replace(document, fields=fields)
 
 
 def _declared_size(data: bytes) -> tuple[int, int]:
@@ -259,7 +265,7 @@ def _read_image(
         documents.extend(_ocr_documents(name, frames[0], limits, ocr))
     else:
         for index, frame in enumerate(frames, start=1):
-            documents.extend(_ocr_documents(f"{name}#page={index}", frame, limits, ocr))
+            documents.extend(_ocr_documents(f"{name}#page={index}", frame, limits, ocr, index - 1))
     if total > limits.max_pages:
         documents.append(
             _unreadable(f"{name}#page={limits.max_pages + 1}-{total}", "too_many_pages")
@@ -268,9 +274,9 @@ def _read_image(
 
 
 def _ocr_documents(
-    name: str, image: ImageArray, limits: ParseLimits, ocr: OcrEngine | None
+    name: str, image: ImageArray, limits: ParseLimits, ocr: OcrEngine | None, page: int = 0
 ) -> list[ParsedDocument]:
-    """OCR one page image and read its documents.
+    """OCR one page image (page index `page` of its file) and read its documents.
 
     Our engines run in the OCR worker process under the per-document time limit; an engine
     object of the caller's runs in this process without one.
@@ -301,7 +307,10 @@ def _ocr_documents(
         return [_unreadable(name, "ocr_failed", f"{type(error).__name__}: {error}"[:200])]
     if not boxes:
         return [_unreadable(name, "no_text")]
-    return _boxes_documents(name, boxes, engine.name)
+    return [
+        replace(document, fields=with_boxes(document.fields, boxes, page))
+        for document in _boxes_documents(name, boxes, engine.name)
+    ]
 
 
 def _boxes_documents(name: str, boxes: list[TextBox], engine: str | None) -> list[ParsedDocument]:

@@ -35,6 +35,10 @@ from routing.form_choices import filing_type_from_text, subject_type_from_text
 from routing.identity import check_id_number
 from routing.lateness import Lateness, check_lateness, shanghai_date
 from routing.phones import check_phone
+from routing.registration_number import (
+    check_registration_number,
+    looks_like_registration_number,
+)
 from routing.values import check_email, parse_followers
 from vocabulary import (
     REQUIRED_ACCOUNT_FIELDS,
@@ -81,6 +85,7 @@ class DocumentFacts:
     credit_code: str | None = None
     name: str | None = None
     both_sides: bool = False
+    registration_number: str | None = None
     unreadable: str | None = None
 
 
@@ -195,6 +200,9 @@ def _reason_of(key: str, text: str, today: date | None) -> str | None:
     reason: StrEnum | None = None
     if key in ("id_number", "manager_id_number"):
         reason = check_id_number(text, today=today).reason
+    elif key == "credit_code" and looks_like_registration_number(text):
+        # a pre-2015 licence's 15-digit 注册号 written where the credit code goes: its own check
+        reason = check_registration_number(text).reason
     elif key == "credit_code":
         reason = check_credit_code(text).reason
     elif key == "phone":
@@ -269,7 +277,7 @@ def cross_check(
         for d in documents
         if d.kind in (DocumentKind.BUSINESS_LICENCE.value, DocumentKind.ORG_CODE_CERTIFICATE.value)
     ]
-    verdicts = [same_organisation(_value(fields, "credit_code"), d.credit_code) for d in papers]
+    verdicts = [_same_registrant(_value(fields, "credit_code"), d) for d in papers]
     known = [verdict for verdict in verdicts if verdict is not None]
     if known and not any(known):
         problems.append(Problem.MISMATCH_CREDIT_CODE.value)
@@ -277,6 +285,18 @@ def cross_check(
     if subject_type is not None and _names_differ(_value(fields, "subject_name"), name_sources):
         problems.append(Problem.MISMATCH_SUBJECT_NAME.value)
     return problems
+
+
+def _same_registrant(written: str, paper: DocumentFacts) -> bool | None:
+    """Whether the form's code names the licence's organisation: credit codes by
+    `same_organisation`, a 15-digit 注册号 against the licence's own (None when unknown)."""
+    if looks_like_registration_number(written):
+        mine = check_registration_number(written)
+        theirs = check_registration_number(paper.registration_number)
+        if mine.valid and theirs.valid:
+            return mine.value == theirs.value
+        return None
+    return same_organisation(written, paper.credit_code)
 
 
 def _names_differ(subject_name: str, documents: Sequence[DocumentFacts]) -> bool:

@@ -299,6 +299,7 @@ def document_facts(document: DocumentSnapshot) -> DocumentFacts:
         credit_code=values.get("credit_code"),
         name=values.get("name") or values.get("subject_name"),
         unreadable=document.unreadable,
+        registration_number=values.get("registration_number"),
     )
 
 

@@ -61,6 +61,7 @@ FIELD_LABELS: dict[str, str] = {
     "subject_type": "主体类型",
     "subject_name": "主体名称",
     "credit_code": "统一社会信用代码",
+    "registration_number": "注册号",
     "id_number": "身份证号码",
     "county": "所属县（市、区）",
     "address": "联系地址",

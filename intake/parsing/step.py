@@ -1,6 +1,7 @@
-"""Step 3: each stored attachment read into documents (kind, fields, confidences) by `parsers`,
-in its watched reader process (`parsers.isolated`): a file that would take the worker down
-under a memory or time limit comes back unreadable, with the reason, instead."""
+"""Step 3: each stored attachment read into documents (kind, fields, confidences, and the box
+each value was read from) by `parsers`, in its watched reader process (`parsers.isolated`): a
+file that would take the worker down under a memory or time limit comes back unreadable, with
+the reason, instead."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ def _document_row(attachment_pk: int, parsed: ParsedDocument) -> Document:
         fields={k: v.value for k, v in parsed.fields.items()},
         accounts=[{k: v.value for k, v in account.items()} for account in parsed.accounts],
         confidence={k: round(v.confidence, 3) for k, v in parsed.fields.items()},
+        boxes={k: list(v.box) for k, v in parsed.fields.items() if v.box is not None} or None,
         unreadable=parsed.unreadable,
         superseded=False,
     )

@@ -308,6 +308,9 @@ class Document(Base):
         EncryptedJSON("documents.accounts")
     )
     confidence: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    # Where each value was read: {field: [page, x0, y0, x1, y1]}, the page index in the stored
+    # file and the box in 0..1 of that page as stored; a field read from no known place is absent.
+    boxes: Mapped[dict[str, list[float]] | None] = mapped_column(JSON)
     unreadable: Mapped[str | None] = mapped_column(String(64))
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
 
