@@ -52,7 +52,7 @@ from routing.filing_snapshot import (
 from routing.not_a_filing import MailKind, MailNature, classify_mail
 from routing.threading_rules import CandidateFiling, IncomingMail, ThreadMatch, choose_filing
 from vocabulary import DocumentKind, FilingStatus, FilingType
-from vocabulary.offices import CITY_OFFICE
+from vocabulary.offices import XINGTAI, OfficeDirectory
 
 OPEN_STATUSES: frozenset[str] = frozenset(
     {FilingStatus.INCOMPLETE.value, FilingStatus.UNREADABLE.value}
@@ -243,7 +243,7 @@ def _target(snapshot: FilingSnapshot, match: ThreadMatch) -> _Target:
         accepted = accepted_filing_of_same_registrant(snapshot)
         if accepted is not None and form_changed(accepted.documents, documents):
             changed = accepted
-    received_by = snapshot.mail.office or CITY_OFFICE
+    received_by = snapshot.mail.office or snapshot.directory.home
     new_filing = NewFiling(
         received_by=received_by,
         office=(changed.recorded.office or received_by) if changed else received_by,
@@ -270,6 +270,7 @@ def filing_facts(
     first_mail: MailTimes,
     link_count: int,
     nature: MailNature,
+    directory: OfficeDirectory = XINGTAI,
 ) -> FilingFacts:
     """What `decide` reads of a filing (rule 6)."""
     form = current_form(documents)
@@ -287,6 +288,7 @@ def filing_facts(
         subject_type=fields.get("subject_type"),
         link_only_attachment=link_count > 0 and not any(d.readable for d in documents),
         nature=nature,
+        directory=directory,
     )
 
 
@@ -350,6 +352,7 @@ def decide_filing(snapshot: FilingSnapshot) -> FilingOutcome:
             first_mail=first,
             link_count=snapshot.mail.large_link_count,
             nature=nature,
+            directory=snapshot.directory,
         )
     )
     after = recorded_after(decision)

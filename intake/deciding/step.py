@@ -19,7 +19,7 @@ def decide_step(ctx: PipelineContext, db: Session, message: Message) -> MessageS
     """The mail joins its filing, the filing is decided again (see `intake.deciding.filing`), and the
     reply the decision implies is queued in the outbox in the same transaction."""
     now = ctx.clock()
-    outcome = decide_message(db, message, ctx.own_addresses, now)
+    outcome = decide_message(db, message, ctx.own_addresses, now, ctx.directory)
     if ctx.replies is not None and outcome.filing_id is not None:
         filing = db.get(Filing, outcome.filing_id)
         if filing is not None:

@@ -90,7 +90,13 @@ class Deployment:
             {o.code: o for o in self.settings.offices}, self.renderer, self.files
         )
         context = PipelineContext(
-            self.store, self.files, self.clock, ocr=self.ocr, own_addresses=own, replies=replies
+            self.store,
+            self.files,
+            self.clock,
+            ocr=self.ocr,
+            own_addresses=own,
+            replies=replies,
+            directory=self.settings.directory,
         )
         return with_limits(context, self.settings.limits)
 

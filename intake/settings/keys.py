@@ -87,6 +87,10 @@ CODE_TAKEN = Wording(
 MAILBOX_TAKEN = Wording(
     "mailbox {value} is used by office[{other}] too", "give every office its own mailbox"
 )
+UNKNOWN_DIVISION = Wording(
+    "{value} is no division code in the national table (2020)",
+    "use the six-digit code of the office's county, city or district, e.g. 130582 for 沙河市",
+)
 UNKNOWN_KEY = "unknown key"
 UNKNOWN_TABLE = "unknown table"
 

@@ -22,6 +22,7 @@ from intake.errors import ConfigError
 from intake.settings import keys, model
 from intake.settings.keys import OFFICE, SERVER, UNSET, Key, Kind, Section, Wording
 from intake.settings.model import ConfigProblem, OfficeSettings, Settings, Severity
+from vocabulary.divisions import DIVISIONS
 from vocabulary.offices import office_by_code
 
 DEFAULT_CONFIG = Path("config/intake.toml")
@@ -116,6 +117,12 @@ def settings_from_data(
     )
 
 
+def known_division(code: str) -> bool:
+    """Whether an office code is a division of the national table or one of the notice's
+    offices (the development zone has a code of its own that the table lacks)."""
+    return code in DIVISIONS or office_by_code(code) is not None
+
+
 def office_settings(
     source: _File, index: int, raw: Any, environ: Mapping[str, str], local: bool
 ) -> OfficeSettings:
@@ -126,6 +133,8 @@ def office_settings(
     office = _Table(source, OFFICE, index, office=label)
     office.unknown(table)
     office.record(code_faults)
+    if code and not code_faults and not known_division(code):
+        office.problem("code", *keys.UNKNOWN_DIVISION(value=code), Severity.WARNING)
     name = office.read("name", table)
     mailbox = office.read("mailbox", table)
     password_env = office.read("password_env", table, required=not local, code=code or "130582")

@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from vocabulary.offices import Office
+from vocabulary.offices import Office, OfficeDirectory, directory_of
 
 JUNK_FOLDER = "垃圾邮件"
 DEFAULT_FOLDERS = ("INBOX", JUNK_FOLDER)
@@ -171,6 +171,12 @@ class Settings:
     def enabled_offices(self) -> tuple[OfficeSettings, ...]:
         """Offices that are enabled and have no error against them."""
         return tuple(o for o in self.offices if o.enabled)
+
+    @property
+    def directory(self) -> OfficeDirectory:
+        """The offices this deployment serves, as decisions read them: every configured office
+        (enabled or not: a disabled office still holds its filings)."""
+        return directory_of(tuple(self.offices))
 
     def office(self, code: str) -> OfficeSettings | None:
         """The office with this code, or None."""
