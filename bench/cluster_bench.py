@@ -399,9 +399,9 @@ def check(outcome: Outcome, planned: list[Mail], url: str, smtp_log: Path) -> No
 
 
 def idle_poll(mailboxes: int, work: Path, *, workers: int = 2, concurrency: int = 8) -> float:
-    """Seconds for one poll of every mailbox, all idle (one mail in the first, to see it work),
-    by `workers` workers: from the beat's first tick until every office's ledger shows its poll
-    (the poll log lines are counted in the workers' logs)."""
+    """Seconds for one poll of every mailbox, all of them empty, by `workers` workers: from the
+    beat's first tick until every office's poll state shows a finished poll. The workers are
+    started and ready first (their start-up is not counted)."""
     where = offices(mailboxes)
     dovecot = start_dovecot({o.mailbox: o.password for o in where})
     with contextlib.ExitStack() as stack:
@@ -417,20 +417,34 @@ def idle_poll(mailboxes: int, work: Path, *, workers: int = 2, concurrency: int 
         stack.callback(processes.stop)
         for _ in range(workers):
             processes.start_worker()
-        time.sleep(8)  # the workers start (imports, store opened and checked)
+        deadline = time.monotonic() + 120
+        while not all(_ready(logs / f"worker-{i + 1}.log") for i in range(workers)):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the workers did not start in 120 s")
+            time.sleep(0.5)
         started = time.monotonic()
         processes.start_beat()
         while True:
             time.sleep(0.5)
-            polled = scalar(url, "SELECT count(*) FROM poll_marks") if _has_marks(url) else 0
+            polled = _polled(url)
             if polled >= mailboxes:
                 return time.monotonic() - started
             if time.monotonic() - started > 600:
                 raise RuntimeError(f"only {polled} of {mailboxes} mailboxes polled in 600 s")
 
 
-def _has_marks(url: str) -> bool:
-    return False
+def _ready(log: Path) -> bool:
+    return log.exists() and "ready." in log.read_text(errors="replace")
+
+
+def _polled(url: str) -> int:
+    with contextlib.suppress(psycopg.Error):
+        return scalar(
+            url,
+            "SELECT count(DISTINCT office) FROM poll_state "
+            "WHERE last_finished_at IS NOT NULL AND last_result = 'ok'",
+        )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -443,7 +457,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kill", action="store_true", help="kill a worker mid-burst")
     parser.add_argument("--broker", help="use this broker instead of a Redis of our own")
     parser.add_argument("--keep", action="store_true", help="keep the working folders")
+    parser.add_argument(
+        "--idle-mailboxes",
+        type=int,
+        metavar="N",
+        help="instead of a burst: time one poll of N empty mailboxes by the workers",
+    )
     args = parser.parse_args(argv)
+    if args.idle_mailboxes:
+        work = Path(tempfile.mkdtemp(prefix="intake-cluster-bench-"))
+        try:
+            for count in args.workers:
+                folder = work / str(count)
+                folder.mkdir()
+                seconds = idle_poll(args.idle_mailboxes, folder, workers=count)
+                print(
+                    f"{count} worker(s) x 8 threads: an idle poll of {args.idle_mailboxes} "
+                    f"mailboxes in {seconds:.1f} s",
+                    flush=True,
+                )
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
     if args.quick:
         args.mails, args.mailboxes = 400, 20
     ok = True

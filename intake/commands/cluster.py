@@ -10,6 +10,8 @@ import socket
 import sys
 import tempfile
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from intake.commands.arguments import (
     EXIT_FAILED,
@@ -19,6 +21,10 @@ from intake.commands.arguments import (
     settings_of,
     warn_disabled,
 )
+
+if TYPE_CHECKING:
+    from intake.cluster.idle import IdleWatchers
+    from intake.runtime.service import Deployment
 
 
 def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -82,6 +88,7 @@ def handle_worker(args: argparse.Namespace) -> int:
             logging.getLogger(chatty).setLevel(logging.WARNING)
     deployment = open_deployment(settings, ocr=lazy_ocr("rapidocr"))
     tasks.bind(deployment)
+    watchers = _idle_watchers(deployment, settings.cluster.idle_connections, tasks)
     concurrency = args.concurrency or settings.cluster.concurrency
     argv = [
         "worker",
@@ -99,8 +106,29 @@ def handle_worker(args: argparse.Namespace) -> int:
     try:
         app.worker_main(argv)
     finally:
+        if watchers is not None:
+            watchers.stop.set()
         deployment.close()
     return EXIT_OK
+
+
+def _idle_watchers(deployment: Deployment, limit: int, tasks: ModuleType) -> IdleWatchers | None:
+    """This worker's IMAP IDLE watchers (none with `idle_connections = 0`): a change the
+    server tells of queues a poll of that office."""
+    from intake.cluster.idle import IdleWatchers, WatchLocks
+
+    if limit <= 0:
+        return None
+    watchers = IdleWatchers(
+        offices=tuple(o.code for o in deployment.settings.enabled_offices),
+        mailboxes=deployment.mailboxes,
+        locks=WatchLocks(deployment.store.engine, deployment.lock_dir),
+        on_change=lambda office: tasks.poll.delay(office),
+        limit=limit,
+        refresh_seconds=min(25 * 60, deployment.settings.schedule.poll_every_minutes * 60),
+    )
+    watchers.start()
+    return watchers
 
 
 def handle_beat(args: argparse.Namespace) -> int:

@@ -247,6 +247,7 @@ CLUSTER = Section("cluster", (  # absent: the single-machine worker (`intake run
     number("concurrency",         1, 256,  _CLUSTER.concurrency),
     number("sweep_seconds",       1, 3600, _CLUSTER.sweep_seconds),
     number("redelivery_seconds",  10, 86400, _CLUSTER.redelivery_seconds),
+    number("idle_connections",    0, 10000, _CLUSTER.idle_connections),
 ))
 SERVER = Section("server", (  # an office's imap or smtp table; an unknown key is an error
     # absent: the NetEase server of the mailbox's domain

@@ -150,6 +150,7 @@ class ClusterSettings:
     concurrency: int = 4  # tasks one `intake worker` runs at once (threads)
     sweep_seconds: int = 10  # how often work that no queued task carries is looked for
     redelivery_seconds: int = 600  # Redis: a task a dead worker held is given out again after it
+    idle_connections: int = 20  # IMAP IDLE connections one worker keeps at most (0: none)
 
 
 @dataclass(frozen=True)
