@@ -464,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         help="instead of a burst: time one poll of N empty mailboxes by the workers",
     )
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers and workers too
     if args.idle_mailboxes:
         work = Path(tempfile.mkdtemp(prefix="intake-cluster-bench-"))
         try:

@@ -12,12 +12,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from amqp.exceptions import ChannelError
 from celery import current_app, shared_task
 from kombu.exceptions import OperationalError
 
 from intake.cluster import work
 from intake.cluster.app import QUEUES
-from intake.errors import IntakeError
+from intake.errors import IntakeError, TransientError
 from intake.runtime.service import Deployment, digests_due, purge_due
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,17 @@ _bound: list[Deployment] = []
 
 
 def task(name: str) -> Callable[[Callable[..., None]], Any]:
-    """A Celery task of the cluster's app (`shared_task`, typed for the checker)."""
-    made: Callable[[Callable[..., None]], Any] = shared_task(name=name)
+    """A Celery task of the cluster's app (`shared_task`, typed for the checker). A task that
+    meets a transient error (the database or the disk away, a restart) is tried again later,
+    with a growing pause, rather than dropped."""
+    made: Callable[[Callable[..., None]], Any] = shared_task(
+        name=name,
+        autoretry_for=(TransientError,),
+        retry_backoff=2,
+        retry_backoff_max=120,
+        retry_jitter=True,
+        max_retries=None,
+    )
     return made
 
 
@@ -135,18 +145,24 @@ def queued() -> int | None:
     total = 0
     try:
         with current_app.connection_for_read() as connection:
-            channel = connection.default_channel
             for name in QUEUES:
-                declared = channel.queue_declare(queue=name, passive=True)
-                total += int(declared.message_count)
+                total += _queued_in(connection, name)
     except (OperationalError, OSError) as exc:
         log.warning("sweep: the broker cannot say how much is queued: %s", exc)
         return None
-    except Exception as exc:  # a queue not declared yet (no task sent to it): empty
+    return total
+
+
+def _queued_in(connection: Any, name: str) -> int:
+    """Tasks waiting in one queue; a queue the broker does not have (nothing was ever sent to
+    it, or Redis dropped its empty list) holds none."""
+    try:
+        declared = connection.default_channel.queue_declare(queue=name, passive=True)
+    except ChannelError as exc:
         if "NOT_FOUND" in str(exc) or "no queue" in str(exc).lower():
             return 0
         raise
-    return total
+    return int(declared.message_count)
 
 
 @task("intake.cluster.tasks.minutely")
