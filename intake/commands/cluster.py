@@ -79,6 +79,7 @@ def handle_worker(args: argparse.Namespace) -> int:
     from intake.cluster.app import QUEUES, make_app
     from intake.parsing.engines import lazy_ocr
     from intake.runtime.service import open_deployment
+    from intake.store.identity import check_files_reachable
 
     settings = settings_of(args)
     warn_disabled(settings)
@@ -87,6 +88,11 @@ def handle_worker(args: argparse.Namespace) -> int:
         for chatty in ("celery.app.trace", "celery.worker.strategy"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
     deployment = open_deployment(settings, ocr=lazy_ocr("rapidocr"))
+    try:
+        check_files_reachable(deployment.store, deployment.files)
+    except BaseException:
+        deployment.close()
+        raise
     tasks.bind(deployment)
     watchers = _idle_watchers(deployment, settings.cluster.idle_connections, tasks)
     concurrency = args.concurrency or settings.cluster.concurrency
