@@ -77,7 +77,11 @@ def read(message_pk: int) -> None:
 @task("intake.cluster.tasks.decide")
 def decide() -> None:
     """Decide every parsed message; queue sending for each office with mail to send."""
-    done = work.decide(deployment())
+    def queue_sends(offices: tuple[str, ...]) -> None:
+        for office in offices:
+            send.delay(office)
+
+    done = work.decide(deployment(), queue_sends)
     if done.held_elsewhere:
         return
     report = done.report

@@ -26,7 +26,7 @@ its commit but before it queued the next task.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
@@ -159,10 +159,14 @@ class Decided:
     offices_to_send: tuple[str, ...] = ()
 
 
-def decide(deployment: Deployment) -> Decided:
+def decide(
+    deployment: Deployment, after_round: Callable[[tuple[str, ...]], None] = lambda _: None
+) -> Decided:
     """Decide every parsed message (step 4, its reply queued in the same transaction), one
     deciding task at a time in the deployment; again until none is left, so a message parsed
-    while the round ran is not left for the sweep."""
+    while the round ran is not left for the sweep. After each round that decided something,
+    `after_round` is given the offices with mail to send (so replies go out while a long
+    burst is still being decided)."""
     with _locks(deployment, (PIPELINE_LOCK, True), (DECIDE_LOCK, False)) as taken:
         if not taken:
             return Decided(held_elsewhere=True)
@@ -175,6 +179,7 @@ def decide(deployment: Deployment) -> Decided:
             total.interrupted = report.interrupted
             if not report.advanced or report.interrupted:
                 break
+            after_round(offices_with_mail(deployment))
         return Decided(False, total, offices_with_mail(deployment))
 
 
