@@ -77,6 +77,7 @@ def read(message_pk: int) -> None:
 @task("intake.cluster.tasks.decide")
 def decide() -> None:
     """Decide every parsed message; queue sending for each office with mail to send."""
+
     def queue_sends(offices: tuple[str, ...]) -> None:
         for office in offices:
             send.delay(office)
