@@ -36,7 +36,7 @@ from vocabulary import (
     ReplyKind,
     SubjectType,
 )
-from vocabulary.offices import CITY_OFFICE, OFFICE_CODES
+from vocabulary.offices import OFFICE_CODES, XINGTAI, OfficeDirectory
 
 EVERYTHING_NEEDED: tuple[str, ...] = (
     MissingDocument.REGISTRATION_FORM.value,
@@ -55,7 +55,8 @@ class FilingFacts:
 
     `received_by` is the code of the office whose mailbox got the (first) mail; `received` the
     time it arrived; `fields` the form's operator fields and `accounts` its account rows (keys
-    of the registration-form spec); `documents` what the parsers found.
+    of the registration-form spec); `documents` what the parsers found; `directory` the
+    offices the deployment serves (the notice's 21 unless the config lists others).
     """
 
     received_by: str
@@ -66,6 +67,7 @@ class FilingFacts:
     subject_type: str | None = None
     link_only_attachment: bool = False
     nature: MailNature = A_FILING
+    directory: OfficeDirectory = XINGTAI
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,6 @@ class Decision:
     lateness: Lateness | None = None
     field_reasons: tuple[tuple[str, str], ...] = ()
     ignored_reason: IgnoreReason | None = None
-
-
-def _home(received_by: str) -> str:
-    return received_by if received_by in OFFICE_CODES else CITY_OFFICE
 
 
 def _id_hint(facts: FilingFacts) -> str | None:
@@ -114,7 +112,7 @@ def _reply(status: FilingStatus, transferred: bool) -> ReplyKind:
 
 def decide(facts: FilingFacts) -> Decision:
     """Decide a filing (or a mail that is none); see the module's rules."""
-    home = _home(facts.received_by)
+    home = facts.directory.home_of(facts.received_by)
     if facts.nature.kind is MailKind.IGNORED:
         reason = facts.nature.reason or IgnoreReason.NO_FILING_SIGNS
         return Decision(home, FilingStatus.IGNORED, ReplyKind.NONE, ignored_reason=reason)
@@ -132,14 +130,18 @@ def decide(facts: FilingFacts) -> Decision:
     )
     county = facts.fields.get("county")
     address = facts.fields.get("address")
-    jurisdiction = decide_office(county, address, _id_hint(facts), facts.received_by)
+    jurisdiction = decide_office(
+        county, address, _id_hint(facts), facts.received_by, facts.directory
+    )
     problems = [*completeness.problems, *jurisdiction.problems]
     has_form = any(
         d.kind == DocumentKind.REGISTRATION_FORM.value and d.unreadable is None
         for d in facts.documents
     )
     account_names = [row.get("account_name") or "" for row in facts.accounts]
-    if has_form and not in_scope(account_names, county_to_office(county).office, address):
+    county_office = county_to_office(county).office
+    notice_applies = home in OFFICE_CODES  # the notice's scope is Xingtai's, not another place's
+    if has_form and notice_applies and not in_scope(account_names, county_office, address):
         problems.append(Problem.OUT_OF_SCOPE.value)
     problems = list(dict.fromkeys(problems))
     office = home if jurisdiction.uncertain else jurisdiction.office

@@ -54,7 +54,7 @@ from routing.mail_classifier import AttachmentEvidence, Classification, MailEvid
 from routing.not_a_filing import MailKind, MailNature
 from routing.threading_rules import CandidateFiling, IncomingMail, ThreadMatch, choose_filing
 from vocabulary import DocumentKind, FilingStatus, FilingType
-from vocabulary.offices import CITY_OFFICE
+from vocabulary.offices import XINGTAI, OfficeDirectory
 
 OPEN_STATUSES: frozenset[str] = frozenset(
     {FilingStatus.INCOMPLETE.value, FilingStatus.UNREADABLE.value}
@@ -262,7 +262,7 @@ def _target(snapshot: FilingSnapshot, match: ThreadMatch) -> _Target:
         accepted = accepted_filing_of_same_registrant(snapshot)
         if accepted is not None and form_changed(accepted.documents, documents):
             changed = accepted
-    received_by = snapshot.mail.office or CITY_OFFICE
+    received_by = snapshot.mail.office or snapshot.directory.home
     new_filing = NewFiling(
         received_by=received_by,
         office=(changed.recorded.office or received_by) if changed else received_by,
@@ -289,6 +289,7 @@ def filing_facts(
     first_mail: MailTimes,
     link_count: int,
     nature: MailNature,
+    directory: OfficeDirectory = XINGTAI,
 ) -> FilingFacts:
     """What `decide` reads of a filing (rule 6)."""
     form = current_form(documents)
@@ -306,6 +307,7 @@ def filing_facts(
         subject_type=fields.get("subject_type"),
         link_only_attachment=link_count > 0 and not any(d.readable for d in documents),
         nature=nature,
+        directory=directory,
     )
 
 
@@ -370,6 +372,7 @@ def decide_filing(snapshot: FilingSnapshot) -> FilingOutcome:
             first_mail=first,
             link_count=snapshot.mail.large_link_count,
             nature=nature,
+            directory=snapshot.directory,
         )
     )
     after = recorded_after(decision)

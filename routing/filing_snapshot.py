@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from routing.mail_classifier import AttachmentEvidence, SenderHistory
 from vocabulary import DocumentKind
+from vocabulary.offices import XINGTAI, OfficeDirectory
 
 CLOCK_SKEW = timedelta(days=1)
 """How far a mail's Date header may lie ahead of the moment we stored it and still be believed."""
@@ -163,10 +164,12 @@ class FilingSnapshot:
     """Everything the decision on one incoming mail reads.
 
     `documents` are the mail's documents in attachment order; `candidates` the filings the
-    sender might mean, in the store's order; `own_addresses` our offices' mailboxes.
+    sender might mean, in the store's order; `own_addresses` our offices' mailboxes;
+    `directory` the offices the deployment serves.
     """
 
     mail: MailEnvelope
     documents: tuple[DocumentSnapshot, ...] = ()
     candidates: tuple[CandidateSnapshot, ...] = ()
     own_addresses: tuple[str, ...] = ()
+    directory: OfficeDirectory = XINGTAI

@@ -29,7 +29,7 @@ numbers issued before 1993 in 邢台地区, 1322xx are mapped where the code is 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from routing.characters import compact
@@ -43,7 +43,12 @@ from vocabulary.areas import (
     XINGTAI_COUNTY_TOWNSHIPS,
 )
 from vocabulary.fields import invalid_field
-from vocabulary.offices import CITY_OFFICE, DEVELOPMENT_ZONE_OFFICE, OFFICE_CODES
+from vocabulary.offices import (
+    CITY_OFFICE,
+    DEVELOPMENT_ZONE_OFFICE,
+    XINGTAI,
+    OfficeDirectory,
+)
 from vocabulary.outcomes import Problem
 
 XINGTAI_DEVELOPMENT_ZONE = re.compile(
@@ -212,21 +217,25 @@ def decide_office(
     address: str | None,
     id_number: str | None,
     received_by: str | None,
+    directory: OfficeDirectory = XINGTAI,
 ) -> JurisdictionDecision:
     """Decide the office: the form's county, else the address, else the ID region, else the mailbox.
 
     A weak county name is confirmed by a certain address, the ID region or the receiving
     mailbox naming the same office; a certain address naming another office overrules it but
     leaves the decision uncertain. A county that names nowhere of ours is ``invalid:county``.
-    A mailbox that is not one of ours falls back to the city office.
+    A mailbox that is not one of ours falls back to the directory's home (the city office).
+    An office the names point to that the `directory` does not hold (a deployment that serves
+    other places) is passed over, as if nothing were named.
     """
     problems: list[str] = []
-    county = county_to_office(form_county)
-    if compact(form_county or "") and county.office is None:
+    county = _served(county_to_office(form_county), directory)
+    if compact(form_county or "") and county_to_office(form_county).office is None:
         problems.append(invalid_field("county"))
-    place = address_to_office(address)
+    place = _served(address_to_office(address), directory)
     region = office_from_id_number(id_number)
-    mailbox = received_by if received_by in OFFICE_CODES else CITY_OFFICE
+    region = region if region in directory.codes else None
+    mailbox = directory.home_of(received_by)
 
     if county.office is not None and not county.uncertain:
         return _decision(county.office, JurisdictionBasis.COUNTY, False, problems)
@@ -244,6 +253,13 @@ def decide_office(
     if region is not None:
         return _decision(region, JurisdictionBasis.ID_REGION, False, problems)
     return _decision(mailbox, JurisdictionBasis.MAILBOX, False, problems)
+
+
+def _served(match: CountyMatch, directory: OfficeDirectory) -> CountyMatch:
+    """The match, or no office when the directory does not hold the one it names."""
+    if match.office is None or match.office in directory.codes:
+        return match
+    return replace(match, office=None)
 
 
 def _decision(

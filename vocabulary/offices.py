@@ -249,3 +249,47 @@ def office_by_mailbox(address: str | None) -> Office | None:
     """The office whose mailbox this is (case-insensitive), or None."""
     wanted = (address or "").strip().strip("<>").lower()
     return next((office for office in OFFICES if office.mailbox == wanted), None)
+
+
+@dataclass(frozen=True)
+class OfficeDirectory:
+    """The offices one deployment serves: any number, each with its own six-digit division
+    code, so one deployment may serve a city (the notice's 21, the default) or a province.
+
+    `home` takes what no rule places elsewhere (a mail to a mailbox that is no office's);
+    decisions place filings only on offices of the directory."""
+
+    offices: tuple[Office, ...]
+    home: str
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(office.code for office in self.offices)
+
+    def by_code(self, code: str | None) -> Office | None:
+        """The directory's office with this code, or None."""
+        wanted = (code or "").strip()
+        return next((office for office in self.offices if office.code == wanted), None)
+
+    def home_of(self, received_by: str | None) -> str:
+        """The office a mail received by `received_by` belongs to when nothing else says."""
+        return received_by if received_by in self.codes else self.home
+
+
+def directory_of(offices: tuple[Office, ...]) -> OfficeDirectory:
+    """The directory of these offices. When any of them is one of the notice's, the notice's
+    others belong to it too (a city deployment that configures a few of its offices still
+    transfers a filing to the others) and home is the city office; otherwise home is the first
+    prefecture-level office (a code ending in 00), else the first office."""
+    codes = [office.code for office in offices]
+    if not codes:
+        return XINGTAI
+    if OFFICE_CODES.intersection(codes):
+        others = tuple(office for office in OFFICES if office.code not in codes)
+        return OfficeDirectory((*offices, *others), CITY_OFFICE)
+    home = next((c for c in codes if c.endswith("00")), codes[0])
+    return OfficeDirectory(offices, home)
+
+
+XINGTAI = OfficeDirectory(OFFICES, CITY_OFFICE)
+"""The notice's 21 offices, with the city office as home: the shipped default."""

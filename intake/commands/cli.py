@@ -20,6 +20,7 @@ from intake.commands import (
     audit,
     backup,
     check,
+    cluster,
     completion,
     config,
     demo,
@@ -47,6 +48,7 @@ __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 SUBCOMMANDS = (
     demo,
     run,
+    cluster,
     status,
     requeue,
     parse,

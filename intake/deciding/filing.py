@@ -48,6 +48,7 @@ from routing.filing_snapshot import (
 )
 from routing.mail_classifier import AttachmentEvidence, SenderHistory
 from vocabulary import DocumentKind, FilingStatus
+from vocabulary.offices import XINGTAI, OfficeDirectory
 
 BOUNCE_REASON = "hard_bounce"
 
@@ -409,7 +410,11 @@ def _write(
 
 
 def decide_message(
-    db: Session, message: Message, own_addresses: Sequence[str], now: datetime
+    db: Session,
+    message: Message,
+    own_addresses: Sequence[str],
+    now: datetime,
+    directory: OfficeDirectory = XINGTAI,
 ) -> DecideOutcome:
     """Place the mail on its filing (new or existing) and decide that filing again."""
     sender = (message.from_addr or "").lower()
@@ -420,6 +425,7 @@ def decide_message(
         documents=tuple(_document(d) for d in documents),
         candidates=_candidates(db, filings),
         own_addresses=tuple(own_addresses),
+        directory=directory,
     )
     outcome = decide_filing(snapshot)
     message.nature = outcome.nature.kind.value

@@ -24,7 +24,7 @@ def decide_step(ctx: PipelineContext, db: Session, message: Message) -> MessageS
     """The mail joins its filing, the filing is decided again (see `intake.deciding.filing`), and the
     reply the decision implies is queued in the outbox in the same transaction."""
     now = ctx.clock()
-    outcome = decide_message(db, message, ctx.own_addresses, now)
+    outcome = decide_message(db, message, ctx.own_addresses, now, ctx.directory)
     if ctx.replies is not None and outcome.nature is MailKind.QUESTION:
         try:
             queue_information(db, ctx.replies, message, now)

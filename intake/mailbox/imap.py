@@ -286,6 +286,18 @@ class ImapSession:
         with translated_errors("append"):
             self._box.append(raw, folder, flag_set=["\\Seen"])
 
+    def supports_idle(self) -> bool:
+        """Whether the server offers IMAP IDLE (RFC 2177); NetEase's Coremail does not."""
+        capabilities = self._call("capability", lambda: self._box.client.capabilities)
+        return "IDLE" in {str(c).upper() for c in capabilities}
+
+    def wait_for_change(self, folder: str, seconds: float) -> bool:
+        """Open `folder` read-only and wait in IDLE up to `seconds` for the server to tell of a
+        change (new mail, an expunge); whether it told of one."""
+        self.select(folder)
+        responses = self._call("idle", lambda: self._box.idle.wait(timeout=seconds))
+        return bool(responses)
+
     def close(self) -> None:
         box = getattr(self, "_box", None)
         if box is None:

@@ -16,6 +16,7 @@ from intake.store.database import Store
 from intake.store.files import FileStore
 from intake.store.tables import Message, MessageState
 from parsers.reader import ParseLimits
+from vocabulary.offices import XINGTAI, OfficeDirectory
 
 
 @dataclass
@@ -31,6 +32,7 @@ class PipelineContext:
     replies: ReplyAdapters | None = None
     parse_limits: ParseLimits = field(default_factory=ParseLimits)
     ocr: OcrSource = no_ocr
+    directory: OfficeDirectory = XINGTAI
 
 
 Step = Callable[[PipelineContext, Session, Message], MessageState]

@@ -39,6 +39,7 @@ __all__ = [
     "DEFAULT_STEPS",
     "PipelineContext",
     "RoundReport",
+    "advance_one",
     "parse_limits_of",
     "run_round",
     "with_limits",
@@ -102,6 +103,19 @@ def run_round(
         report.interrupted = str(exc)
         log.warning("pipeline round interrupted, retried next round: %s", exc)
     return report
+
+
+def advance_one(
+    ctx: PipelineContext, steps: dict[MessageState, Step], message_pk: int, report: RoundReport
+) -> None:
+    """Move one message as far as `steps` go (a cluster task holds the message's lock around
+    it); a transient error interrupts it, uncounted, as it interrupts a round."""
+    try:
+        with correlated(f"mail-{message_pk}"):
+            _advance(ctx, steps, message_pk, report)
+    except TransientError as exc:
+        report.interrupted = str(exc)
+        log.warning("message %s interrupted, retried later: %s", message_pk, exc)
 
 
 def _advance(

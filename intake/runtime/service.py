@@ -75,11 +75,14 @@ class Deployment:
     def lock_dir(self) -> Path:
         return self.files.root / "locks"
 
-    def lock(self, name: str) -> AbstractContextManager[bool]:
+    def lock(
+        self, name: str, *, shared: bool = False, file: bool = True
+    ) -> AbstractContextManager[bool]:
         """The lock `name` (an office code, `PIPELINE_LOCK`, `OUTBOX_LOCK`) shared by every
         process of this deployment: a file lock beside the files, and a PostgreSQL advisory
-        lock when the store is PostgreSQL. Yields whether it was taken (never waits)."""
-        return process_lock(self.lock_dir, name, self.store.engine)
+        lock when the store is PostgreSQL. Yields whether it was taken (never waits).
+        `shared` and `file`: see `intake.runtime.locks.process_lock`."""
+        return process_lock(self.lock_dir, name, self.store.engine, shared=shared, file=file)
 
     def pipeline(self) -> PipelineContext:
         own = tuple(o.mailbox for o in self.settings.offices if o.mailbox)
@@ -90,7 +93,13 @@ class Deployment:
             self.settings.sending.review_confidence,
         )
         context = PipelineContext(
-            self.store, self.files, self.clock, ocr=self.ocr, own_addresses=own, replies=replies
+            self.store,
+            self.files,
+            self.clock,
+            ocr=self.ocr,
+            own_addresses=own,
+            replies=replies,
+            directory=self.settings.directory,
         )
         return with_limits(context, self.settings.limits)
 

@@ -171,10 +171,15 @@ class Outbox:
         offices: tuple[OfficeSettings, ...],
         transport_for: Callable[[OfficeSettings], Transport],
         should_stop: Callable[[], bool] = lambda: False,
+        *,
+        every_office: tuple[OfficeSettings, ...] = (),
     ) -> SendReport:
-        """Send every due mail of every office; never raises for mail-server trouble."""
+        """Send every due mail of `offices`; never raises for mail-server trouble. No automatic
+        reply goes to an office's mailbox: those of `offices`, of `every_office` (the whole
+        deployment's, when one office is drained alone) and the notice's."""
         report = SendReport()
-        mailboxes = [o.mailbox for o in OFFICES] + [o.mailbox for o in offices]
+        configured = (*offices, *every_office)
+        mailboxes = [o.mailbox for o in OFFICES] + [o.mailbox for o in configured]
         self._office_mailboxes = frozenset(mailbox_identity(m) for m in mailboxes if m)
         for office in offices:
             if should_stop():

@@ -10,6 +10,7 @@ from intake.settings.loader import config_path, key_problems, load_settings, set
 from intake.settings.model import (
     DEFAULT_FOLDERS,
     JUNK_FOLDER,
+    ClusterSettings,
     ConfigProblem,
     Endpoint,
     LimitsSettings,
@@ -27,6 +28,7 @@ __all__ = [
     "DEFAULT_FOLDERS",
     "EMAIL_RE",
     "JUNK_FOLDER",
+    "ClusterSettings",
     "ConfigProblem",
     "Endpoint",
     "LimitsSettings",

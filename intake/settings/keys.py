@@ -14,6 +14,7 @@ from typing import Any
 
 from intake.settings.model import (
     DEFAULT_FOLDERS,
+    ClusterSettings,
     LimitsSettings,
     RetentionSettings,
     SendingSettings,
@@ -26,6 +27,8 @@ OFFICE_CODE_RE = re.compile(r"^\d{6}$")
 DATABASE_URL_RE = re.compile(r"^(sqlite|postgresql)(\+\w+)?://")
 PUBLIC_URL_RE = re.compile(r"^https?://[^\s\"'<>]+$")
 REVIEW_RE = re.compile(r"^(off|risky|all)$")
+BROKER_URL_RE = re.compile(r"^(amqp|amqps|pyamqp|redis|rediss)://")
+PASSWORD_IN_BROKER_RE = re.compile(r"^\w+://[^/@]*:(?!guest@)[^/@]+@")
 PASSWORD_IN_URL_RE = re.compile(r"^postgresql(\+\w+)?://[^/@]*:[^/@]+@")
 
 NETEASE_HOSTS = {
@@ -85,6 +88,10 @@ CODE_TAKEN = Wording(
 )
 MAILBOX_TAKEN = Wording(
     "mailbox {value} is used by office[{other}] too", "give every office its own mailbox"
+)
+UNKNOWN_DIVISION = Wording(
+    "{value} is no division code in the national table (2020)",
+    "use the six-digit code of the office's county, city or district, e.g. 130582 for 沙河市",
 )
 UNKNOWN_KEY = "unknown key"
 UNKNOWN_TABLE = "unknown table"
@@ -178,6 +185,11 @@ PASSWORD_IN_URL = Wording(
     "remove it from the URL and set PGPASSWORD (or ~/.pgpass) in the service's environment",
 )
 _SEND, _LIMIT, _KEEP, _MB = SendingSettings(), LimitsSettings(), RetentionSettings(), 1024 * 1024
+_CLUSTER = ClusterSettings()
+PASSWORD_IN_BROKER = Wording(
+    "a password stands in the file",
+    "remove it from the URL and set INTAKE_BROKER_PASSWORD in the service's environment",
+)
 _SERVER = '{key} = {{ host = "{key}.163.com", port = {default}, security = "ssl" }}'
 _MAIL = "not a mail address: {value!r}"
 
@@ -238,6 +250,15 @@ WEB = Section("web", (
     Key("public_url", Kind.TEXT, None, "not a web address: {value!r}",
         'e.g. public_url = "https://beian.example.gov.cn"', pattern=PUBLIC_URL_RE),
 ))
+CLUSTER = Section("cluster", (  # absent: the single-machine worker (`intake run`)
+    Key("broker", Kind.TEXT, None, "not a broker URL: {value!r}",
+        'e.g. broker = "amqp://guest@127.0.0.1:5672//" or "redis://127.0.0.1:6379/0"',
+        pattern=BROKER_URL_RE, refused=(PASSWORD_IN_BROKER_RE, PASSWORD_IN_BROKER)),
+    number("concurrency",         1, 256,  _CLUSTER.concurrency),
+    number("sweep_seconds",       1, 3600, _CLUSTER.sweep_seconds),
+    number("redelivery_seconds",  10, 86400, _CLUSTER.redelivery_seconds),
+    number("idle_connections",    0, 10000, _CLUSTER.idle_connections),
+))
 SERVER = Section("server", (  # an office's imap or smtp table; an unknown key is an error
     # absent: the NetEase server of the mailbox's domain
     Key("host", Kind.TEXT, None, "no server: the mailbox is not at 163.com or 126.com",
@@ -278,5 +299,5 @@ OFFICE = Section("office", (
         'review = "risky"', pattern=REVIEW_RE, lower=True),
 ))
 # fmt: on
-SECTIONS = (STORAGE, SCHEDULE, OFFICE, MAILBOXES, SENDING, LIMITS, RETENTION, WEB)
+SECTIONS = (STORAGE, SCHEDULE, OFFICE, MAILBOXES, SENDING, LIMITS, RETENTION, WEB, CLUSTER)
 TABLES = tuple(s.name for s in SECTIONS)

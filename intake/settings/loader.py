@@ -22,6 +22,7 @@ from intake.errors import ConfigError
 from intake.settings import keys, model
 from intake.settings.keys import OFFICE, SERVER, UNSET, Key, Kind, Section, Wording
 from intake.settings.model import ConfigProblem, OfficeSettings, Settings, Severity
+from vocabulary.divisions import DIVISIONS
 from vocabulary.offices import office_by_code
 
 DEFAULT_CONFIG = Path("config/intake.toml")
@@ -86,6 +87,7 @@ def settings_from_data(
     limits = model.LimitsSettings(**_read_section(source, keys.LIMITS, data))
     retention = model.RetentionSettings(**_read_section(source, keys.RETENTION, data))
     web = model.WebSettings(**_read_section(source, keys.WEB, data))
+    cluster = model.ClusterSettings(**_read_section(source, keys.CLUSTER, data))
     fatal = [p for p in source.problems if p.severity is Severity.ERROR]
     if fatal:
         raise ConfigError("\n".join(str(p) for p in fatal))
@@ -113,7 +115,14 @@ def settings_from_data(
         limits,
         retention=retention,
         web=web,
+        cluster=cluster,
     )
+
+
+def known_division(code: str) -> bool:
+    """Whether an office code is a division of the national table or one of the notice's
+    offices (the development zone has a code of its own that the table lacks)."""
+    return code in DIVISIONS or office_by_code(code) is not None
 
 
 def office_settings(
@@ -126,6 +135,8 @@ def office_settings(
     office = _Table(source, OFFICE, index, office=label)
     office.unknown(table)
     office.record(code_faults)
+    if code and not code_faults and not known_division(code):
+        office.problem("code", *keys.UNKNOWN_DIVISION(value=code), Severity.WARNING)
     name = office.read("name", table)
     mailbox = office.read("mailbox", table)
     password_env = office.read("password_env", table, required=not local, code=code or "130582")

@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from vocabulary.offices import Office
+from vocabulary.offices import Office, OfficeDirectory, directory_of
 
 JUNK_FOLDER = "垃圾邮件"
 DEFAULT_FOLDERS = ("INBOX", JUNK_FOLDER)
@@ -149,6 +149,15 @@ class WebSettings:
     links in digests (None: digests carry no links)."""
 
     public_url: str | None = None
+class ClusterSettings:
+    """Workers on several hosts (`[cluster]`): the broker they share, and how each one works.
+    Without a broker the deployment is one machine's `intake run`."""
+
+    broker: str | None = None
+    concurrency: int = 4  # tasks one `intake worker` runs at once (threads)
+    sweep_seconds: int = 10  # how often work that no queued task carries is looked for
+    redelivery_seconds: int = 600  # Redis: a task a dead worker held is given out again after it
+    idle_connections: int = 20  # IMAP IDLE connections one worker keeps at most (0: none)
 
 
 @dataclass(frozen=True)
@@ -165,11 +174,18 @@ class Settings:
     limits: LimitsSettings = LimitsSettings()
     retention: RetentionSettings = RetentionSettings()
     web: WebSettings = WebSettings()
+    cluster: ClusterSettings = ClusterSettings()
 
     @property
     def enabled_offices(self) -> tuple[OfficeSettings, ...]:
         """Offices that are enabled and have no error against them."""
         return tuple(o for o in self.offices if o.enabled)
+
+    @property
+    def directory(self) -> OfficeDirectory:
+        """The offices this deployment serves, as decisions read them: every configured office
+        (enabled or not: a disabled office still holds its filings)."""
+        return directory_of(tuple(self.offices))
 
     def office(self, code: str) -> OfficeSettings | None:
         """The office with this code, or None."""

@@ -104,3 +104,30 @@ def claim_files_folder(store: Store, files: FileStore, now: datetime) -> str:
         write_marker(root, store_id)
         identity.files_claimed_at = now
     return store_id
+
+
+class UnreachableFiles(ConfigError):
+    """Files another worker stored are not in this worker's files folder: it must not start."""
+
+
+def check_files_reachable(store: Store, files: FileStore, newest: int = 5) -> None:
+    """Check that the raw files of the `newest` unpurged mails are in `files`: a worker whose
+    shared folder is not mounted, or is mounted from the wrong place, would otherwise take
+    every mail another worker stored for lost and quarantine it. Raises UnreachableFiles (one
+    line: which folder, how many missing, the fix)."""
+    with store.session() as db:
+        shas = list(
+            db.execute(
+                sa.select(Message.sha256)
+                .where(Message.purged_at.is_(None))
+                .order_by(Message.id.desc())
+                .limit(newest)
+            ).scalars()
+        )
+    missing = [sha for sha in shas if not files.exists(RAW_KIND, sha, RAW_SUFFIX)]
+    if missing:
+        raise UnreachableFiles(
+            f"files folder {files.root} lacks {len(missing)} of the {len(shas)} newest mails "
+            f"stored by the workers of this database; nothing was started (fix: mount the "
+            f"folder every worker shares at {files.root}, then start again)"
+        )

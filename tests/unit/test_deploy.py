@@ -139,3 +139,20 @@ def test_compose_runs_the_image_beside_postgresql() -> None:
     assert set(compose["volumes"]) >= {"db", "files"}
     text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
     assert 'database = "postgresql+psycopg://intake@db/intake"' in text  # the service name
+
+
+def test_compose_runs_a_cluster_of_a_broker_one_beat_and_workers_on_a_shared_folder() -> None:
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert "profiles" not in services["worker"]  # `up` alone: the single machine, as before
+    assert services["broker"]["image"].startswith("rabbitmq:")
+    assert services["beat"]["command"][0] == "beat"
+    for name in ("cluster-worker", "remote-worker"):
+        worker = services[name]
+        assert worker["command"] == ["worker"]
+        assert "INTAKE_BROKER_PASSWORD" in worker["environment"]
+        assert any(v.endswith(":/var/lib/intake") for v in worker["volumes"])
+    assert services["cluster-worker"]["depends_on"]["broker"]["condition"] == "service_healthy"
+    assert {h.split(":")[0] for h in services["remote-worker"]["extra_hosts"]} == {"db", "broker"}
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert 'broker = "amqp://intake@broker:5672//"' in text  # the broker service's name

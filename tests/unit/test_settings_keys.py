@@ -11,8 +11,15 @@ from pathlib import Path
 import pytest
 
 from intake.errors import ConfigError
-from intake.settings import LimitsSettings, RetentionSettings, SendingSettings, settings_from_data
+from intake.settings import (
+    ClusterSettings,
+    LimitsSettings,
+    RetentionSettings,
+    SendingSettings,
+    settings_from_data,
+)
 from intake.settings.keys import (
+    CLUSTER,
     LIMITS,
     OFFICE,
     RETENTION,
@@ -67,7 +74,12 @@ def test_section_names_and_keys_are_unique() -> None:
 
 @pytest.mark.parametrize(
     ("section", "model"),
-    [(SENDING, SendingSettings), (LIMITS, LimitsSettings), (RETENTION, RetentionSettings)],
+    [
+        (SENDING, SendingSettings),
+        (LIMITS, LimitsSettings),
+        (RETENTION, RetentionSettings),
+        (CLUSTER, ClusterSettings),
+    ],
 )
 def test_the_table_and_the_model_agree_on_keys_and_defaults(section: Section, model: type) -> None:
     fields = {f.name: f.default for f in dataclasses.fields(model)}

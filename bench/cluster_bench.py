@@ -1,0 +1,539 @@
+"""Cluster bench: a burst of filings over many mailboxes, answered by 1, 2 and 4 worker processes.
+
+A local Dovecot holds one mailbox per office (a passwd-file user each), an SMTP server on loopback
+records every mail it accepts (one JSON line each) and keeps a copy in the sender's 已发送 folder,
+PostgreSQL holds the store, and a Redis server of the bench's own (or the broker given with
+`--broker`) carries the tasks. The mails are delivered first; then `intake beat` and N
+`intake worker` processes (each with `--concurrency` threads) start, and the clock runs until
+every mail is decided and every reply received. Mails are xlsx forms and plain questions from
+distinct senders, so each wants exactly one reply; no OCR (this measures the pipeline, polls,
+deciding and sending, not the reading of scans: bench/parse_bench.py measures that).
+
+With `--kill`, one worker is killed with SIGKILL (by its pid) once a third of the replies are in;
+when no worker is left a new one is started. Checked at the end, for each run:
+* every mail stored exactly once, every one decided, nothing quarantined;
+* every mail answered exactly once (the SMTP server's log, by In-Reply-To), nothing else sent.
+
+    .venv/bin/python bench/cluster_bench.py                       # 10,000 mails, 200 mailboxes
+    .venv/bin/python bench/cluster_bench.py --quick               # 400 mails, 20 mailboxes
+    .venv/bin/python bench/cluster_bench.py --workers 2 --kill
+    .venv/bin/python bench/cluster_bench.py --idle-mailboxes 2800 # an idle poll of every mailbox
+
+Prints filings per minute for each number of workers; exits 1 on any mismatch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+import psycopg  # noqa: E402
+from crash_test import (  # noqa: E402
+    SENT,
+    SmtpProcess,
+    temporary_pg_database,
+)
+from imap_tools import MailBoxUnencrypted  # noqa: E402
+
+from tests.servers import Dovecot, free_port, read_smtp_log, start_dovecot, wait_for_port  # noqa: E402
+
+DOCS = REPO / "samples" / "documents" / "out"
+FORMS = sorted(DOCS.glob("form_*.xlsx"))
+WORKER = "import sys; from intake.commands.cli import main; sys.exit(main())"
+
+
+@dataclass(frozen=True)
+class Office:
+    code: str
+    mailbox: str
+
+    @property
+    def password(self) -> str:
+        return f"code-{self.code}"
+
+    @property
+    def password_env(self) -> str:
+        return f"PW_{self.code}"
+
+
+def offices(count: int) -> list[Office]:
+    """`count` offices with their own county-level codes and mailboxes (not the notice's)."""
+    return [Office(f"{139001 + i:06d}", f"office{i:04d}@bench.test") for i in range(count)]
+
+
+@dataclass(frozen=True)
+class Mail:
+    office: Office
+    message_id: str
+    raw: bytes
+
+
+def plan(count: int, where: list[Office], rng: random.Random) -> list[Mail]:
+    """`count` mails spread over the offices in turn: mostly xlsx forms, one in ten a question;
+    each from its own sender."""
+    start = datetime(2020, 5, 12, 1, 0, tzinfo=UTC)
+    mails = []
+    forms = [f.read_bytes() for f in FORMS]
+    for index in range(count):
+        office = where[index % len(where)]
+        message_id = f"burst-{index}-{rng.getrandbits(40):x}@qq.com"
+        message = EmailMessage()
+        message["From"] = f"registrant{index}@qq.com"
+        message["To"] = office.mailbox
+        message["Date"] = format_datetime(start + timedelta(seconds=index))
+        message["Message-ID"] = f"<{message_id}>"
+        if index % 10 == 9:
+            message["Subject"] = "咨询新媒体账号备案"
+            message.set_content("您好，请问新媒体账号登记备案需要提交哪些材料？谢谢。")
+        else:
+            message["Subject"] = "新媒体账号登记备案"
+            message.set_content("您好，附件是备案材料，请查收。")
+            message.add_attachment(
+                forms[index % len(forms)],
+                maintype="application",
+                subtype="octet-stream",
+                filename="备案表.xlsx",
+            )
+        mails.append(Mail(office, message_id, message.as_bytes()))
+    return mails
+
+
+def deliver(dovecot: Dovecot, mails: list[Mail]) -> None:
+    """Append the mails to their office's INBOX over IMAP (one connection per office)."""
+    by_office: dict[Office, list[Mail]] = {}
+    for mail in mails:
+        by_office.setdefault(mail.office, []).append(mail)
+    for office, batch in by_office.items():
+        with MailBoxUnencrypted("127.0.0.1", dovecot.port) as box:
+            box.login(office.mailbox, office.password, initial_folder=None)
+            for mail in batch:
+                box.append(mail.raw, "INBOX", flag_set=())
+
+
+def make_sent_folders(dovecot: Dovecot, where: list[Office]) -> None:
+    for office in where:
+        with MailBoxUnencrypted("127.0.0.1", dovecot.port) as box:
+            box.login(office.mailbox, office.password, initial_folder=None)
+            if not box.folder.exists(SENT):
+                box.folder.create(SENT)
+
+
+def write_config(
+    work: Path, where: list[Office], imap: int, smtp: int, database: str, broker: str
+) -> Path:
+    """The deployment's config: every office on the loopback servers, sending unpaced."""
+    blocks = [
+        f'[storage]\ndatabase = "{database}"\nfiles = "{work / "files"}"\n',
+        '[schedule]\ntimezone = "Asia/Shanghai"\npoll_every_minutes = 1\ndigest_at = "23:59"\n',
+        "[sending]\nseconds_between_sends = 0\nreplies_per_office_per_day = 10000\n",
+        f'[cluster]\nbroker = "{broker}"\nsweep_seconds = 3\nredelivery_seconds = 10\n',
+    ]
+    for office in where:
+        blocks.append(
+            "[[office]]\n"
+            f'code = "{office.code}"\n'
+            f'name = "测试{office.code}互联网信息办公室"\n'
+            f'mailbox = "{office.mailbox}"\n'
+            f'password_env = "{office.password_env}"\n'
+            'folders = ["INBOX"]\n'
+            f'imap = {{ host = "127.0.0.1", port = {imap}, security = "none" }}\n'
+            f'smtp = {{ host = "127.0.0.1", port = {smtp}, security = "none" }}\n'
+        )
+    path = work / "intake.toml"
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    return path
+
+
+@contextlib.contextmanager
+def redis_server(work: Path) -> Iterator[str]:
+    """A Redis server of our own on a free loopback port, nothing saved; its URL."""
+    port = free_port()
+    folder = work / "redis"
+    folder.mkdir()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for_port(port, 20)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+class Processes:
+    """The beat and the workers, each in a session of its own, each logging to a file."""
+
+    def __init__(self, config: Path, env: dict[str, str], logs: Path, concurrency: int) -> None:
+        self.config, self.env, self.logs, self.concurrency = config, env, logs, concurrency
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.beat: subprocess.Popen[bytes] | None = None
+        self.started = 0
+
+    def _spawn(self, *argv: str, log: str) -> subprocess.Popen[bytes]:
+        handle = (self.logs / log).open("ab")
+        return subprocess.Popen(
+            [sys.executable, "-c", WORKER, *argv, "--config", str(self.config)],
+            cwd=REPO,
+            env=self.env,
+            stdout=handle,
+            stderr=handle,
+            start_new_session=True,
+        )
+
+    def start_worker(self) -> None:
+        self.started += 1
+        self.workers.append(
+            self._spawn(
+                "worker",
+                "--concurrency",
+                str(self.concurrency),
+                *(["-v"] if os.environ.get("BENCH_VERBOSE") else []),
+                log=f"worker-{self.started}.log",
+            )
+        )
+
+    def start_beat(self) -> None:
+        self.beat = self._spawn("beat", "--schedule-file", str(self.logs / "beat"), log="beat.log")
+
+    def kill_one(self) -> int:
+        """SIGKILL the newest worker by its pid (and whatever it started); its pid."""
+        victim = self.workers.pop()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait(30)
+        return victim.pid
+
+    def stop(self) -> None:
+        everyone = [*self.workers, *([self.beat] if self.beat else [])]
+        for process in everyone:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for process in everyone:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
+
+
+def scalar(url: str, sql: str) -> int:
+    with psycopg.connect(url.replace("+psycopg", ""), connect_timeout=5) as conn:
+        row = conn.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+@dataclass
+class Outcome:
+    """One run: the figures and whatever did not add up."""
+
+    workers: int
+    mails: int
+    mailboxes: int
+    seconds: float = 0.0
+    first_stored_to_done: float = 0.0
+    killed: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def per_minute(self) -> float:
+        return self.mails / self.seconds * 60 if self.seconds else 0.0
+
+    def line(self) -> str:
+        kill = f", killed worker pid {', '.join(map(str, self.killed))}" if self.killed else ""
+        return (
+            f"{self.workers} worker(s): {self.mails} filings over {self.mailboxes} mailboxes "
+            f"in {self.seconds:.1f} s = {self.per_minute:,.0f} filings/min "
+            f"(first stored to last reply {self.first_stored_to_done:.1f} s){kill}"
+            + ("" if self.ok else "  MISMATCH")
+        )
+
+
+def run(
+    mails: int,
+    mailboxes: int,
+    workers: int,
+    work: Path,
+    *,
+    concurrency: int = 2,
+    kill: bool = False,
+    broker: str | None = None,
+    seed: int = 1,
+    timeout: float = 3600,
+) -> Outcome:
+    """One burst: deliver, start the beat and `workers` workers, wait until every reply is in,
+    check."""
+    rng = random.Random(seed)
+    where = offices(mailboxes)
+    planned = plan(mails, where, rng)
+    outcome = Outcome(workers, mails, mailboxes)
+    dovecot = start_dovecot({o.mailbox: o.password for o in where})
+    smtp_log = work / "smtp.jsonl"
+    with contextlib.ExitStack() as stack:
+        stack.callback(dovecot.close)
+        make_sent_folders(dovecot, where)
+        deliver(dovecot, planned)
+        smtp = SmtpProcess({o.mailbox: o.password for o in where}, smtp_log, dovecot.port, True)
+        smtp.start()
+        stack.callback(smtp.stop)
+        url = stack.enter_context(temporary_pg_database())
+        broker_url = broker or stack.enter_context(redis_server(work))
+        config = write_config(work, where, dovecot.port, smtp.port, url, broker_url)
+        env = {**os.environ, **{o.password_env: o.password for o in where}}
+        env["INTAKE_KEYS"] = "bench:" + base64.b64encode(rng.randbytes(32)).decode()
+        logs = work / "logs"
+        logs.mkdir()
+        processes = Processes(config, env, logs, concurrency)
+        stack.callback(processes.stop)
+        started = time.monotonic()
+        for _ in range(workers):
+            processes.start_worker()
+        processes.start_beat()
+        first_stored: float | None = None
+        while True:
+            time.sleep(0.5)
+            replies = len(read_smtp_log(smtp_log))
+            if first_stored is None and _stored(url) > 0:
+                first_stored = time.monotonic()
+            if kill and not outcome.killed and replies >= mails // 3:
+                outcome.killed.append(processes.kill_one())
+                if not processes.workers:
+                    processes.start_worker()
+            if replies >= mails and _waiting(url) == 0:
+                break
+            if time.monotonic() - started > timeout:
+                outcome.problems.append(f"not done after {timeout:.0f} s: {replies} replies")
+                break
+            for process in processes.workers:
+                if process.poll() is not None:
+                    outcome.problems.append(f"worker {process.pid} ended: {process.returncode}")
+                    processes.workers.remove(process)
+        done = time.monotonic()
+        outcome.seconds = done - started
+        outcome.first_stored_to_done = done - (first_stored or started)
+        time.sleep(2)  # a reply sent twice would come now
+        check(outcome, planned, url, smtp_log)
+    return outcome
+
+
+def _stored(url: str) -> int:
+    with contextlib.suppress(psycopg.Error):
+        return scalar(url, "SELECT count(*) FROM messages")
+    return 0
+
+
+def _waiting(url: str) -> int:
+    with contextlib.suppress(psycopg.Error):
+        return scalar(
+            url,
+            "SELECT (SELECT count(*) FROM messages WHERE state IN ('stored','read','parsed'))"
+            " + (SELECT count(*) FROM outbox WHERE state IN ('queued','sending'))",
+        )
+    return 1
+
+
+def check(outcome: Outcome, planned: list[Mail], url: str, smtp_log: Path) -> None:
+    """Every mail stored once, decided, answered once; nothing else sent."""
+    problems = outcome.problems
+    with psycopg.connect(url.replace("+psycopg", ""), connect_timeout=5) as conn:
+        states = Counter(r[0] for r in conn.execute("SELECT state FROM messages").fetchall())
+        stored = Counter(r[0] for r in conn.execute("SELECT message_id FROM messages").fetchall())
+        outbox = Counter(r[0] for r in conn.execute("SELECT state FROM outbox").fetchall())
+    wanted = {m.message_id for m in planned}
+    received = read_smtp_log(smtp_log)
+    answers = Counter(str(r["in_reply_to"]) for r in received)
+    outcome.counts = {
+        "mails delivered": len(planned),
+        "messages stored": sum(stored.values()),
+        "decided": states.get("decided", 0),
+        "quarantined": states.get("quarantined", 0),
+        "outbox sent": outbox.get("sent", 0),
+        "replies received": len(received),
+        "mails answered once": sum(1 for m in wanted if answers.get(m) == 1),
+    }
+    if set(stored) != wanted or any(n != 1 for n in stored.values()):
+        problems.append("the stored Message-IDs are not the delivered ones, once each")
+    if states.get("decided", 0) != len(planned):
+        problems.append(f"not every mail decided: {dict(states)}")
+    twice = [m for m, n in answers.items() if n > 1]
+    if twice:
+        problems.append(f"{len(twice)} mails answered more than once, e.g. {twice[0]}")
+    missing = [m for m in wanted if answers.get(m, 0) == 0]
+    if missing:
+        problems.append(f"{len(missing)} mails not answered, e.g. {missing[0]}")
+    foreign = [r for r in received if str(r["in_reply_to"]) not in wanted]
+    if foreign:
+        problems.append(f"{len(foreign)} mails sent that answer nothing delivered")
+
+
+def idle_poll(
+    mailboxes: int, work: Path, *, workers: int = 2, concurrency: int = 8
+) -> tuple[float, float]:
+    """Seconds for one poll of every mailbox, all of them empty, by `workers` workers: from a
+    tick until every office's poll state shows a finished poll; the first round (Dovecot makes
+    each mailbox's folders at its first login) and a second one (the steady state). The
+    workers are started and ready first (their start-up is not counted)."""
+    where = offices(mailboxes)
+    dovecot = start_dovecot({o.mailbox: o.password for o in where})
+    with contextlib.ExitStack() as stack:
+        stack.callback(dovecot.close)
+        url = stack.enter_context(temporary_pg_database())
+        broker_url = stack.enter_context(redis_server(work))
+        config = write_config(work, where, dovecot.port, free_port(), url, broker_url)
+        env = {**os.environ, **{o.password_env: o.password for o in where}}
+        env["INTAKE_KEYS"] = "bench:" + base64.b64encode(os.urandom(32)).decode()
+        logs = work / "logs"
+        logs.mkdir()
+        processes = Processes(config, env, logs, concurrency)
+        stack.callback(processes.stop)
+        for _ in range(workers):
+            processes.start_worker()
+        deadline = time.monotonic() + 120
+        while not all(_ready(logs / f"worker-{i + 1}.log") for i in range(workers)):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the workers did not start in 120 s")
+            time.sleep(0.5)
+        started = time.monotonic()
+        processes.start_beat()
+        first = _wait_polled(url, mailboxes, started, "1970-01-01")
+        since = scalar_text(url, "SELECT now()::text")
+        second_started = time.monotonic()
+        _send_tick(config, env)
+        second = _wait_polled(url, mailboxes, second_started, since)
+        return first, second
+
+
+def _wait_polled(url: str, mailboxes: int, started: float, since: str) -> float:
+    while True:
+        time.sleep(0.25)
+        polled = _polled(url, since)
+        if polled >= mailboxes:
+            return time.monotonic() - started
+        if time.monotonic() - started > 600:
+            raise RuntimeError(f"only {polled} of {mailboxes} mailboxes polled in 600 s")
+
+
+def scalar_text(url: str, sql: str) -> str:
+    with psycopg.connect(url.replace("+psycopg", ""), connect_timeout=5) as conn:
+        row = conn.execute(sql).fetchone()
+    return str(row[0]) if row else ""
+
+
+def _send_tick(config: Path, env: dict[str, str]) -> None:
+    """Queue one `tick` (a poll of every office) now, as the beat does."""
+    from intake.cluster.app import TASKS, make_app
+    from intake.settings import load_settings
+
+    make_app(load_settings(config, env), env).send_task(f"{TASKS}.tick")
+
+
+def _ready(log: Path) -> bool:
+    return log.exists() and "ready." in log.read_text(errors="replace")
+
+
+def _polled(url: str, since: str) -> int:
+    with contextlib.suppress(psycopg.Error):
+        return scalar(
+            url,
+            "SELECT count(*) FROM poll_state WHERE folder = '*' AND last_result = 'ok' "
+            f"AND last_finished_at > '{since}'::timestamptz",
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mails", type=int, default=10_000)
+    parser.add_argument("--mailboxes", type=int, default=200)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--concurrency", type=int, default=2, help="threads per worker")
+    parser.add_argument("--quick", action="store_true", help="400 mails over 20 mailboxes")
+    parser.add_argument("--kill", action="store_true", help="kill a worker mid-burst")
+    parser.add_argument("--broker", help="use this broker instead of a Redis of our own")
+    parser.add_argument("--keep", action="store_true", help="keep the working folders")
+    parser.add_argument(
+        "--idle-mailboxes",
+        type=int,
+        metavar="N",
+        help="instead of a burst: time one poll of N empty mailboxes by the workers",
+    )
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers and workers too
+    if args.idle_mailboxes:
+        work = Path(tempfile.mkdtemp(prefix="intake-cluster-bench-"))
+        try:
+            for count in args.workers:
+                folder = work / str(count)
+                folder.mkdir()
+                first, second = idle_poll(args.idle_mailboxes, folder, workers=count)
+                print(
+                    f"{count} worker(s) x 8 threads: an idle poll of {args.idle_mailboxes} "
+                    f"mailboxes in {second:.1f} s ({first:.1f} s the first time, when the "
+                    "server makes every mailbox's folders)",
+                    flush=True,
+                )
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
+    if args.quick:
+        args.mails, args.mailboxes = 400, 20
+    ok = True
+    for count in args.workers:
+        work = Path(tempfile.mkdtemp(prefix="intake-cluster-bench-"))
+        try:
+            outcome = run(
+                args.mails,
+                args.mailboxes,
+                count,
+                work,
+                concurrency=args.concurrency,
+                kill=args.kill,
+                broker=args.broker,
+            )
+            print(outcome.line(), flush=True)
+            print("  " + json.dumps(outcome.counts, ensure_ascii=False), flush=True)
+            for problem in outcome.problems:
+                print(f"  MISMATCH: {problem}", flush=True)
+            ok = ok and outcome.ok
+        finally:
+            if args.keep:
+                print(f"  kept: {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
