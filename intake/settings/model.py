@@ -149,6 +149,9 @@ class WebSettings:
     links in digests (None: digests carry no links)."""
 
     public_url: str | None = None
+
+
+@dataclass(frozen=True)
 class ClusterSettings:
     """Workers on several hosts (`[cluster]`): the broker they share, and how each one works.
     Without a broker the deployment is one machine's `intake run`."""
