@@ -355,14 +355,14 @@ def sample_digest_input(*, city: bool = True) -> DigestInput:
             None,
             "邮件 #1042（x@163.com）读取三次失败，已隔离",
             since=datetime(2020, 5, 9, 16, 0, tzinfo=shanghai),
-            link=f"{console}/messages/1042",
+            link=f"{console}/#message-1042",
         ),
         AttentionRow(
             "uncertain_county",
             registry[2].reference,
             "账号名称只写“清河”，无法确定属地",
             since=datetime(2020, 5, 12, 9, 30, tzinfo=shanghai),
-            link=f"{console}/filings/3",
+            link=f"{console}/filing/3",
         ),
         AttentionRow(
             "unreadable",
@@ -370,7 +370,7 @@ def sample_digest_input(*, city: bool = True) -> DigestInput:
             "材料.7z：文件设有密码（已加密）；超大附件 备案材料.zip：只是下载链接"
             "（https://mail.163.com/large/abc123）",
             since=datetime(2020, 5, 11, 10, 0, tzinfo=shanghai),
-            link=f"{console}/filings/3",
+            link=f"{console}/filing/3",
         ),
         AttentionRow(
             "failed_send",

@@ -212,10 +212,10 @@ def console_link(
         return None
     base = console_url.rstrip("/")
     if filing_id is not None:
-        return f"{base}/filings/{filing_id}"
+        return f"{base}/filing/{filing_id}"
     if message_pk is not None:
-        return f"{base}/messages/{message_pk}"
-    return f"{base}/queue"
+        return f"{base}/#message-{message_pk}"
+    return f"{base}/"
 
 
 def send_failure_words(state: str, error: str | None) -> str:

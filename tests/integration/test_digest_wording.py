@@ -258,8 +258,8 @@ def test_waiting_items_name_the_file_pass_the_link_and_show_age_and_console_link
     assert "材料.7z：文件设有密码（已加密）" in str(unreadable["说明"])
     assert "https://mail.163.com/large/abc" in str(unreadable["说明"])
     assert unreadable["已等待"] == "8小时"
-    assert str(unreadable["处理页面"]).startswith(f"{CONSOLE}/filings/")
-    assert f'href="{CONSOLE}/filings/' in html and "已等待8小时" in html
+    assert str(unreadable["处理页面"]).startswith(f"{CONSOLE}/filing/")
+    assert f'href="{CONSOLE}/filing/' in html and "已等待8小时" in html
     county = next(r for r in _rows(book, "台账") if r["备案编号"] == "XT130582-20260512-0002")
     assert str(county["所属县区"]).startswith("属地待核实")
 
