@@ -124,3 +124,12 @@ def test_a_scanned_pdf_page_gives_its_page_index() -> None:
         assert box[1:] == pytest.approx(
             (60 * scale / 600, 100 * scale / 800, 540 * scale / 600, 140 * scale / 800), abs=0.002
         )
+
+
+def test_a_text_pdf_form_places_its_values_on_the_page() -> None:
+    sample = Path(__file__).resolve().parents[2] / "samples/documents/out/form_01_table_text.pdf"
+    [document] = read_document(sample.name, sample.read_bytes())
+    boxes = {key: reading.box for key, reading in document.fields.items()}
+    assert boxes["id_number"] is not None and boxes["id_number"][0] == 0
+    assert 0 < boxes["id_number"][2] < boxes["id_number"][4] < 1
+    assert boxes["county"] == boxes["county_written"] is not None
