@@ -65,7 +65,14 @@ def with_boxes(
     for key, reading in fields.items():
         where = locate(reading.value, placed) if reading.box is None else None
         out[key] = replace(reading, box=(page, *where)) if where else reading
+    for key, written in WRITTEN_AS.items():
+        if key in out and out[key].box is None and written in out and out[written].box:
+            out[key] = replace(out[key], box=out[written].box)
     return out
+
+
+WRITTEN_AS = {"county": "county_written", "platform": "platform_written"}
+"""Values normalised to a code (county 130533 from 威县) stand where their words were written."""
 
 
 MIN_COVER = 0.6

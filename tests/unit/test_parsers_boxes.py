@@ -105,3 +105,31 @@ def test_a_read_image_reports_boxes_in_its_json_and_the_store_keeps_them(tmp_pat
     columns = {c["name"]: c for c in inspect(store).get_columns("documents")}
     assert columns["boxes"]["nullable"] is True
     store.dispose()
+
+
+def test_a_scanned_pdf_page_gives_its_page_index() -> None:
+    rows = ["签发机关 沙河市公安局", "有效期限 2015.05.08-2035.05.08"]
+    engine = FixedEngine(
+        tuple(TextBox(t, 60, 100 + 60 * i, 540, 140 + 60 * i, 0.95) for i, t in enumerate(rows))
+    )
+    pages = [Image.new("RGB", (600, 800), "white"), Image.new("RGB", (600, 800), "white")]
+    out = io.BytesIO()
+    pages[0].save(out, "PDF", save_all=True, append_images=pages[1:], resolution=72)
+    documents = read_document("scan.pdf", out.getvalue(), ParseLimits(orient_pages=False), engine)
+    boxes = [d.fields["issuer"].box for d in documents]
+    assert [box[0] for box in boxes if box] == [0, 1]
+    scale = 72 / 200  # the page is rendered at 200 dpi: the engine's pixels, not points
+    for box in boxes:
+        assert box is not None
+        assert box[1:] == pytest.approx(
+            (60 * scale / 600, 100 * scale / 800, 540 * scale / 600, 140 * scale / 800), abs=0.002
+        )
+
+
+def test_a_text_pdf_form_places_its_values_on_the_page() -> None:
+    sample = Path(__file__).resolve().parents[2] / "samples/documents/out/form_01_table_text.pdf"
+    [document] = read_document(sample.name, sample.read_bytes())
+    boxes = {key: reading.box for key, reading in document.fields.items()}
+    assert boxes["id_number"] is not None and boxes["id_number"][0] == 0
+    assert 0 < boxes["id_number"][2] < boxes["id_number"][4] < 1
+    assert boxes["county"] == boxes["county_written"] is not None
