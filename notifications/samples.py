@@ -355,7 +355,7 @@ def sample_digest_input(*, city: bool = True) -> DigestInput:
             None,
             "邮件 #1042（x@163.com）读取三次失败，已隔离",
             since=datetime(2020, 5, 9, 16, 0, tzinfo=shanghai),
-            link=f"{console}/#message-1042",
+            link=f"{console}/mail/1042",
         ),
         AttentionRow(
             "uncertain_county",

@@ -91,6 +91,7 @@ LIMIT_WORDS: dict[str, str] = {
 
 ATTENTION_WORDS: dict[str, str] = {
     "quarantined": "邮件处理失败，已隔离",
+    "uncertain_mail": "来信待人工判断",
     "uncertain_county": "属地不确定",
     "mismatch": "证件与备案表不一致",
     "out_of_scope": "可能不属于备案范围",

@@ -214,7 +214,7 @@ def console_link(
     if filing_id is not None:
         return f"{base}/filing/{filing_id}"
     if message_pk is not None:
-        return f"{base}/#message-{message_pk}"
+        return f"{base}/mail/{message_pk}"
     return f"{base}/"
 
 
@@ -280,7 +280,9 @@ def attention_rows(
         )
         if item.kind is not WorkKind.WAITING_REGISTRANT
     ]
-    quarantined = {i.message_pk for i in items if i.kind is WorkKind.QUARANTINED}
+    quarantined = {
+        i.message_pk for i in items if i.kind in (WorkKind.QUARANTINED, WorkKind.MAIL_TO_JUDGE)
+    }
     mails = {
         m.id: m
         for m in db.execute(
@@ -305,6 +307,19 @@ def attention_rows(
                     "quarantined",
                     item.reference,
                     f"邮件 #{item.message_pk}（{sender}）多次处理失败，已隔离，请人工查看",
+                    item.since,
+                    link,
+                )
+            )
+            continue
+        if item.kind is WorkKind.MAIL_TO_JUDGE:
+            message = mails.get(item.message_pk or 0)
+            sender = (message.from_addr if message else None) or "-"
+            rows.append(
+                AttentionRow(
+                    "uncertain_mail",
+                    None,
+                    f"来信 #{item.message_pk}（{sender}）无法确定是否为备案，未自动回复，请人工判断",
                     item.since,
                     link,
                 )

@@ -41,6 +41,7 @@ class WorkKind(StrEnum):
     HELD_REPLY = "held_reply"
     QUARANTINED = "quarantined"
     WAITING_REGISTRANT = "waiting_registrant"
+    MAIL_TO_JUDGE = "mail_to_judge"
 
 
 WORK_KIND_WORDS: dict[str, str] = {
@@ -48,6 +49,7 @@ WORK_KIND_WORDS: dict[str, str] = {
     "held_reply": "回复待审核",
     "quarantined": "邮件待人工处理",
     "waiting_registrant": "等待备案人补充",
+    "mail_to_judge": "来信待人工判断",
 }
 """Each kind in Chinese, as the console and digest show it."""
 
@@ -79,8 +81,12 @@ REVIEW_PROBLEMS = ("mismatch:", "uncertain:county", "out_of_scope")
 """Problems a person must look at (the digest listed these before the console existed)."""
 UNREADABLE = "unreadable"
 QUARANTINED_REASON = "quarantined"
+UNCERTAIN_MAIL_REASON = "uncertain_mail"
+"""A mail the classifier could not call a filing, a question or neither (Message.nature
+``uncertain``): no reply went out; a person reads it and decides."""
 WAITING_REASON = "request_sent"
 OPEN_STATUSES = ("incomplete", "unreadable")
+UNCERTAIN = "uncertain"  # Message.nature of a mail that waits for a person
 LIVE_REPLY_STATES = (OutboxState.QUEUED.value, OutboxState.SENDING.value, OutboxState.SENT.value)
 
 
@@ -94,6 +100,8 @@ def reason_words(code: str) -> str:
         return "附件无法读取"
     if code == QUARANTINED_REASON:
         return "邮件无法自动处理，已隔离"
+    if code == UNCERTAIN_MAIL_REASON:
+        return "无法确定是否为备案来信，未自动回复，请查看后处理"
     if code == WAITING_REASON:
         return "已请备案人补充材料，等待回复"
     if code == REVIEW_ALL:
@@ -360,6 +368,26 @@ def open_work(
                 reference=reference,
             )
         )
+    if filing_id is None:
+        for message_pk, office, since in session.execute(
+            select(Message.id, Message.office, Message.stored_at).where(
+                Message.office.in_(offices),
+                Message.nature == UNCERTAIN,
+                Message.filing_id.is_(None),
+                Message.state != MessageState.QUARANTINED.value,
+            )
+        ):
+            open_item(
+                _item(
+                    f"message:{message_pk}",
+                    WorkKind.MAIL_TO_JUDGE,
+                    office,
+                    since,
+                    now,
+                    (UNCERTAIN_MAIL_REASON,),
+                    message_pk=message_pk,
+                )
+            )
     items.sort(key=lambda i: (i.since, i.key))
     return items
 

@@ -17,7 +17,7 @@ from intake.digesting.digests import registry_rows
 from intake.privacy.crypto import Keyring
 from intake.reading.step import ATTACHMENT_KIND
 from intake.runtime.clock import SHANGHAI
-from intake.staff.access import attachment_in, audit_view, filing_in, mask, shown
+from intake.staff.access import attachment_in, audit_view, filing_in, mask, message_in, shown
 from intake.staff.errors import Invalid, NotFound
 from intake.staff.queue import open_work, reason_words
 from intake.store.files import FileStore
@@ -237,6 +237,10 @@ def _messages(session: Session, filing: Filing) -> tuple[MessageView, ...]:
             select(Message).where(Message.filing_id == filing.id).order_by(Message.id)
         ).scalars()
     )
+    return _message_views(session, mails)
+
+
+def _message_views(session: Session, mails: list[Message]) -> tuple[MessageView, ...]:
     attachments: dict[int, list[AttachmentView]] = {}
     if mails:
         for row in session.execute(
@@ -554,6 +558,41 @@ def _identity(
         fields, _accounts = found.setdefault(filing_id, ({}, []))
         fields.update(values)
     return found
+
+
+@dataclass(frozen=True)
+class MailView:
+    """One mail on its own (a mail that waits for a person, or quarantined): what it is, why
+    (the classifier's signals), and its filing if it has one. `item_key` is its queue item."""
+
+    mail: MessageView
+    office: str
+    nature: str | None
+    signals: tuple[str, ...]
+    filing_id: int | None
+    reference: str | None
+    item_key: str
+
+
+def mail_view(
+    session: Session, offices: Collection[str], message_pk: int, actor: str, now: datetime
+) -> MailView:
+    """The page of one mail (decrypted text and attachments); audited. NotFound when the mail
+    is not the person's to see, exactly as when it does not exist."""
+    message_in(session, offices, message_pk)
+    message = session.get(Message, message_pk)
+    assert message is not None
+    filing = session.get(Filing, message.filing_id) if message.filing_id is not None else None
+    audit_view(session, actor=actor, now=now, what=f"查看来信 #{message_pk}", filing=filing)
+    return MailView(
+        mail=_message_views(session, [message])[0],
+        office=filing.office if filing is not None else message.office,
+        nature=message.nature,
+        signals=tuple(message.signals or ()),
+        filing_id=filing.id if filing is not None else None,
+        reference=filing.reference if filing is not None else None,
+        item_key=f"message:{message_pk}",
+    )
 
 
 def attachment_bytes(

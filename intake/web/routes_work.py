@@ -34,6 +34,13 @@ from intake.web.app import _safe_next, deployment_of, person
 from intake.web.reply_text import reply_texts
 from vocabulary.offices import OFFICES
 
+NATURE_WORDS = {
+    "uncertain": "待人工判断",
+    "question": "咨询",
+    "filing": "备案",
+    "ignored": "与备案无关",
+}
+"""What the classifier made of a mail, in Chinese (Message.nature)."""
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})
 
 
@@ -113,6 +120,12 @@ def register(app: Flask) -> None:
             canned=canned,
             offices=[o for o in OFFICES if o.code != view.office],
         )
+
+    @app.get("/mail/<int:message_pk>")
+    def mail(message_pk: int) -> ResponseReturnValue:
+        with work() as (db, offices, who, now):
+            view = views.mail_view(db, offices, message_pk, who, now)
+        return render_template("mail.html", view=view, NATURE_WORDS=NATURE_WORDS)
 
     @app.get("/attachment/<int:attachment_id>")
     def attachment(attachment_id: int) -> ResponseReturnValue:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import io
 import re
 from collections.abc import Iterator
@@ -46,6 +47,7 @@ class World:
     b_attachment: int
     b_outbox: int
     b_reference: str
+    b_message: int
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +83,36 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             select(OutboxMail.id).where(OutboxMail.filing_id == b_filing)
         ).scalar_one()
         reference = b.reference
+        b_message = uncertain_mail(db, B, "质询 张三2", now())
     assert b_attachment is not None
-    yield World(deployment, None, a_filing, b_filing, b_attachment, b_outbox, reference)  # type: ignore[arg-type]
+    yield World(deployment, None, a_filing, b_filing, b_attachment, b_outbox, reference, b_message)  # type: ignore[arg-type]
     deployment.close()
+
+
+def uncertain_mail(db: Session, office: str, text: str, at: datetime) -> int:
+    """A mail the classifier could not call (nature ``uncertain``): no filing, no reply."""
+    from intake.store.tables import Message, MessageState
+
+    raw = f"uncertain {office} {text}".encode()
+    message = Message(
+        sha256=hashlib.sha256(raw).hexdigest(),
+        body_sha256=hashlib.sha256(raw + b"body").hexdigest(),
+        message_id=f"<u.{office}.{len(text)}@test.example>",
+        size=len(raw),
+        office=office,
+        folder="INBOX",
+        stored_at=at,
+        state=MessageState.DECIDED.value,
+        from_addr="someone@example.com",
+        subject="请问",
+        sent_at=at,
+        body_text=text,
+        nature="uncertain",
+        signals=["recipient:office_mailbox", "attachment:unread"],
+    )
+    db.add(message)
+    db.flush()
+    return message.id
 
 
 @pytest.fixture
@@ -276,13 +305,19 @@ def _url(rule: str, world: World, own: bool, missing: bool = False) -> str:
         "filing_id": world.a_filing if own else world.b_filing,
         "attachment_id": world.b_attachment,
         "outbox_id": world.b_outbox,
+        "message_pk": world.b_message,
         "number": 1,
         "name": "clerk_b",
         "code": B,
     }
     if missing:
         values.update(
-            filing_id=999999, attachment_id=999999, outbox_id=999999, name="nobody", code="999999"
+            filing_id=999999,
+            attachment_id=999999,
+            outbox_id=999999,
+            message_pk=999999,
+            name="nobody",
+            code="999999",
         )
     out = rule
     for key, value in values.items():
@@ -293,6 +328,7 @@ def _url(rule: str, world: World, own: bool, missing: bool = False) -> str:
 
 ROUTES_WITH_AN_ID = {
     "filing",
+    "mail",
     "attachment",
     "attachment_page",
     "correct",
@@ -397,6 +433,27 @@ def test_an_admin_of_one_office_manages_only_its_accounts(world: World) -> None:
     )
     assert added.status_code == 404
     assert admin.post(f"/admin/mailboxes/{A}/test", data={"csrf_token": csrf}).status_code == 404
+
+
+def test_a_mail_that_waits_for_a_person_is_queued_read_and_resolved(world: World) -> None:
+    """An uncertain mail (no filing, no reply) is in its office's queue, opens on its own page
+    with the classifier's signals, and leaves the queue when resolved."""
+    with world.deployment.store.session() as db:
+        mail = uncertain_mail(db, A, "我想问一下怎么办理", now())
+    client = sign_in(world.app, "clerk_a", address="10.0.0.15")
+    queue_page = client.get("/").get_data(as_text=True)
+    assert f'href="/mail/{mail}"' in queue_page and "来信待人工判断" in queue_page
+    page = client.get(f"/mail/{mail}").get_data(as_text=True)
+    assert "我想问一下怎么办理" in page and "recipient:office_mailbox" in page
+    answer = client.post(
+        "/item/resolve",
+        data={"item": f"message:{mail}", "note": "已电话联系", "csrf_token": token(client, "/")},
+    )
+    assert answer.status_code == 302
+    assert f'href="/mail/{mail}"' not in client.get("/").get_data(as_text=True)
+    with world.deployment.store.session() as db:
+        actions = db.execute(select(AuditEntry.action, AuditEntry.actor)).all()
+    assert ("staff:view", "clerk_a") in actions
 
 
 def test_the_city_office_sees_every_office(world: World) -> None:

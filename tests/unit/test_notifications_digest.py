@@ -57,7 +57,7 @@ def test_html_is_phone_sized_self_contained_escaped_and_masked(city: DigestFiles
     assert "url(" not in html and "src=" not in html
     # the only addresses are the staff console's links, never a registrant's text as a link
     assert set(re.findall(r'href="([^"]+)"', html)) <= {
-        "https://beian.example.gov.cn/#message-1042",
+        "https://beian.example.gov.cn/mail/1042",
         "https://beian.example.gov.cn/filing/3",
     }
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
