@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from intake.deciding.filing import decide_message
 from intake.replying.information import queue_information
 from intake.replying.queue import queue_reply
-from intake.replying.review import hold_if_needed, retire_older_held
+from intake.replying.review import hold_if_needed, hold_unfiled_if_all, retire_older_held
 from intake.runtime.context import PipelineContext
 from intake.store.tables import Filing, Message, MessageState
 from routing import MailKind
@@ -27,9 +27,12 @@ def decide_step(ctx: PipelineContext, db: Session, message: Message) -> MessageS
     outcome = decide_message(db, message, ctx.own_addresses, now, ctx.directory)
     if ctx.replies is not None and outcome.nature is MailKind.QUESTION:
         try:
-            queue_information(db, ctx.replies, message, now)
+            information = queue_information(db, ctx.replies, message, now)
         except ValueError as exc:
             log.warning("no reply for message %s: %s", message.id, exc)
+            information = None
+        if information is not None:
+            hold_unfiled_if_all(ctx.replies.offices, information)
     if ctx.replies is not None and outcome.filing_id is not None:
         filing = db.get(Filing, outcome.filing_id)
         if filing is not None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from intake.settings import OfficeSettings
 from intake.store.tables import Document, Filing, OutboxMail, OutboxState
-from routing.review import ReviewVerdict, low_confidence_fields, review_verdict
+from routing.review import REVIEW_ALL, ReviewVerdict, low_confidence_fields, review_verdict
 
 
 def low_fields(db: Session, filing_id: int, threshold: float) -> tuple[str, ...]:
@@ -57,6 +57,17 @@ def hold_if_needed(
         row.state = OutboxState.HELD.value
         row.held_reason = ",".join(verdict.reasons)[:255]
     return verdict
+
+
+def hold_unfiled_if_all(offices: Mapping[str, OfficeSettings], row: OutboxMail) -> bool:
+    """A reply without a filing (the information reply to a question) rests on no reading, so
+    only `review = "all"` holds it; True when it was held."""
+    office = offices.get(row.office)
+    if office is None or office.review != "all" or row.state != OutboxState.QUEUED.value:
+        return False
+    row.state = OutboxState.HELD.value
+    row.held_reason = REVIEW_ALL
+    return True
 
 
 SUPERSEDED_NOTE = "superseded by a newer reply to the same filing before anyone approved it"

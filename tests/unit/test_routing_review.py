@@ -105,3 +105,18 @@ def test_corrections_overlay_every_document_that_carries_the_field() -> None:
         "county_written": "沙河市",
     }
     assert with_corrections({"name": "张三"}, {"id_number": "2"}) == {"name": "张三"}
+
+
+def test_a_reply_without_a_filing_waits_only_when_the_office_reviews_all() -> None:
+    """The information reply to a question rests on no reading: only `review = "all"` holds it."""
+    from types import SimpleNamespace
+
+    from intake.replying.review import hold_unfiled_if_all
+    from intake.store.tables import OutboxMail, OutboxState
+
+    for mode, held in (("off", False), ("risky", False), ("all", True)):
+        row = OutboxMail(office="130502", kind="information", state=OutboxState.QUEUED.value)
+        offices = {"130502": SimpleNamespace(review=mode)}
+        assert hold_unfiled_if_all(offices, row) is held  # type: ignore[arg-type]
+        assert row.state == (OutboxState.HELD.value if held else OutboxState.QUEUED.value)
+        assert (row.held_reason == "review:all") is held
