@@ -89,7 +89,7 @@ class Deployment:
         context = PipelineContext(
             self.store, self.files, self.clock, ocr=self.ocr, own_addresses=own, replies=replies
         )
-        return with_limits(context, self.settings.limits)
+        return with_limits(context, self.settings.limits, self.settings.ocr)
 
     @property
     def renderer(self) -> ReplyRenderer:

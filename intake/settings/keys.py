@@ -15,6 +15,7 @@ from typing import Any
 from intake.settings.model import (
     DEFAULT_FOLDERS,
     LimitsSettings,
+    OcrSettings,
     RetentionSettings,
     SendingSettings,
     Severity,
@@ -176,6 +177,7 @@ PASSWORD_IN_URL = Wording(
     "remove it from the URL and set PGPASSWORD (or ~/.pgpass) in the service's environment",
 )
 _SEND, _LIMIT, _KEEP, _MB = SendingSettings(), LimitsSettings(), RetentionSettings(), 1024 * 1024
+_OCR = OcrSettings()
 _SERVER = '{key} = {{ host = "{key}.163.com", port = {default}, security = "ssl" }}'
 _MAIL = "not a mail address: {value!r}"
 
@@ -224,6 +226,9 @@ LIMITS = Section("limits", (
     number("seconds_per_document", 1,         3600,        _LIMIT.seconds_per_document),
     number("ocr_memory_mb",        300,       64_000,      _LIMIT.ocr_memory_mb),
 ))
+OCR = Section("ocr", (  # workers = 0: one reader process per core
+    number("workers", 0, 64, _OCR.workers),
+))
 RETENTION = Section("retention", (
     number("days_after_complete",      1, 36500, _KEEP.days_after_complete, " of days"),
     number("days_after_last_activity", 1, 36500, _KEEP.days_after_last_activity, " of days"),
@@ -265,5 +270,5 @@ OFFICE = Section("office", (
     Key("enabled", Kind.FLAG, True, fix="enabled = true"),
 ))
 # fmt: on
-SECTIONS = (STORAGE, SCHEDULE, OFFICE, MAILBOXES, SENDING, LIMITS, RETENTION)
+SECTIONS = (STORAGE, SCHEDULE, OFFICE, MAILBOXES, SENDING, LIMITS, OCR, RETENTION)
 TABLES = tuple(s.name for s in SECTIONS)

@@ -85,6 +85,7 @@ def settings_from_data(
     sending = model.SendingSettings(**_read_section(source, keys.SENDING, data))
     limits = model.LimitsSettings(**_read_section(source, keys.LIMITS, data))
     retention = model.RetentionSettings(**_read_section(source, keys.RETENTION, data))
+    ocr = model.OcrSettings(**_read_section(source, keys.OCR, data))
     fatal = [p for p in source.problems if p.severity is Severity.ERROR]
     if fatal:
         raise ConfigError("\n".join(str(p) for p in fatal))
@@ -102,7 +103,16 @@ def settings_from_data(
     broken = {p.office for p in problems if p.severity is Severity.ERROR and p.office}
     final = tuple(replace(o, enabled=o.enabled and o.code not in broken) for o in offices)
     return Settings(
-        path, storage, schedule, final, local_root, problems, sending, limits, retention=retention
+        path,
+        storage,
+        schedule,
+        final,
+        local_root,
+        problems,
+        sending,
+        limits,
+        retention=retention,
+        ocr=ocr,
     )
 
 
