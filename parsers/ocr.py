@@ -114,12 +114,12 @@ class RapidOcrEngine:
             crops = [rotate(crop, 180) for crop in crops]
             height, width = image.shape[:2]
             quads = [[(width - x, height - y) for x, y in quad] for quad in quads]
-        from rapidocr.ch_ppocr_rec import TextRecInput
-
-        result = model._load_rec_model()(TextRecInput(img=crops, return_word_box=False))
+        texts, scores = _recognise(model._load_rec_model(), crops, self.lean)
+        if self.lean:
+            release_memory()
         boxes: list[TextBox] = []
         minimum = float(model.cfg.Global.text_score)
-        for quad, text, score in zip(quads, result.txts or (), result.scores or (), strict=False):
+        for quad, text, score in zip(quads, texts, scores, strict=False):
             if not str(text).strip() or float(score) < minimum:
                 continue
             xs = [float(point[0]) for point in quad]
@@ -129,6 +129,59 @@ class RapidOcrEngine:
 
 
 Quad = list[tuple[float, float]]
+
+REC_BATCH_LINES = 6
+"""At most this many lines are recognised in one batch (RapidOCR's own batch size)."""
+
+REC_BATCH_WIDTH = 60
+"""Lean: a batch's lines × its widest line's width, in line heights, stays within this. Short
+cells go six at a time; long sentences one or two at a time, so a batch of them never needs
+the 150 MB that six 30-character lines padded alike take."""
+
+
+def _recognise(recogniser: Any, crops: Sequence[Any], lean: bool) -> tuple[list[str], list[float]]:
+    """Text and score of each line crop, in the crops' order."""
+    from rapidocr.ch_ppocr_rec import TextRecInput
+
+    if not lean:
+        result = recogniser(TextRecInput(img=list(crops), return_word_box=False))
+        return [str(t) for t in result.txts or ()], [float(s) for s in result.scores or ()]
+    texts = [""] * len(crops)
+    scores = [0.0] * len(crops)
+
+    def ratio(index: int) -> float:
+        height, width = crops[index].shape[:2]
+        return float(width) / max(float(height), 1.0)
+
+    order = sorted(range(len(crops)), key=ratio)
+    batches: list[list[int]] = []
+    for index in order:  # widest last: the newest line is the batch's widest
+        batch = batches[-1] if batches else []
+        wide = (len(batch) + 1) * max(ratio(index), 1.0)
+        if not batch or len(batch) >= REC_BATCH_LINES or wide > REC_BATCH_WIDTH:
+            batches.append([index])
+        else:
+            batch.append(index)
+    for batch in batches:
+        result = recogniser(TextRecInput(img=[crops[i] for i in batch], return_word_box=False))
+        for index, text, score in zip(batch, result.txts or (), result.scores or (), strict=False):
+            texts[index], scores[index] = str(text), float(score)
+    return texts, scores
+
+
+def release_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc's malloc_trim), so what one page's
+    detection and recognition used does not stay resident until the next page."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:  # pragma: no cover - no C library found
+        return
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return
 
 
 def _detect(model: Any, image: ImageArray) -> tuple[list[Quad], list[Any]]:
