@@ -6,7 +6,7 @@ engine runs in a process of its own, so its peak memory (VmHWM) is its own, and 
 page first. Engines: `stock` is RapidOCR 3 exactly as its package sets it up (`RapidOCR()`,
 called on the page: detection at full resolution, line classifier, recognition, onnxruntime's
 own thread count); `before` is our engine as it was (detector capped at 1280 px, one thread);
-`ours` is our engine as deployed (lean: detection on the inked part at 1000 px for the page,
+`ours` is our engine as deployed (lean: detection on the inked part at the same scale as before,
 recognition batches padded to their widest line; one thread). Printed per kind of page: CPU
 seconds per page (the process's, every thread), wall seconds, and ours/stock; then peak memory.
 

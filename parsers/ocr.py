@@ -62,7 +62,7 @@ class RapidOcrEngine:
     threads: int = 1
     name: str = "rapidocr"
     lean: bool = True
-    lean_side: int = 1000
+    lean_side: int = 1280
 
     def _model(self) -> Any:
         key = (self.max_side, self.threads, self.lean, self.lean_side)
