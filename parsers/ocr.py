@@ -111,6 +111,8 @@ class RapidOcrEngine:
         if orient and sideways(quads):
             image = rotate(image, 90)
             quads, crops = self._detect(model, image)
+        if self.lean:
+            release_memory()
         if not crops:
             return []
         if orient and upside_down(model._load_cls_model()(crops).cls_res, crops):
