@@ -373,10 +373,8 @@ def test_a_bad_worker_count_is_named_with_its_fix() -> None:
 
     with pytest.raises(ConfigError) as raised:
         _settings("\n[ocr]\nworkers = -1\n")
-    assert (
-        "ocr.workers: must be a whole number from 0 to 64, not -1 (fix: workers = 0)"
-        in str(raised.value)
-    )
+    expected = "ocr.workers: must be a whole number from 0 to 64, not -1 (fix: workers = 0)"
+    assert expected in str(raised.value)
 
 
 def test_sending_and_limits_tables_are_known_tables() -> None:
