@@ -70,6 +70,8 @@ class ParseLimits:
     max_bytes: int = 50_000_000
     orient_pages: bool = True
     ocr_memory_mb: int = 1500
+    workers: int = 0
+    """How many reader processes read files at once (`parsers.isolated`); 0: one per core."""
     ocr_in_process: bool = False
     """True inside the reader's own watched worker (`parsers.isolated`): pages are read there,
     not handed to the OCR worker."""

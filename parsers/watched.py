@@ -11,6 +11,8 @@ pages is not cut off while one page that hangs is.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -130,3 +132,70 @@ class WatchedWorker:
                 raise
             except Exception as error:
                 raise WorkerFailed(str(error)) from error
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, multiprocessing.cpu_count())
+
+
+class WatchedPool:
+    """Up to `size` kept worker processes, each a `WatchedWorker` with its own limits.
+
+    Calls from several threads run at once, one per worker; a call takes whichever worker is
+    idle (started on first use) and waits while all are busy. A call that passes its time or
+    memory limit kills its own worker only; the others' calls go on.
+    """
+
+    def __init__(self, name: str, size: int = 0) -> None:
+        self.name = name
+        self._guard = threading.Lock()
+        self._workers: list[WatchedWorker] = []
+        self._idle: queue.SimpleQueue[WatchedWorker] = queue.SimpleQueue()
+        self.resize(size)
+
+    @property
+    def size(self) -> int:
+        """How many worker processes the pool may run."""
+        return len(self._workers)
+
+    def resize(self, size: int) -> None:
+        """Make the pool `size` workers (0: one per core); a change stops the current ones."""
+        wanted = size if size > 0 else default_workers()
+        with self._guard:
+            if wanted == len(self._workers):
+                return
+            for worker in self._workers:
+                worker.stop()
+            self._workers = [WatchedWorker(self.name) for _ in range(wanted)]
+            self._idle = queue.SimpleQueue()
+            for worker in self._workers:
+                self._idle.put(worker)
+
+    def stop(self) -> None:
+        """Kill every worker process (they start again on the next call)."""
+        with self._guard:
+            for worker in self._workers:
+                worker.stop()
+
+    def pids(self) -> list[int]:
+        """The process ids of the workers that run now."""
+        return [pid for worker in list(self._workers) for pid in worker.pids()]
+
+    def run(
+        self,
+        function: Callable[..., Result],
+        *args: Any,
+        seconds: float,
+        memory_mb: int,
+    ) -> Result:
+        """`function(*args)` in an idle worker, as `WatchedWorker.run` (same errors)."""
+        idle = self._idle
+        worker = idle.get()
+        try:
+            return worker.run(function, *args, seconds=seconds, memory_mb=memory_mb)
+        finally:
+            idle.put(worker)

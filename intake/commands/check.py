@@ -224,7 +224,7 @@ def check_files(
             own_addresses=tuple(offices),
         )
         if settings is not None:
-            context = with_limits(context, settings.limits)
+            context = with_limits(context, settings.limits, settings.ocr)
         try:
             for index, path in enumerate(paths, start=1):
                 on_progress(index, path)

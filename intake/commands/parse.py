@@ -77,7 +77,9 @@ def handle(args: argparse.Namespace) -> int:
     from parsers.reader import ParseLimits
 
     settings = usable_settings(args)
-    limits = parse_limits_of(settings.limits) if settings is not None else ParseLimits()
+    limits = (
+        parse_limits_of(settings.limits, settings.ocr) if settings is not None else ParseLimits()
+    )
     get_engine = lazy_ocr(args.engine)
     results: list[ReadDocument] = []
     status = EXIT_OK

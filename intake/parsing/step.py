@@ -1,7 +1,8 @@
 """Step 3: each stored attachment read into documents (kind, fields, confidences, and the box
-each value was read from) by `parsers`, in its watched reader process (`parsers.isolated`): a
+each value was read from) by `parsers`, in a watched reader process (`parsers.isolated`): a
 file that would take the worker down under a memory or time limit comes back unreadable, with
-the reason, instead."""
+the reason, instead. The attachments of one mail are read at once, one per reader process
+(`[ocr] workers`, one per core)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from intake.reading.step import ATTACHMENT_KIND
 from intake.runtime.context import PipelineContext
 from intake.store.tables import Attachment, Document, Message, MessageState
-from parsers.isolated import read_isolated
+from parsers.isolated import read_all
 from parsers.model import ParsedDocument
 
 CONTAINER_TYPES = frozenset(
@@ -30,6 +31,7 @@ def parse_step(ctx: PipelineContext, db: Session, message: Message) -> MessageSt
     attachments = db.execute(
         select(Attachment).where(Attachment.message_pk == message.id).order_by(Attachment.ordinal)
     ).scalars()
+    todo: list[tuple[int, str, bytes]] = []
     for attachment in attachments:
         if attachment.problem or attachment.sniffed_type in CONTAINER_TYPES:
             continue
@@ -38,10 +40,18 @@ def parse_step(ctx: PipelineContext, db: Session, message: Message) -> MessageSt
         ).first()
         if done:
             continue
-        data = ctx.files.read(ATTACHMENT_KIND, attachment.sha256)
-        engine = ctx.ocr()
-        for parsed in read_isolated(attachment.name, data, ctx.parse_limits, engine):
-            db.add(_document_row(attachment.id, parsed))
+        todo.append(
+            (attachment.id, attachment.name, ctx.files.read(ATTACHMENT_KIND, attachment.sha256))
+        )
+    if not todo:
+        return MessageState.PARSED
+    engine = ctx.ocr()
+    files = [(name, data) for _, name, data in todo]
+    for (attachment_pk, _, _), documents in zip(
+        todo, read_all(files, ctx.parse_limits, engine), strict=True
+    ):
+        for parsed in documents:
+            db.add(_document_row(attachment_pk, parsed))
     return MessageState.PARSED
 
 

@@ -11,7 +11,7 @@ from intake.parsing.engines import OcrSource, no_ocr
 from intake.reading import ReadLimits
 from intake.replying.queue import ReplyAdapters
 from intake.runtime.clock import Clock
-from intake.settings import LimitsSettings
+from intake.settings import LimitsSettings, OcrSettings
 from intake.store.database import Store
 from intake.store.files import FileStore
 from intake.store.tables import Message, MessageState
@@ -38,8 +38,11 @@ class PipelineContext:
 Step = Callable[[PipelineContext, Session, Message], MessageState]
 
 
-def with_limits(ctx: PipelineContext, limits: LimitsSettings) -> PipelineContext:
-    """`ctx` with the reading and parsing bounds of the `[limits]` settings."""
+def with_limits(
+    ctx: PipelineContext, limits: LimitsSettings, ocr: OcrSettings | None = None
+) -> PipelineContext:
+    """`ctx` with the reading and parsing bounds of the `[limits]` settings (and the number of
+    reader processes of `[ocr]`)."""
     return replace(
         ctx,
         max_read_bytes=limits.max_mail_bytes,
@@ -51,13 +54,15 @@ def with_limits(ctx: PipelineContext, limits: LimitsSettings) -> PipelineContext
             max_archive_depth=limits.max_archive_depth,
             max_compression_ratio=limits.max_archive_ratio,
         ),
-        parse_limits=parse_limits_of(limits),
+        parse_limits=parse_limits_of(limits, ocr),
     )
 
 
-def parse_limits_of(limits: LimitsSettings) -> ParseLimits:
-    """The document reader's bounds from the `[limits]` settings."""
+def parse_limits_of(limits: LimitsSettings, ocr: OcrSettings | None = None) -> ParseLimits:
+    """The document reader's bounds from the `[limits]` settings, and its number of processes
+    from `[ocr]`."""
     return ParseLimits(
+        workers=(ocr or OcrSettings()).workers,
         max_pages=limits.max_pages,
         max_pixels=limits.max_pixels,
         seconds_per_document=limits.seconds_per_document,

@@ -101,7 +101,7 @@ class Deployment:
             replies=replies,
             directory=self.settings.directory,
         )
-        return with_limits(context, self.settings.limits)
+        return with_limits(context, self.settings.limits, self.settings.ocr)
 
     @property
     def renderer(self) -> ReplyRenderer:

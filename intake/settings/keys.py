@@ -16,6 +16,7 @@ from intake.settings.model import (
     DEFAULT_FOLDERS,
     ClusterSettings,
     LimitsSettings,
+    OcrSettings,
     RetentionSettings,
     SendingSettings,
     Severity,
@@ -190,6 +191,7 @@ PASSWORD_IN_BROKER = Wording(
     "a password stands in the file",
     "remove it from the URL and set INTAKE_BROKER_PASSWORD in the service's environment",
 )
+_OCR = OcrSettings()
 _SERVER = '{key} = {{ host = "{key}.163.com", port = {default}, security = "ssl" }}'
 _MAIL = "not a mail address: {value!r}"
 
@@ -240,6 +242,9 @@ LIMITS = Section("limits", (
     number("max_document_bytes",   _MB,       1024**3,     _LIMIT.max_document_bytes),
     number("seconds_per_document", 1,         3600,        _LIMIT.seconds_per_document),
     number("ocr_memory_mb",        300,       64_000,      _LIMIT.ocr_memory_mb),
+))
+OCR = Section("ocr", (  # workers = 0: one reader process per core
+    number("workers", 0, 64, _OCR.workers),
 ))
 RETENTION = Section("retention", (
     number("days_after_complete",      1, 36500, _KEEP.days_after_complete, " of days"),
@@ -299,5 +304,5 @@ OFFICE = Section("office", (
         'review = "risky"', pattern=REVIEW_RE, lower=True),
 ))
 # fmt: on
-SECTIONS = (STORAGE, SCHEDULE, OFFICE, MAILBOXES, SENDING, LIMITS, RETENTION, WEB, CLUSTER)
+SECTIONS = (STORAGE, SCHEDULE, OFFICE, MAILBOXES, SENDING, LIMITS, OCR, RETENTION, WEB, CLUSTER)
 TABLES = tuple(s.name for s in SECTIONS)

@@ -88,6 +88,7 @@ def settings_from_data(
     retention = model.RetentionSettings(**_read_section(source, keys.RETENTION, data))
     web = model.WebSettings(**_read_section(source, keys.WEB, data))
     cluster = model.ClusterSettings(**_read_section(source, keys.CLUSTER, data))
+    ocr = model.OcrSettings(**_read_section(source, keys.OCR, data))
     fatal = [p for p in source.problems if p.severity is Severity.ERROR]
     if fatal:
         raise ConfigError("\n".join(str(p) for p in fatal))
@@ -116,6 +117,7 @@ def settings_from_data(
         retention=retention,
         web=web,
         cluster=cluster,
+        ocr=ocr,
     )
 
 

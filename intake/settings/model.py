@@ -134,6 +134,14 @@ class LimitsSettings:
 
 
 @dataclass(frozen=True)
+class OcrSettings:
+    """How documents are read (`[ocr]`): `workers` reader processes read files at once, each
+    under the `[limits]` time and memory limits; 0 means one per core."""
+
+    workers: int = 0
+
+
+@dataclass(frozen=True)
 class RetentionSettings:
     """How long raw mail and attachments are kept (`[retention]`), in days: after a filing is
     complete, and after the last activity of a filing that never completed (or of a mail that
@@ -178,6 +186,7 @@ class Settings:
     retention: RetentionSettings = RetentionSettings()
     web: WebSettings = WebSettings()
     cluster: ClusterSettings = ClusterSettings()
+    ocr: OcrSettings = OcrSettings()
 
     @property
     def enabled_offices(self) -> tuple[OfficeSettings, ...]:

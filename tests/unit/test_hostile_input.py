@@ -355,6 +355,29 @@ def test_unknown_limit_key_is_a_warning_with_the_close_name() -> None:
     )
 
 
+def test_ocr_workers_default_to_one_per_core_and_flow_into_the_parse_limits() -> None:
+    from intake.settings import OcrSettings
+
+    assert _settings("").ocr == OcrSettings(workers=0)  # type: ignore[attr-defined]
+    settings = _settings("\n[ocr]\nworkers = 3\n")
+    assert settings.problems == ()  # type: ignore[attr-defined]
+    context = with_limits(
+        PipelineContext(None, None, lambda: datetime.now(UTC)),  # type: ignore[arg-type]
+        settings.limits,  # type: ignore[attr-defined]
+        settings.ocr,  # type: ignore[attr-defined]
+    )
+    assert context.parse_limits.workers == 3
+
+
+def test_a_bad_worker_count_is_named_with_its_fix() -> None:
+    from intake.errors import ConfigError
+
+    with pytest.raises(ConfigError) as raised:
+        _settings("\n[ocr]\nworkers = -1\n")
+    expected = "ocr.workers: must be a whole number from 0 to 64, not -1 (fix: workers = 0)"
+    assert expected in str(raised.value)
+
+
 def test_sending_and_limits_tables_are_known_tables() -> None:
     settings = _settings("\n[sending]\nbounce_days = 30\n\n[limits]\nmax_pages = 10\n")
     assert settings.problems == ()  # type: ignore[attr-defined]
