@@ -15,12 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intake.reading.envelope import SEVERAL_SENDERS
-from intake.replying.queue import ReplyAdapters
+from intake.replying.queue import ReplyAdapters, received_moment, render_and_enqueue
 from intake.runtime.clock import SHANGHAI
-from intake.sending.outbox import enqueue
 from intake.settings import EMAIL_RE
 from intake.store.tables import Message, OutboxMail
-from notifications.compose import compose_reply, is_message_id, make_message_id
 from notifications.replies import ReplyContext
 from vocabulary import ReplyKind
 
@@ -76,36 +74,11 @@ def queue_information(
         problems=(),
         unreadable=(),
         question=True,
-        received_on=_chinese_date(message.sent_at or message.stored_at),
+        received_on=_chinese_date(received_moment(message)),
         reply_by=None,
         late=False,
         written_on=_chinese_date(now),
     )
-    rendered = adapters.renderer.render(context)
-    domain = replying.mailbox.rpartition("@")[2] or "localhost"
-    message_id = make_message_id(domain)
-    parent = message.message_id if is_message_id(message.message_id) else None
-    references = tuple(r for r in (*(message.references or []), parent) if r and is_message_id(r))
-    raw = compose_reply(
-        from_name=replying.name,
-        from_addr=replying.mailbox,
-        to_addr=recipient,
-        rendered=rendered,
-        message_id=message_id,
-        in_reply_to=parent,
-        references=references,
-        date=now,
-    )
-    return enqueue(
-        db,
-        adapters.files,
-        office=replying.code,
-        kind=ReplyKind.INFORMATION.value,
-        recipient=recipient,
-        message_id=message_id,
-        raw=raw,
-        subject=rendered.subject,
-        now=now,
-        filing_id=None,
-        message_pk=message.id,
+    return render_and_enqueue(
+        db, adapters, replying, message, recipient, context, ReplyKind.INFORMATION.value, None, now
     )

@@ -191,6 +191,24 @@ def queue_reply(
         written_on=_chinese_date(now),
         readings=mismatch_readings(db, filing, form),
     )
+    return render_and_enqueue(
+        db, adapters, replying, message, recipient, context, kind, filing.id, now
+    )
+
+
+def render_and_enqueue(
+    db: Session,
+    adapters: ReplyAdapters,
+    replying: OfficeSettings,
+    message: Message,
+    recipient: str,
+    context: ReplyContext,
+    kind: str,
+    filing_id: int | None,
+    now: datetime,
+) -> OutboxMail:
+    """Render the reply of `context`, compose it from the replying office's mailbox as an answer
+    to `message` and queue it in the outbox (same transaction)."""
     rendered = adapters.renderer.render(context)
     domain = replying.mailbox.rpartition("@")[2] or "localhost"
     message_id = make_message_id(domain)
@@ -218,7 +236,7 @@ def queue_reply(
         raw=raw,
         subject=rendered.subject,
         now=now,
-        filing_id=filing.id,
+        filing_id=filing_id,
         message_pk=message.id,
     )
 
