@@ -126,6 +126,7 @@ REPLY_SENT_WORDS: dict[str, str] = {
     "request_missing": "请补充材料",
     "transferred": "已转交",
     "question": "答复咨询",
+    "information": "告知所需材料",
 }
 """Which reply went out, in words for office staff."""
 

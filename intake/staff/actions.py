@@ -45,6 +45,7 @@ from notifications.canned import CANNED_TEXTS, canned_by_key
 from notifications.compose import compose_reply as compose_mail
 from notifications.compose import is_message_id, make_message_id
 from notifications.model import RenderedReply
+from notifications.wording import OUTBOX_STATE_WORDS, REPLY_SENT_WORDS
 from routing.review import DEFAULT_REVIEW_CONFIDENCE
 from vocabulary.fields import ACCOUNT_FIELDS, FIELD_LABELS
 from vocabulary.offices import OFFICE_CODES, office_by_code
@@ -275,7 +276,7 @@ def approve_reply(
         office=filing.office if filing else row.office,
         filing=filing,
         outbox_id=row.id,
-        text=f"批准发送回复（{row.kind}，收件人 {row.recipient}）",
+        text=f"批准发送回复“{REPLY_SENT_WORDS.get(row.kind, '回复')}”（收件人 {row.recipient}）",
     )
     if filing is not None:
         _settle_review(session, filing, actor, now, "批准回复", review_confidence)
@@ -488,7 +489,7 @@ def resend_reply(
         office=filing.office if filing else row.office,
         filing=filing,
         outbox_id=new.id,
-        text=f"重新发送回复 #{row.id}（原状态 {row.state}）",
+        text=f"重新发送回复 #{row.id}（原状态：{OUTBOX_STATE_WORDS.get(row.state, row.state)}）",
     )
     return new.id
 
