@@ -15,8 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intake.reading.envelope import SEVERAL_SENDERS
-from intake.replying.queue import ReplyAdapters, received_moment, render_and_enqueue
-from intake.runtime.clock import SHANGHAI
+from intake.replying.queue import (
+    ReplyAdapters,
+    chinese_date,
+    received_moment,
+    render_and_enqueue,
+)
 from intake.settings import EMAIL_RE
 from intake.store.tables import Message, OutboxMail
 from notifications.replies import ReplyContext
@@ -26,11 +30,6 @@ log = logging.getLogger(__name__)
 
 ANSWER_EVERY = timedelta(days=7)
 """A sender is sent the information reply at most once in this time."""
-
-
-def _chinese_date(moment: datetime) -> str:
-    local = moment.astimezone(SHANGHAI)
-    return f"{local.year}年{local.month}月{local.day}日"
 
 
 def answered_recently(db: Session, recipient: str, now: datetime) -> bool:
@@ -74,10 +73,10 @@ def queue_information(
         problems=(),
         unreadable=(),
         question=True,
-        received_on=_chinese_date(received_moment(message)),
+        received_on=chinese_date(received_moment(message)),
         reply_by=None,
         late=False,
-        written_on=_chinese_date(now),
+        written_on=chinese_date(now),
     )
     return render_and_enqueue(
         db, adapters, replying, message, recipient, context, ReplyKind.INFORMATION.value, None, now

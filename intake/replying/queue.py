@@ -125,7 +125,8 @@ def mismatch_readings(db: Session, filing: Filing, form: Document | None) -> tup
     return tuple(dict.fromkeys(readings))
 
 
-def _chinese_date(moment: datetime) -> str:
+def chinese_date(moment: datetime) -> str:
+    """A moment as a person in Xingtai writes the date, e.g. 2026年12月5日."""
     local = moment.astimezone(SHANGHAI)
     return f"{local.year}年{local.month}月{local.day}日"
 
@@ -185,10 +186,10 @@ def queue_reply(
         problems=tuple(filing.problems or ()),
         unreadable=_unreadable(db, filing, message),
         question=message.nature == "question",
-        received_on=_chinese_date(received_moment(message)),
-        reply_by=_chinese_date(now + REPLY_WITHIN) if kind == "request_missing" else None,
+        received_on=chinese_date(received_moment(message)),
+        reply_by=chinese_date(now + REPLY_WITHIN) if kind == "request_missing" else None,
         late="late" in (filing.problems or ()),
-        written_on=_chinese_date(now),
+        written_on=chinese_date(now),
         readings=mismatch_readings(db, filing, form),
     )
     return render_and_enqueue(

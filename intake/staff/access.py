@@ -18,19 +18,14 @@ from intake.store.tables import (
     StaffEvent,
     without_encrypted,
 )
+from notifications.wording import mask_id
 
 MASKED_FIELDS = frozenset({"id_number", "manager_id_number", "credit_code"})
 """Fields shown masked in history, search results and audit lines."""
 
 
-def mask(value: str | None) -> str:
-    """First 6 and last 4 characters shown, the rest ``*``; shorter values fully masked."""
-    text = "".join((value or "").split())
-    if not text:
-        return ""
-    if len(text) <= 10:
-        return "*" * len(text)
-    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+mask = mask_id
+"""The digest's masking (`notifications.wording.mask_id`): first 6 and last 4 shown."""
 
 
 def shown(field: str, value: str | None) -> str:

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.deciding.filing import corrections_of, with_corrections
+from intake.deciding.filing import corrections_of, current_form, with_corrections
 from intake.digesting.digests import registry_rows
 from intake.privacy.crypto import Keyring
 from intake.reading.step import ATTACHMENT_KIND
@@ -298,17 +298,7 @@ def _documents(session: Session, filing: Filing) -> tuple[DocumentView, ...]:
 
 
 def _decided_fields(session: Session, filing: Filing, corrected: dict[str, str]) -> dict[str, str]:
-    form = session.execute(
-        select(Document)
-        .where(
-            Document.filing_id == filing.id,
-            Document.kind == DocumentKind.REGISTRATION_FORM.value,
-            Document.superseded.is_(False),
-            Document.unreadable.is_(None),
-        )
-        .order_by(Document.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    form = current_form(session, filing)
     fields = with_corrections(dict(form.fields or {}) if form else {}, corrected)
     return {**{k: v for k, v in corrected.items() if k not in fields}, **fields}
 
