@@ -29,11 +29,40 @@ from cryptography.x509.oid import NameOID
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 
+# Ports for the tests' own servers come from below the kernel's ephemeral range (so no outgoing
+# connection of anyone can be holding one), each pytest-xdist worker from a band of its own (so
+# two workers never pick the same), and one process never hands the same port out twice.
+_PORT_LOW, _PORT_HIGH = 20_000, 32_000
+_handed_out: set[int] = set()
+
+
+def _port_band() -> range:
+    """This process's band of ports: all of them, or a slice per pytest-xdist worker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    if not worker.startswith("gw") or count <= 1:
+        return range(_PORT_LOW, _PORT_HIGH)
+    width = (_PORT_HIGH - _PORT_LOW) // count
+    start = _PORT_LOW + int(worker[2:]) * width
+    return range(start, start + width)
+
+
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port nobody listens on right now, never handed out before by this process."""
+    band = _port_band()
+    offset = (os.getpid() * 7919) % len(band)
+    for step in range(len(band)):
+        port = band[(offset + step) % len(band)]
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port left in {band.start}-{band.stop - 1}")
 
 
 def wait_for_port(port: int, timeout: float = 10.0) -> None:

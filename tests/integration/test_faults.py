@@ -419,6 +419,7 @@ def pg_up() -> bool:
         return False
 
 
+@pytest.mark.serial
 def test_postgresql_restarted_under_the_worker(
     dovecot: Dovecot, smtp: SmtpServer, tmp_path: Path
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from intake.runtime.worker import StopFlag, office_job
 from intake.settings import load_settings
 from intake.store.database import Store, make_engine
 from tests import factories
+from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -102,12 +102,6 @@ def test_an_unreachable_store_is_reported_not_raised() -> None:
         store.close()
     assert value(samples, "intake_store_up") == 0
     assert not any(name == "intake_filings" for name, _ in samples)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_intake_run_serves_its_metrics_until_stopped(deployment: Deployment) -> None:
