@@ -164,10 +164,12 @@ def network(hosts: int) -> Iterator[Network]:
             _ip("link", "set", inside, "up", namespace=host.namespace)
         _wait_links_up(made)
         yield made
-    finally:
-        problems = _remove(namespaces, links)
-        if problems:
-            raise RuntimeError("the simulated hosts were not all removed: " + "; ".join(problems))
+    except BaseException:
+        _remove(namespaces, links)  # what the body failed with matters more than this
+        raise
+    problems = _remove(namespaces, links)
+    if problems:
+        raise RuntimeError("the simulated hosts were not all removed: " + "; ".join(problems))
 
 
 def _wait_links_up(made: Network, timeout: float = 10.0) -> None:
@@ -315,6 +317,11 @@ def _wait_for_postgresql(
                     f"the private PostgreSQL did not start ({error}):\n{log}"
                 ) from None
             time.sleep(0.2)
+
+
+def routes(host: Host) -> list[str]:
+    """The routes inside a worker host (``ip route``), one line each."""
+    return [line for line in _ip("-4", "route", namespace=host.namespace).splitlines() if line]
 
 
 def reaches(host: Host, address: str, port: int) -> bool:

@@ -52,8 +52,10 @@ def test_workers_on_two_hosts_answer_a_burst_once_with_one_host_s_worker_killed(
         broker = stack.enter_context(bench.redis_server(tmp_path, net.services))
         first, second = net.hosts
 
-        # A worker host reaches the services host over its veth, and not this machine's own
-        # servers on loopback (its 127.0.0.1 is its own).
+        # A worker host has a route to its /24 only: it reaches the services host over its
+        # veth, and not this machine's own servers on loopback (its 127.0.0.1 is its own).
+        for host in net.hosts:
+            assert [r.split()[0] for r in simulated.routes(host)] == [str(net.subnet)]
         port = urlsplit(database.url).port
         assert port is not None
         assert simulated.reaches(first, net.services, port)

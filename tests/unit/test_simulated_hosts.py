@@ -33,7 +33,7 @@ def test_the_networks_in_ip_output_are_read_and_default_is_left_out() -> None:
 
 def test_a_picked_subnet_is_in_the_space_and_overlaps_nothing_taken() -> None:
     taken = parse_networks(ADDR + ROUTES)
-    for seed in range(200):
+    for seed in range(40):
         subnet = pick_subnet(taken, random.Random(seed))
         assert subnet.subnet_of(SPACE) and subnet.prefixlen == 24
         assert not any(subnet.overlaps(t) for t in taken)
