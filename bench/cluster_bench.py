@@ -36,6 +36,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -309,6 +310,8 @@ class Outcome:
     counts: dict[str, int] = field(default_factory=dict)
     database_peers: set[str] = field(default_factory=set)  # client addresses PostgreSQL saw
     broker_peers: set[str] = field(default_factory=set)  # client addresses Redis saw
+    imap_peers: set[str] = field(default_factory=set)  # client addresses Dovecot logged in
+    smtp_peers: set[str] = field(default_factory=set)  # client addresses replies came from
     worker_pids: dict[int, int] = field(default_factory=dict)  # every worker's pid -> host
 
     @property
@@ -402,6 +405,10 @@ def run(
         outcome.first_stored_to_done = done - (first_stored or started)
         time.sleep(2)  # a reply sent twice would come now
         check(outcome, planned, url, smtp_log)
+        log = dovecot.folder / "dovecot.log"
+        logins = log.read_text(errors="replace") if log.exists() else ""
+        outcome.imap_peers = set(re.findall(r"Login: .*?rip=([0-9a-f.:]+)", logins))
+        outcome.smtp_peers = {str(r.get("peer", "")) for r in read_smtp_log(smtp_log)}
     return outcome
 
 
@@ -640,8 +647,9 @@ def main(argv: list[str] | None = None) -> int:
             print("  " + json.dumps(outcome.counts, ensure_ascii=False), flush=True)
             if args.hosts:
                 print(
-                    f"  database clients from {sorted(outcome.database_peers)}, "
-                    f"broker clients from {sorted(outcome.broker_peers)}",
+                    f"  clients seen from: database {sorted(outcome.database_peers)}, "
+                    f"broker {sorted(outcome.broker_peers)}, IMAP {sorted(outcome.imap_peers)}, "
+                    f"SMTP {sorted(outcome.smtp_peers)}",
                     flush=True,
                 )
             for problem in outcome.problems:

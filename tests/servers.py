@@ -327,7 +327,8 @@ class SmtpServer:
     `script` holds the answers to give, one per mail (or per login for ``535``), before it
     accepts again: a reply line such as ``451 4.7.0 try later`` or ``close`` (the connection is
     cut without an answer). `log` names a file where each accepted mail is appended as one JSON
-    line, so counts survive the processes that send.
+    line (with the sending client's address as ``peer``), so counts survive the processes that
+    send.
     """
 
     port: int
@@ -424,6 +425,7 @@ def start_smtp(
                     "from": mail_from,
                     "to": rcpt,
                     "subject": str(head.get("Subject", "")),
+                    "peer": str(getattr(session, "peer", ("",))[0]),
                 }
                 with log.open("a", encoding="utf-8") as handle:
                     handle.write(json.dumps(line, ensure_ascii=False) + "\n")

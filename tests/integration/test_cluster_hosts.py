@@ -83,6 +83,10 @@ def test_workers_on_two_hosts_answer_a_burst_once_with_one_host_s_worker_killed(
     hosts = {first.address, second.address}
     assert hosts <= outcome.database_peers <= hosts | {net.services}, outcome.database_peers
     assert hosts <= outcome.broker_peers <= hosts | {net.services}, outcome.broker_peers
+    # Dovecot's logins: the workers' polls and the test's own deliveries and sent copies (from
+    # the services host); the replies reach the SMTP server from worker hosts only.
+    assert outcome.imap_peers & hosts and outcome.imap_peers <= hosts | {net.services}
+    assert outcome.smtp_peers and outcome.smtp_peers <= hosts, outcome.smtp_peers
 
     # Nothing the test made is left: namespaces, links, processes, folders.
     assert simulated.namespaces_left(net.tag) == []
