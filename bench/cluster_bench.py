@@ -10,13 +10,19 @@ distinct senders, so each wants exactly one reply; no OCR (this measures the pip
 deciding and sending, not the reading of scans: bench/parse_bench.py measures that).
 
 With `--kill`, one worker is killed with SIGKILL (by its pid) once a third of the replies are in;
-when no worker is left a new one is started. Checked at the end, for each run:
+when no worker is left a new one is started. With `--hosts N`, the run is spread over simulated
+hosts (tests/hosts.py): a private PostgreSQL cluster, the Redis, Dovecot and the SMTP server
+listen on a services address on a bridge, and the workers run in N network namespaces of their
+own (round robin; the beat on the first), each with its own address, reaching the services over
+their veth only; the files folder is one folder on this machine (standing in for NFS). Checked
+at the end, for each run:
 * every mail stored exactly once, every one decided, nothing quarantined;
 * every mail answered exactly once (the SMTP server's log, by In-Reply-To), nothing else sent.
 
     .venv/bin/python bench/cluster_bench.py                       # 10,000 mails, 200 mailboxes
     .venv/bin/python bench/cluster_bench.py --quick               # 400 mails, 20 mailboxes
     .venv/bin/python bench/cluster_bench.py --workers 2 --kill
+    .venv/bin/python bench/cluster_bench.py --quick --hosts 2 --workers 2 --kill   # as root
     .venv/bin/python bench/cluster_bench.py --idle-mailboxes 2800 # an idle poll of every mailbox
 
 Prints filings per minute for each number of workers; exits 1 on any mismatch.
@@ -30,6 +36,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -56,7 +63,15 @@ from crash_test import (  # noqa: E402
 )
 from imap_tools import MailBoxUnencrypted  # noqa: E402
 
-from tests.servers import Dovecot, free_port, read_smtp_log, start_dovecot, wait_for_port  # noqa: E402
+from tests import hosts as simulated  # noqa: E402
+from tests.servers import (  # noqa: E402
+    LOOPBACK,
+    Dovecot,
+    free_port,
+    read_smtp_log,
+    start_dovecot,
+    wait_for_port,
+)
 
 DOCS = REPO / "samples" / "documents" / "out"
 FORMS = sorted(DOCS.glob("form_*.xlsx"))
@@ -125,7 +140,7 @@ def deliver(dovecot: Dovecot, mails: list[Mail]) -> None:
     for mail in mails:
         by_office.setdefault(mail.office, []).append(mail)
     for office, batch in by_office.items():
-        with MailBoxUnencrypted("127.0.0.1", dovecot.port) as box:
+        with MailBoxUnencrypted(dovecot.address, dovecot.port) as box:
             box.login(office.mailbox, office.password, initial_folder=None)
             for mail in batch:
                 box.append(mail.raw, "INBOX", flag_set=())
@@ -133,16 +148,22 @@ def deliver(dovecot: Dovecot, mails: list[Mail]) -> None:
 
 def make_sent_folders(dovecot: Dovecot, where: list[Office]) -> None:
     for office in where:
-        with MailBoxUnencrypted("127.0.0.1", dovecot.port) as box:
+        with MailBoxUnencrypted(dovecot.address, dovecot.port) as box:
             box.login(office.mailbox, office.password, initial_folder=None)
             if not box.folder.exists(SENT):
                 box.folder.create(SENT)
 
 
 def write_config(
-    work: Path, where: list[Office], imap: int, smtp: int, database: str, broker: str
+    work: Path,
+    where: list[Office],
+    imap: int,
+    smtp: int,
+    database: str,
+    broker: str,
+    address: str = LOOPBACK,
 ) -> Path:
-    """The deployment's config: every office on the loopback servers, sending unpaced."""
+    """The deployment's config: every office on the servers at `address`, sending unpaced."""
     blocks = [
         f'[storage]\ndatabase = "{database}"\nfiles = "{work / "files"}"\n',
         '[schedule]\ntimezone = "Asia/Shanghai"\npoll_every_minutes = 1\ndigest_at = "23:59"\n',
@@ -157,8 +178,8 @@ def write_config(
             f'mailbox = "{office.mailbox}"\n'
             f'password_env = "{office.password_env}"\n'
             'folders = ["INBOX"]\n'
-            f'imap = {{ host = "127.0.0.1", port = {imap}, security = "none" }}\n'
-            f'smtp = {{ host = "127.0.0.1", port = {smtp}, security = "none" }}\n'
+            f'imap = {{ host = "{address}", port = {imap}, security = "none" }}\n'
+            f'smtp = {{ host = "{address}", port = {smtp}, security = "none" }}\n'
         )
     path = work / "intake.toml"
     path.write_text("\n".join(blocks), encoding="utf-8")
@@ -166,38 +187,60 @@ def write_config(
 
 
 @contextlib.contextmanager
-def redis_server(work: Path) -> Iterator[str]:
-    """A Redis server of our own on a free loopback port, nothing saved; its URL."""
-    port = free_port()
+def redis_server(work: Path, address: str = LOOPBACK) -> Iterator[str]:
+    """A Redis server of our own on a free port at `address` only, nothing saved; its URL."""
+    port = free_port(address)
     folder = work / "redis"
     folder.mkdir()
     process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(folder)],
+        ["redis-server", "--port", str(port), "--bind", address, "--protected-mode", "no",
+         "--save", "", "--appendonly", "no", "--dir", str(folder)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        wait_for_port(port, 20)
-        yield f"redis://127.0.0.1:{port}/0"
+        wait_for_port(port, 20, address)
+        yield f"redis://{address}:{port}/0"
     finally:
         process.terminate()
         process.wait(10)
 
 
-class Processes:
-    """The beat and the workers, each in a session of its own, each logging to a file."""
+@dataclass(frozen=True)
+class Site:
+    """Where a run's servers listen and its `intake` processes run. The default: everything on
+    loopback. For simulated hosts: the services address, the database and broker already
+    running there, and per worker host the command prefix that runs a process inside it."""
 
-    def __init__(self, config: Path, env: dict[str, str], logs: Path, concurrency: int) -> None:
+    address: str = LOOPBACK
+    database: str | None = None  # None: a temporary database on the machine's PostgreSQL
+    broker: str | None = None  # None: a Redis of the run's own at `address`
+    hosts: tuple[tuple[str, ...], ...] = ((),)
+
+
+class Processes:
+    """The beat and the workers, each in a session of its own, each logging to a file; worker
+    number i runs on host i modulo the hosts (a command prefix each), the beat on the first."""
+
+    def __init__(
+        self,
+        config: Path,
+        env: dict[str, str],
+        logs: Path,
+        concurrency: int,
+        hosts: tuple[tuple[str, ...], ...] = ((),),
+    ) -> None:
         self.config, self.env, self.logs, self.concurrency = config, env, logs, concurrency
+        self.hosts = hosts
         self.workers: list[subprocess.Popen[bytes]] = []
+        self.host_of: dict[int, int] = {}  # worker pid -> host index
         self.beat: subprocess.Popen[bytes] | None = None
         self.started = 0
 
-    def _spawn(self, *argv: str, log: str) -> subprocess.Popen[bytes]:
+    def _spawn(self, *argv: str, log: str, host: int = 0) -> subprocess.Popen[bytes]:
         handle = (self.logs / log).open("ab")
         return subprocess.Popen(
-            [sys.executable, "-c", WORKER, *argv, "--config", str(self.config)],
+            [*self.hosts[host], sys.executable, "-c", WORKER, *argv, "--config", str(self.config)],
             cwd=REPO,
             env=self.env,
             stdout=handle,
@@ -206,16 +249,18 @@ class Processes:
         )
 
     def start_worker(self) -> None:
+        host = self.started % len(self.hosts)
         self.started += 1
-        self.workers.append(
-            self._spawn(
-                "worker",
-                "--concurrency",
-                str(self.concurrency),
-                *(["-v"] if os.environ.get("BENCH_VERBOSE") else []),
-                log=f"worker-{self.started}.log",
-            )
+        worker = self._spawn(
+            "worker",
+            "--concurrency",
+            str(self.concurrency),
+            *(["-v"] if os.environ.get("BENCH_VERBOSE") else []),
+            log=f"worker-{self.started}.log",
+            host=host,
         )
+        self.workers.append(worker)
+        self.host_of[worker.pid] = host
 
     def start_beat(self) -> None:
         self.beat = self._spawn("beat", "--schedule-file", str(self.logs / "beat"), log="beat.log")
@@ -260,8 +305,14 @@ class Outcome:
     seconds: float = 0.0
     first_stored_to_done: float = 0.0
     killed: list[int] = field(default_factory=list)
+    killed_on_host: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    database_peers: set[str] = field(default_factory=set)  # client addresses PostgreSQL saw
+    broker_peers: set[str] = field(default_factory=set)  # client addresses Redis saw
+    imap_peers: set[str] = field(default_factory=set)  # client addresses Dovecot logged in
+    smtp_peers: set[str] = field(default_factory=set)  # client addresses replies came from
+    worker_pids: dict[int, int] = field(default_factory=dict)  # every worker's pid -> host
 
     @property
     def ok(self) -> bool:
@@ -292,30 +343,34 @@ def run(
     broker: str | None = None,
     seed: int = 1,
     timeout: float = 3600,
+    site: Site | None = None,
 ) -> Outcome:
     """One burst: deliver, start the beat and `workers` workers, wait until every reply is in,
-    check."""
+    check. `site`: where the servers listen and the workers run (default: all on loopback)."""
+    site = site or Site()
     rng = random.Random(seed)
     where = offices(mailboxes)
     planned = plan(mails, where, rng)
     outcome = Outcome(workers, mails, mailboxes)
-    dovecot = start_dovecot({o.mailbox: o.password for o in where})
+    dovecot = start_dovecot({o.mailbox: o.password for o in where}, site.address)
     smtp_log = work / "smtp.jsonl"
     with contextlib.ExitStack() as stack:
         stack.callback(dovecot.close)
         make_sent_folders(dovecot, where)
         deliver(dovecot, planned)
-        smtp = SmtpProcess({o.mailbox: o.password for o in where}, smtp_log, dovecot.port, True)
+        smtp = SmtpProcess(
+            {o.mailbox: o.password for o in where}, smtp_log, dovecot.port, True, site.address
+        )
         smtp.start()
         stack.callback(smtp.stop)
-        url = stack.enter_context(temporary_pg_database())
-        broker_url = broker or stack.enter_context(redis_server(work))
-        config = write_config(work, where, dovecot.port, smtp.port, url, broker_url)
+        url = site.database or stack.enter_context(temporary_pg_database())
+        broker_url = broker or site.broker or stack.enter_context(redis_server(work, site.address))
+        config = write_config(work, where, dovecot.port, smtp.port, url, broker_url, site.address)
         env = {**os.environ, **{o.password_env: o.password for o in where}}
         env["INTAKE_KEYS"] = "bench:" + base64.b64encode(rng.randbytes(32)).decode()
         logs = work / "logs"
         logs.mkdir()
-        processes = Processes(config, env, logs, concurrency)
+        processes = Processes(config, env, logs, concurrency, site.hosts)
         stack.callback(processes.stop)
         started = time.monotonic()
         for _ in range(workers):
@@ -324,10 +379,14 @@ def run(
         first_stored: float | None = None
         while True:
             time.sleep(0.5)
+            outcome.database_peers |= _database_peers(url)
+            outcome.broker_peers |= _broker_peers(broker_url)
             replies = len(read_smtp_log(smtp_log))
             if first_stored is None and _stored(url) > 0:
                 first_stored = time.monotonic()
             if kill and not outcome.killed and replies >= mails // 3:
+                victim = processes.workers[-1].pid
+                outcome.killed_on_host.append(processes.host_of[victim])
                 outcome.killed.append(processes.kill_one())
                 if not processes.workers:
                     processes.start_worker()
@@ -341,11 +400,59 @@ def run(
                     outcome.problems.append(f"worker {process.pid} ended: {process.returncode}")
                     processes.workers.remove(process)
         done = time.monotonic()
+        outcome.worker_pids = dict(processes.host_of)
         outcome.seconds = done - started
         outcome.first_stored_to_done = done - (first_stored or started)
         time.sleep(2)  # a reply sent twice would come now
         check(outcome, planned, url, smtp_log)
+        log = dovecot.folder / "dovecot.log"
+        logins = log.read_text(errors="replace") if log.exists() else ""
+        outcome.imap_peers = set(re.findall(r"Login: .*?rip=([0-9a-f.:]+)", logins))
+        outcome.smtp_peers = {str(r.get("peer", "")) for r in read_smtp_log(smtp_log)}
     return outcome
+
+
+def _database_peers(url: str) -> set[str]:
+    """The addresses of the other clients of the run's database now (as PostgreSQL sees them)."""
+    with contextlib.suppress(psycopg.Error):
+        with psycopg.connect(url.replace("+psycopg", ""), connect_timeout=5) as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT host(client_addr) FROM pg_stat_activity WHERE datname ="
+                " current_database() AND pid <> pg_backend_pid() AND client_addr IS NOT NULL"
+            ).fetchall()
+        return {str(r[0]) for r in rows}
+    return set()
+
+
+def _broker_peers(url: str) -> set[str]:
+    """The addresses of the other clients of a Redis broker now (empty for another broker)."""
+    if not url.startswith("redis://"):
+        return set()
+    import redis
+
+    with contextlib.suppress(redis.RedisError):
+        client = redis.Redis.from_url(url, socket_timeout=5)
+        try:
+            own = client.client_id()
+            return {
+                str(c["addr"]).rsplit(":", 1)[0]
+                for c in client.client_list()
+                if str(c["id"]) != str(own)
+            }
+        finally:
+            client.close()
+    return set()
+
+
+@contextlib.contextmanager
+def simulated_site(count: int, work: Path) -> Iterator[Site]:
+    """A site on `count` simulated hosts (network namespaces, tests/hosts.py) with a private
+    PostgreSQL cluster and a Redis listening on the services address only."""
+    with contextlib.ExitStack() as stack:
+        net = stack.enter_context(simulated.network(count))
+        database = stack.enter_context(simulated.postgresql(net.services, net.subnet))
+        broker = stack.enter_context(redis_server(work, net.services))
+        yield Site(net.services, database.url, broker, tuple(h.prefix() for h in net.hosts))
 
 
 def _stored(url: str) -> int:
@@ -484,6 +591,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--broker", help="use this broker instead of a Redis of our own")
     parser.add_argument("--keep", action="store_true", help="keep the working folders")
     parser.add_argument(
+        "--hosts",
+        type=int,
+        metavar="N",
+        help="run the workers on N simulated hosts: network namespaces with addresses of "
+        "their own, the servers on a bridge (needs root)",
+    )
+    parser.add_argument(
         "--idle-mailboxes",
         type=int,
         metavar="N",
@@ -491,6 +605,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers and workers too
+    if args.idle_mailboxes and args.hosts:
+        parser.error("--hosts runs bursts only, not --idle-mailboxes")
     if args.idle_mailboxes:
         work = Path(tempfile.mkdtemp(prefix="intake-cluster-bench-"))
         try:
@@ -513,17 +629,29 @@ def main(argv: list[str] | None = None) -> int:
     for count in args.workers:
         work = Path(tempfile.mkdtemp(prefix="intake-cluster-bench-"))
         try:
-            outcome = run(
-                args.mails,
-                args.mailboxes,
-                count,
-                work,
-                concurrency=args.concurrency,
-                kill=args.kill,
-                broker=args.broker,
-            )
+            with contextlib.ExitStack() as stack:
+                site = stack.enter_context(simulated_site(args.hosts, work)) if args.hosts else None
+                outcome = run(
+                    args.mails,
+                    args.mailboxes,
+                    count,
+                    work,
+                    concurrency=args.concurrency,
+                    kill=args.kill,
+                    broker=args.broker,
+                    site=site,
+                )
+            if args.hosts:
+                print(f"on {args.hosts} simulated hosts: ", end="")
             print(outcome.line(), flush=True)
             print("  " + json.dumps(outcome.counts, ensure_ascii=False), flush=True)
+            if args.hosts:
+                print(
+                    f"  clients seen from: database {sorted(outcome.database_peers)}, "
+                    f"broker {sorted(outcome.broker_peers)}, IMAP {sorted(outcome.imap_peers)}, "
+                    f"SMTP {sorted(outcome.smtp_peers)}",
+                    flush=True,
+                )
             for problem in outcome.problems:
                 print(f"  MISMATCH: {problem}", flush=True)
             ok = ok and outcome.ok

@@ -221,14 +221,17 @@ def prepare_sent_folders(dovecot: Dovecot, offices: list[tuple[str, str]]) -> No
                 box.folder.create(SENT)
 
 
-def sent_copier(imap_port: int, passwords: dict[str, str]) -> Callable[[str, bytes], None]:
-    """Keeps a copy of each accepted mail in the sender's sent folder (before the 250)."""
+def sent_copier(
+    imap_port: int, passwords: dict[str, str], address: str = "127.0.0.1"
+) -> Callable[[str, bytes], None]:
+    """Keeps a copy of each accepted mail in the sender's sent folder (before the 250), over
+    IMAP to the server at `address`."""
 
     def copy(mail_from: str, raw: bytes) -> None:
         secret = passwords.get(mail_from)
         if secret is None:
             return
-        with MailBoxUnencrypted("127.0.0.1", imap_port) as box:
+        with MailBoxUnencrypted(address, imap_port) as box:
             box.login(mail_from, secret, initial_folder=None)
             box.append(raw, SENT, flag_set=())
 
@@ -393,13 +396,21 @@ def one_kill(
 
 class SmtpProcess:
     """The recording SMTP server in a process of its own (so that it can be killed with
-    SIGKILL), started again on the same port and log."""
+    SIGKILL), started again on the same port and log; it listens on `address`, where the
+    IMAP server for the sent copies listens too."""
 
     def __init__(
-        self, passwords: dict[str, str], log: Path, imap_port: int, sent_copy: bool
+        self,
+        passwords: dict[str, str],
+        log: Path,
+        imap_port: int,
+        sent_copy: bool,
+        address: str = "127.0.0.1",
     ) -> None:
-        self.port = free_port()
+        self.address = address
+        self.port = free_port(address)
         self.spec = {
+            "address": address,
             "port": self.port,
             "passwords": passwords,
             "log": str(log),
@@ -416,7 +427,7 @@ class SmtpProcess:
             stderr=self.errors.open("ab"),
             start_new_session=True,
         )
-        wait_for_port(self.port, 30)
+        wait_for_port(self.port, 30, self.address)
 
     def kill(self) -> None:
         if self.process is not None:
@@ -435,8 +446,12 @@ class SmtpProcess:
 def serve_smtp(spec: dict[str, Any]) -> None:
     """The SMTP server's process: serve until killed (see `SmtpProcess`)."""
     passwords = dict(spec["passwords"])
-    copier = sent_copier(int(spec["imap_port"]), passwords) if spec["imap_port"] else None
-    start_smtp(passwords, log=Path(spec["log"]), on_accept=copier, port=int(spec["port"]))
+    address = str(spec.get("address", "127.0.0.1"))
+    imap_port = int(spec["imap_port"])
+    copier = sent_copier(imap_port, passwords, address) if imap_port else None
+    start_smtp(
+        passwords, log=Path(spec["log"]), on_accept=copier, port=int(spec["port"]), address=address
+    )
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     while True:
         time.sleep(3600)

@@ -1,6 +1,8 @@
 """Real mail servers on loopback for the integration tests: Dovecot (IMAP) and aiosmtpd (SMTP).
 
-Each server is started in its own temporary folder on free ports and stopped afterwards. Dovecot
+Each server is started in its own temporary folder on free ports and stopped afterwards. Both
+listen on 127.0.0.1 unless given another address (the multi-host test binds them to its services
+host's address, tests/hosts.py). Dovecot
 runs with a generated config, plain-text passwords in a passwd file, Maildir storage, and a
 self-signed certificate for the TLS listener.
 """
@@ -29,6 +31,8 @@ from cryptography.x509.oid import NameOID
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 
+LOOPBACK = "127.0.0.1"
+
 # Ports for the tests' own servers come from below the kernel's ephemeral range (so no outgoing
 # connection of anyone can be holding one), each pytest-xdist worker from a band of its own (so
 # two workers never pick the same), and one process never hands the same port out twice.
@@ -47,8 +51,9 @@ def _port_band() -> range:
     return range(start, start + width)
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now, never handed out before by this process."""
+def free_port(address: str = LOOPBACK) -> int:
+    """A TCP port nobody listens on right now at this address, never handed out before by this
+    process."""
     band = _port_band()
     offset = (os.getpid() * 7919) % len(band)
     for step in range(len(band)):
@@ -57,7 +62,7 @@ def free_port() -> int:
             continue
         with socket.socket() as sock:
             try:
-                sock.bind(("127.0.0.1", port))
+                sock.bind((address, port))
             except OSError:
                 continue
         _handed_out.add(port)
@@ -65,20 +70,20 @@ def free_port() -> int:
     raise RuntimeError(f"no free port left in {band.start}-{band.stop - 1}")
 
 
-def wait_for_port(port: int, timeout: float = 10.0) -> None:
-    """Block until something accepts connections on the port."""
+def wait_for_port(port: int, timeout: float = 10.0, address: str = LOOPBACK) -> None:
+    """Block until something accepts connections on the port at this address."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            with socket.create_connection((address, port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+    raise RuntimeError(f"nothing listens on {address}:{port} after {timeout} s")
 
 
-def self_signed_cert(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1/localhost and its key, written as PEM files."""
+def self_signed_cert(folder: Path, address: str = LOOPBACK) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1/localhost (and `address`) and its key, written as PEM files."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = dt.datetime.now(dt.UTC)
@@ -94,7 +99,13 @@ def self_signed_cert(folder: Path) -> tuple[Path, Path]:
         .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                [
+                    x509.DNSName("localhost"),
+                    *(
+                        x509.IPAddress(ipaddress.ip_address(a))
+                        for a in dict.fromkeys((LOOPBACK, address))
+                    ),
+                ]
             ),
             critical=False,
         )
@@ -124,6 +135,7 @@ class Dovecot:
     cert: Path
     process: subprocess.Popen[bytes]
     users: dict[str, str]
+    address: str = LOOPBACK
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -142,7 +154,7 @@ class Dovecot:
     def start(self) -> None:
         """Start again after `stop`, on the same ports and mail."""
         self.process = _spawn(self.folder)
-        wait_for_port(self.port)
+        wait_for_port(self.port, address=self.address)
 
     def restart(self) -> None:
         """Stop and start again on the same ports and mail (for server-fault tests); the open
@@ -185,8 +197,9 @@ def _spawn(folder: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def start_dovecot(users: dict[str, str]) -> Dovecot:
-    """Start Dovecot in a new folder under /tmp with these users (address -> password).
+def start_dovecot(users: dict[str, str], address: str = LOOPBACK) -> Dovecot:
+    """Start Dovecot in a new folder under /tmp with these users (address -> password),
+    listening on `address` only.
 
     The folder is not under pytest's private tmp_path: Dovecot's unprivileged processes must be
     able to reach it.
@@ -199,13 +212,13 @@ def start_dovecot(users: dict[str, str]) -> Dovecot:
     for sub in ("run", "state", "mail"):
         (folder / sub).mkdir(exist_ok=True)
     os.chown(folder / "mail", mail_user.pw_uid, mail_user.pw_gid)
-    cert, key = self_signed_cert(folder)
+    cert, key = self_signed_cert(folder, address)
     (folder / "passwd").write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in users.items()))
-    port, tls_port = free_port(), free_port()
+    port, tls_port = free_port(address), free_port(address)
     (folder / "dovecot.conf").write_text(
         f"""
 protocols = imap
-listen = 127.0.0.1
+listen = {address}
 base_dir = {folder}/run
 state_dir = {folder}/state
 log_path = {folder}/dovecot.log
@@ -260,8 +273,8 @@ service imap-login {{
         (folder / sub).chmod(0o755)
     process = _spawn(folder)
     try:
-        wait_for_port(port)
-        wait_for_port(tls_port)
+        wait_for_port(port, address=address)
+        wait_for_port(tls_port, address=address)
     except RuntimeError:
         process.kill()
         log = (folder / "stderr.log").read_text(errors="replace") + (
@@ -270,7 +283,7 @@ service imap-login {{
             else ""
         )
         raise RuntimeError(f"Dovecot did not start:\n{log}") from None
-    return Dovecot(folder, port, tls_port, cert, process, dict(users))
+    return Dovecot(folder, port, tls_port, cert, process, dict(users), address)
 
 
 class CuttingProxy:
@@ -343,7 +356,8 @@ class SmtpServer:
     `script` holds the answers to give, one per mail (or per login for ``535``), before it
     accepts again: a reply line such as ``451 4.7.0 try later`` or ``close`` (the connection is
     cut without an answer). `log` names a file where each accepted mail is appended as one JSON
-    line, so counts survive the processes that send.
+    line (with the sending client's address as ``peer``), so counts survive the processes that
+    send.
     """
 
     port: int
@@ -389,6 +403,7 @@ def start_smtp(
     log: Path | None = None,
     on_accept: Callable[[str, bytes], None] | None = None,
     port: int | None = None,
+    address: str = LOOPBACK,
 ) -> SmtpServer:
     """Start aiosmtpd with AUTH PLAIN/LOGIN for these users; implicit TLS when a cert is given.
 
@@ -396,7 +411,7 @@ def start_smtp(
     `on_accept(mail_from, raw)` runs before the ``250`` (e.g. to keep a copy in the sender's
     sent folder, as servers that save submitted mail do); when it fails (the mail store is down)
     the mail is refused with a temporary ``451``, as such a server does. `port`: a fixed port
-    (to start again where a killed server listened).
+    (to start again where a killed server listened); `address`: where it listens.
     """
     import email
     import json
@@ -439,6 +454,7 @@ def start_smtp(
                     "from": mail_from,
                     "to": rcpt,
                     "subject": str(head.get("Subject", "")),
+                    "peer": str(getattr(session, "peer", ("",))[0]),
                 }
                 with log.open("a", encoding="utf-8") as handle:
                     handle.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -460,14 +476,14 @@ def start_smtp(
                 return AuthResult(success=True)
         return AuthResult(success=False, handled=False)
 
-    port = port or free_port()
+    port = port or free_port(address)
     context = None
     if tls_cert is not None:
         context = ssl_module.create_default_context(ssl_module.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(tls_cert[0]), str(tls_cert[1]))
     controller = Controller(
         Handler(),
-        hostname="127.0.0.1",
+        hostname=address,
         port=port,
         authenticator=authenticator,
         auth_require_tls=False,
