@@ -128,7 +128,7 @@ def test_the_bomb_in_one_mail_leaves_the_others_answered(tmp_path: Path) -> None
     drop(mailboxes, "130502", "3.eml", other)
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'b.db'}", mailboxes)
     config.write_text(
-        config.read_text(encoding="utf-8") + "\n[limits]\nocr_memory_mb = 300\n", encoding="utf-8"
+        config.read_text(encoding="utf-8") + "\n[limits]\nocr_memory_mb = 300\nseconds_per_document = 240\n", encoding="utf-8"
     )
     environ = dict(os.environ)
     settings = load_settings(config, environ)
