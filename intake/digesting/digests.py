@@ -633,9 +633,7 @@ def _claim(db: Session, office: str, day: date, now: datetime, force: bool) -> b
     return True
 
 
-def _write_files(
-    files: Files, office: str, day: date, html: str, xlsx: bytes
-) -> tuple[Path, Path]:
+def _write_files(files: Files, office: str, day: date, html: str, xlsx: bytes) -> tuple[Path, Path]:
     """The digest's HTML and workbook under the files folder, each put in place whole."""
     folder = files.root / "digests" / office
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)

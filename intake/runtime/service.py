@@ -197,9 +197,7 @@ def open_deployment(
     )
 
 
-def files_store(
-    settings: Settings, keyring: crypto.Keyring, environ: Mapping[str, str]
-) -> Files:
+def files_store(settings: Settings, keyring: crypto.Keyring, environ: Mapping[str, str]) -> Files:
     """The configured files store: the `[storage] files` folder, or the `[files]` bucket
     (checked now: UnreachableFilesStore, one line with the fix, when it cannot be used)."""
     if settings.files.store is not FilesStoreKind.S3:

@@ -332,5 +332,17 @@ OFFICE = Section("office", (
         'review = "risky"', pattern=REVIEW_RE, lower=True),
 ))
 # fmt: on
-SECTIONS = (STORAGE, FILES, SCHEDULE, OFFICE, MAILBOXES, SENDING, LIMITS, OCR, RETENTION, WEB, CLUSTER)
+SECTIONS = (
+    STORAGE,
+    FILES,
+    SCHEDULE,
+    OFFICE,
+    MAILBOXES,
+    SENDING,
+    LIMITS,
+    OCR,
+    RETENTION,
+    WEB,
+    CLUSTER,
+)
 TABLES = tuple(s.name for s in SECTIONS)

@@ -422,6 +422,13 @@ class _Table:
             self.problem(name, keys.UNKNOWN_KEY, fix, self.section.unknown)
 
 
+def key_line(settings: Settings, table: str, key: str) -> int:
+    """The line of `key` in `[table]` of the settings' file (its table's line when the key is
+    absent; 0 when neither is there)."""
+    text = settings.path.read_text(encoding="utf-8") if settings.path.exists() else ""
+    return _LineIndex(text).line(table, 0, key)
+
+
 def key_problems(settings: Settings, environ: Mapping[str, str]) -> list[ConfigProblem]:
     """What keeps the encryption key from being used (for `intake config check`)."""
     from intake.privacy import crypto

@@ -24,7 +24,15 @@ from intake.privacy import crypto
 from intake.store.files_interface import STORE_ID_MARKER, relative_name
 from intake.store.plainstream import READ_CHUNK, PlainStream
 
-__all__ = ["DIR_MODE", "FILE_MODE", "READ_CHUNK", "STORE_ID_MARKER", "FileStore", "PlainStream", "sha256_hex"]
+__all__ = [
+    "DIR_MODE",
+    "FILE_MODE",
+    "READ_CHUNK",
+    "STORE_ID_MARKER",
+    "FileStore",
+    "PlainStream",
+    "sha256_hex",
+]
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700

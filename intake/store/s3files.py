@@ -82,9 +82,13 @@ def s3_error(exc: Exception, place: S3Place, doing: str) -> Exception:
         if code in _BUSY or status.startswith("5"):
             return TransientError(f"files store {where}: server busy ({code}) while {doing}")
         return PermanentError(f"files store {where}: {code or status} while {doing}: {exc}")
-    if isinstance(exc, boto.BotoCoreError | OSError):
+    from urllib3.exceptions import HTTPError
+
+    if isinstance(exc, boto.BotoCoreError | OSError | HTTPError):
         return TransientError(f"files store {where}: unreachable while {doing}: {exc}")
-    return exc
+    if isinstance(exc, PermanentError | TransientError):
+        return exc
+    return PermanentError(f"files store {where}: {type(exc).__name__} while {doing}: {exc}")
 
 
 class _Body:
@@ -190,13 +194,9 @@ class S3FileStore:
         return digest, self._url(key), size
 
     def _upload(self, handle: IO[bytes], key: str) -> None:
-        from boto3.s3.transfer import TransferConfig
-
-        config = TransferConfig(multipart_threshold=64 * 1024 * 1024, use_threads=False)
-        try:
-            self._client.upload_fileobj(handle, self.place.bucket, key, Config=config)
-        except Exception as exc:
-            raise s3_error(exc, self.place, f"storing {key}") from exc
+        """One PUT of the whole object (a mail is at most `[limits] max_mail_bytes`, 4 GiB,
+        within S3's 5 GB for one PUT): it appears whole or not at all."""
+        self._call(f"storing {key}", "put_object", Key=key, Body=handle)
 
     def _head(self, key: str) -> int | None:
         """The object's size, or None when there is no such object."""
