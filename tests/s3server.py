@@ -94,7 +94,7 @@ class SeaweedS3:
                 os.kill(self.process.pid, signal.SIGCONT)
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(3)
+                self.process.wait(1)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)

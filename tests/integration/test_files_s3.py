@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from intake.commands.demo import local_config
+from intake.errors import PermanentError
 from intake.privacy import crypto
 from intake.runtime.service import Deployment, open_deployment, run_once
 from intake.settings import Settings, load_settings
@@ -24,7 +25,7 @@ from intake.store.identity import (
     UnreachableFilesStore,
     check_files_reachable,
 )
-from intake.store.s3files import S3FileStore, s3_client
+from intake.store.s3files import S3FileStore, S3Place, s3_client
 from intake.store.tables import Message, MessageState, OutboxMail
 from tests.integration.test_encryption import ID_NUMBER, filing_mail
 from tests.s3server import SeaweedS3, start_seaweed
@@ -115,6 +116,37 @@ def test_the_pipeline_stores_and_reads_its_files_through_the_bucket(
         deployment.close()
 
 
+def test_the_bucket_store_keeps_large_files_and_rotates_their_key(
+    tmp_path: Path, s3: SeaweedS3
+) -> None:
+    s3.make_bucket("xt-adapter")
+    old = crypto.Keyring((crypto.new_key(),), "test")
+    place = S3Place(s3.endpoint, "xt-adapter", "us-east-1", "a/")
+    files = S3FileStore(s3_client(place, s3.environ()), place, tmp_path, old)
+    chunks = [bytes([n]) * (1 << 20) for n in range(3)]  # three segments and more
+    digest, location, size = files.put_stream("att", iter(chunks), ".pdf")
+    assert size == 3 << 20 and location == f"s3://xt-adapter/a/att/{digest[:2]}/{digest}.pdf"
+    assert files.put_stream("att", iter(chunks), ".pdf")[0] == digest  # kept once
+    with files.open_read("att", digest, ".pdf") as stream:
+        assert [len(piece) for piece in stream] == [1 << 20] * 3
+    small, _ = files.put("raw", b"mail", ".eml")
+    assert sorted((k, d, x) for k, d, x, _ in files.stored_files()) == sorted(
+        [("att", digest, ".pdf"), ("raw", small, ".eml")]
+    )
+    assert (files.size("att", digest, ".pdf") or 0) > size  # ciphertext: header and tags
+    new = crypto.Keyring((crypto.new_key(), *old.keys), "test")
+    rotated = files.with_keyring(new)
+    assert rotated.rewrap("att", digest, ".pdf") and not rotated.rewrap("att", digest, ".pdf")
+    assert rotated.key_id("att", digest, ".pdf") == new.current.kid
+    assert rotated.read("att", digest, ".pdf") == b"".join(chunks)
+    with pytest.raises(crypto.DecryptionError):
+        files.read("att", digest, ".pdf")  # the old keyring lacks the new key
+    assert files.delete("raw", small, ".eml") and not files.exists("raw", small, ".eml")
+    assert not files.delete("raw", small, ".eml")
+    with pytest.raises(PermanentError, match="stored file missing: s3://xt-adapter/a/raw/"):
+        files.read("raw", small, ".eml")
+
+
 def _parts(key: str) -> tuple[str, str, str]:
     _prefix, kind, _sub, name = key.split("/")
     return kind, name[:64], name[64:]
@@ -189,7 +221,7 @@ def test_a_worker_that_cannot_use_the_bucket_refuses_to_start_with_one_line(
         environ["INTAKE_S3_SECRET_ACCESS_KEY"] = "not-the-secret"
     else:
         environ = {}
-    settings = s3_settings(tmp_path, s3, bucket, endpoint=endpoint, timeout=2)
+    settings = s3_settings(tmp_path, s3, bucket, endpoint=endpoint)
     with pytest.raises(UnreachableFilesStore, match=expected) as refused:
         open_deployment(settings, environ, lambda: NOW)
     assert "\n" not in str(refused.value) and "nothing was started" in str(refused.value)
@@ -218,12 +250,12 @@ class PausingClient:
 
 def test_an_outage_in_the_middle_of_a_run_loses_nothing(tmp_path: Path, s3: SeaweedS3) -> None:
     s3.make_bucket("xt-outage")
-    settings = s3_settings(tmp_path, s3, "xt-outage", mails=3, timeout=1)
+    settings = s3_settings(tmp_path, s3, "xt-outage", mails=3)
     deployment = open_s3(settings, s3)
     try:
         files = deployment.files
         assert isinstance(files, S3FileStore)
-        real = s3_client(files.place, s3.environ(), timeout_seconds=1, attempts=1)
+        real = s3_client(files.place, s3.environ(), timeout_seconds=2, attempts=1)
         deployment.files = S3FileStore(
             PausingClient(real, s3, after=4), files.place, files.root, files.keyring
         )
