@@ -155,8 +155,8 @@ def _parts(key: str) -> tuple[str, str, str]:
 def test_workers_of_one_database_share_the_bucket_and_another_database_is_refused(
     tmp_path: Path, s3: SeaweedS3
 ) -> None:
-    s3.make_bucket("xt-shared")
-    first_settings = s3_settings(tmp_path / "first", s3, "xt-shared")
+    s3.make_bucket("xt-common")
+    first_settings = s3_settings(tmp_path / "first", s3, "xt-common")
     first = open_s3(first_settings, s3)
     try:
         run_once(first)
@@ -176,24 +176,24 @@ def test_workers_of_one_database_share_the_bucket_and_another_database_is_refuse
     finally:
         second.close()
     # Another database pointed at the same place is refused, with nothing written.
-    before = s3.objects("xt-shared", "xingtai/")
-    stranger = s3_settings(tmp_path / "stranger", s3, "xt-shared")
+    before = s3.objects("xt-common", "xingtai/")
+    stranger = s3_settings(tmp_path / "stranger", s3, "xt-common")
     with pytest.raises(
         ForeignFilesFolder,
-        match=r"files store s3://xt-shared/xingtai/ .*"
+        match=r"files store s3://xt-common/xingtai/ .*"
         r"belongs to another store",
     ) as refused:
         open_s3(stranger, s3)
     assert "\n" not in str(refused.value) and "[files] bucket and prefix" in str(refused.value)
-    assert s3.objects("xt-shared", "xingtai/") == before
+    assert s3.objects("xt-common", "xingtai/") == before
     # The same bucket under its own prefix is a store of its own: both live side by side.
-    neighbour = s3_settings(tmp_path / "neighbour", s3, "xt-shared", prefix="other-city/")
+    neighbour = s3_settings(tmp_path / "neighbour", s3, "xt-common", prefix="other-city/")
     opened = open_s3(neighbour, s3)
     try:
         run_once(opened)
     finally:
         opened.close()
-    markers = {k: v for k, v in s3.objects("xt-shared").items() if k.endswith("STORE-ID")}
+    markers = {k: v for k, v in s3.objects("xt-common").items() if k.endswith("STORE-ID")}
     assert set(markers) == {"xingtai/STORE-ID", "other-city/STORE-ID"}
     assert len(set(markers.values())) == 2
 
