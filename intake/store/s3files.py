@@ -167,12 +167,19 @@ class S3FileStore:
         key = self.object_key(kind, digest, suffix)
         if self._head(key) is not None:
             return digest, self._url(key)
-        digest, url, _ = self.put_stream(kind, (data,), suffix)
+        digest, url, _ = self._store(kind, (data,), suffix, looked=True)
         return digest, url
 
     def put_stream(
         self, kind: str, chunks: Iterable[bytes], suffix: str = ""
     ) -> tuple[str, Location, int]:
+        return self._store(kind, chunks, suffix, looked=False)
+
+    def _store(
+        self, kind: str, chunks: Iterable[bytes], suffix: str, *, looked: bool
+    ) -> tuple[str, Location, int]:
+        """Encrypt into a spool, then upload unless the object is there (`looked`: the caller
+        has just found it absent)."""
         hasher = hashlib.sha256()
         size = 0
 
@@ -188,7 +195,7 @@ class S3FileStore:
                 spool.write(piece)
             digest = hasher.hexdigest()
             key = self.object_key(kind, digest, suffix)
-            if self._head(key) is None:
+            if looked or self._head(key) is None:
                 spool.seek(0)
                 self._upload(spool, key)
         return digest, self._url(key), size
