@@ -100,11 +100,22 @@ class _Body:
         self._name = name
 
     def read(self, size: int = -1, /) -> bytes:
+        """`size` bytes (all that is left when negative), fewer only at the end: the decryption
+        reads whole segments and takes a short read for a truncated file."""
+        parts: list[bytes] = []
+        have = 0
         try:
-            data: bytes = self._body.read(None if size < 0 else size)
+            while size < 0 or have < size:
+                piece: bytes = self._body.read(None if size < 0 else size - have)
+                if not piece:
+                    break
+                parts.append(piece)
+                have += len(piece)
+                if size < 0:
+                    break
         except Exception as exc:
             raise s3_error(exc, self._place, f"reading {self._name}") from exc
-        return data
+        return b"".join(parts)
 
     def close(self) -> None:
         self._body.close()

@@ -115,3 +115,25 @@ def test_object_names_mirror_the_folder_layout() -> None:
     assert parse_name("STORE-ID") is None and parse_name("raw/ab/short") is None
     with pytest.raises(ValueError):
         relative_name("raw", "not-a-digest")
+
+
+class Trickle:
+    """An object body that hands out at most three bytes a read, as a slow network may."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def read(self, size: int | None = None) -> bytes:
+        size = 3 if size is None else min(size, 3)
+        piece, self.data = self.data[:size], self.data[size:]
+        return piece
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_object_body_read_in_short_pieces_still_gives_whole_segments() -> None:
+    from intake.store.s3files import _Body
+
+    body = _Body(Trickle(b"0123456789"), PLACE, "raw/x")
+    assert body.read(7) == b"0123456" and body.read(7) == b"789" and body.read(7) == b""
