@@ -124,9 +124,11 @@ def start_seaweed(timeout: float = 20.0) -> SeaweedS3:
         f"-volume.port.grpc={ports['vgrpc']}", "-filer", f"-filer.port={ports['filer']}",
         f"-filer.port.grpc={ports['fgrpc']}", "-s3", f"-s3.port={ports['s3']}",
         f"-s3.port.grpc={ports['s3grpc']}", f"-s3.config={folder / 's3.json'}",
-        "-master.volumeSizeLimitMB=64", "-volume.max=20", "-s3.port.iceberg=0",
+        "-master.volumeSizeLimitMB=32", "-volume.max=200", "-s3.port.iceberg=0",
         "-metricsPort=0",
     ]  # fmt: skip
+    # Each bucket is a collection with volumes of its own: 200 volume slots (not preallocated)
+    # let every test have its own bucket; 20 ran out at the fourth bucket (InternalError).
     with open(folder / "weed.log", "ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
     server = SeaweedS3(folder, ports["s3"], process)
