@@ -22,6 +22,7 @@ from intake.runtime.service import Deployment, open_deployment, run_once
 from intake.settings import Settings, load_settings
 from intake.store.identity import (
     ForeignFilesFolder,
+    UnreachableFiles,
     UnreachableFilesStore,
     check_files_reachable,
 )
@@ -173,6 +174,15 @@ def test_workers_of_one_database_share_the_bucket_and_another_database_is_refuse
     try:
         check_files_reachable(second.store, second.files)
         assert ID_NUMBER.encode() in second.files.read("raw", sha, ".eml")
+        # A mail the database holds but the bucket lacks: the worker would not start.
+        raw = s3.objects("xt-common", "xingtai/raw/")
+        s3.client().delete_object(Bucket="xt-common", Key=f"xingtai/raw/{sha[:2]}/{sha}.eml")
+        with pytest.raises(
+            UnreachableFiles, match=r"files store s3://xt-common/xingtai/ .*lacks 1"
+        ):
+            check_files_reachable(second.store, second.files)
+        key = f"xingtai/raw/{sha[:2]}/{sha}.eml"
+        s3.client().put_object(Bucket="xt-common", Key=key, Body=raw[key])
     finally:
         second.close()
     # Another database pointed at the same place is refused, with nothing written.
