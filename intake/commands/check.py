@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from intake.runtime.pipeline import PipelineContext
     from intake.store.database import Store
-    from intake.store.files import FileStore
+    from intake.store.files_interface import Files
     from intake.store.tables import Message
 
 CHECK_FOLDER = "check"
@@ -260,7 +260,7 @@ def _check_one(
     index: int,
     path: Path,
     store: Store,
-    files: FileStore,
+    files: Files,
     context: PipelineContext,
     offices: dict[str, str],
     moment: list[datetime],

@@ -78,6 +78,7 @@ def handle_worker(args: argparse.Namespace) -> int:
     from intake.cluster import tasks
     from intake.cluster.app import QUEUES, make_app
     from intake.parsing.engines import lazy_ocr
+    from intake.runtime.memory import refuse_over_memory
     from intake.runtime.service import open_deployment
     from intake.store.identity import check_files_reachable
 
@@ -87,6 +88,7 @@ def handle_worker(args: argparse.Namespace) -> int:
     if not args.verbose:  # Celery's own two lines per task
         for chatty in ("celery.app.trace", "celery.worker.strategy"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
+    refuse_over_memory(settings)
     deployment = open_deployment(settings, ocr=lazy_ocr("rapidocr"))
     try:
         check_files_reachable(deployment.store, deployment.files)

@@ -120,11 +120,19 @@ def handle(args: argparse.Namespace) -> int:
     """Check the config; exit status 1 when anything is wrong."""
     from intake.commands.connect_check import probe_office
     from intake.replying.queue import template_dir
+    from intake.runtime.memory import memory_problems
     from intake.settings import key_problems
     from notifications.replies import ReplyRenderer
 
     settings = settings_of(args)
-    settings = replace(settings, problems=(*settings.problems, *key_problems(settings, os.environ)))
+    settings = replace(
+        settings,
+        problems=(
+            *settings.problems,
+            *key_problems(settings, os.environ),
+            *memory_problems(settings),
+        ),
+    )
     overrides = template_dir(settings.path)
     template_faults = ReplyRenderer(overrides).check_overrides() if overrides.is_dir() else []
     probes = []

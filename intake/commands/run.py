@@ -50,6 +50,7 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Run the worker (or one pass of it); the pass's report with `--once`."""
     from intake.parsing.engines import lazy_ocr
+    from intake.runtime.memory import refuse_over_memory
     from intake.runtime.service import open_deployment, run_once
     from intake.runtime.worker import StopFlag, run_forever
 
@@ -61,6 +62,7 @@ def handle(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+    refuse_over_memory(settings)
     deployment = open_deployment(settings, ocr=lazy_ocr("rapidocr"))
     try:
         if args.once:

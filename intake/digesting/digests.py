@@ -25,7 +25,7 @@ from intake.sending.outbox import OFFICE_CAP_NOTE, enqueue
 from intake.settings import OfficeSettings, Settings
 from intake.staff.queue import WorkKind, open_work
 from intake.store.database import Store, StoreConflict
-from intake.store.files import FileStore
+from intake.store.files_interface import Files
 from intake.store.tables import (
     Attachment,
     Digest,
@@ -529,7 +529,7 @@ def _rollup(
 def make_digest(
     settings: Settings,
     store: Store,
-    files: FileStore,
+    files: Files,
     office: OfficeSettings,
     day: date,
     now: datetime,
@@ -633,9 +633,7 @@ def _claim(db: Session, office: str, day: date, now: datetime, force: bool) -> b
     return True
 
 
-def _write_files(
-    files: FileStore, office: str, day: date, html: str, xlsx: bytes
-) -> tuple[Path, Path]:
+def _write_files(files: Files, office: str, day: date, html: str, xlsx: bytes) -> tuple[Path, Path]:
     """The digest's HTML and workbook under the files folder, each put in place whole."""
     folder = files.root / "digests" / office
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -651,7 +649,7 @@ def _write_files(
 
 
 def _queue(
-    db: Session, files: FileStore, office: OfficeSettings, built: DigestFiles, now: datetime
+    db: Session, files: Files, office: OfficeSettings, built: DigestFiles, now: datetime
 ) -> int:
     """The digest mail queued to each of the office's `digest_to` addresses."""
     domain = office.mailbox.rpartition("@")[2] or "localhost"
@@ -702,7 +700,7 @@ def due_digests(
 def make_digests(
     settings: Settings,
     store: Store,
-    files: FileStore,
+    files: Files,
     offices: Sequence[OfficeSettings],
     day: date,
     now: datetime,

@@ -35,7 +35,7 @@ from intake.mailbox.base import (
 from intake.runtime.clock import Clock
 from intake.settings import JUNK_FOLDER, OfficeSettings
 from intake.store.database import Store
-from intake.store.files import FileStore
+from intake.store.files_interface import Files
 from intake.store.tables import PollResult, PollState
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def poll_office(
     office: OfficeSettings,
     adapter: MailboxAdapter,
     store: Store,
-    files: FileStore,
+    files: Files,
     clock: Clock,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> PollReport:
@@ -153,7 +153,7 @@ def _poll_folder(
     folder: str,
     session: MailboxSession,
     store: Store,
-    files: FileStore,
+    files: Files,
     clock: Clock,
     should_stop: Callable[[], bool],
 ) -> FolderReport:

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from intake.errors import TransientError
 from intake.store.database import Store, StoreConflict
-from intake.store.files import FileStore, sha256_hex
+from intake.store.files import sha256_hex
+from intake.store.files_interface import Files
 from intake.store.tables import MailboxEntry, Message, MessageState
 
 RAW_KIND = "raw"
@@ -140,7 +141,7 @@ def _existing_message(
 
 
 def store_fetched(
-    store: Store, files: FileStore, place: Place, raw: bytes, now: datetime
+    store: Store, files: Files, place: Place, raw: bytes, now: datetime
 ) -> StoreOutcome:
     """Store one fetched mail durably and record where it was seen; committed on return."""
     digest = sha256_hex(raw)
@@ -195,7 +196,7 @@ class _StreamProbe:
 
 
 def store_fetched_stream(
-    store: Store, files: FileStore, place: Place, chunks: Iterable[bytes], now: datetime
+    store: Store, files: Files, place: Place, chunks: Iterable[bytes], now: datetime
 ) -> StoreOutcome:
     """`store_fetched` for a mail given in pieces: written to the files store as it arrives
     (never whole in memory), then recorded, or recognised as a mail already held."""

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import islice
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -22,14 +21,14 @@ from intake.errors import PermanentError, TransientError
 from intake.privacy import crypto
 from intake.privacy.keyverdict import WrongKeyError, judge_keys
 from intake.store.database import Store, StoreConflict
-from intake.store.files import FileStore
+from intake.store.files_interface import Files
 from intake.store.tables import ENCRYPTED_COLUMNS, KeyCheck
 
 log = logging.getLogger(__name__)
 SAMPLES = 3  # stored values (or files) tried per key id on a store without check values
 
 
-def prove_keys(store: Store, files: FileStore, keyring: crypto.Keyring, now: datetime) -> None:
+def prove_keys(store: Store, files: Files, keyring: crypto.Keyring, now: datetime) -> None:
     """Raise WrongKeyError (one line: the key id and the fix) unless `keyring` opens the store;
     record the check values of the keys that proved themselves (and of a new current key)."""
     for _ in range(3):  # again when another process recorded a check value meanwhile
@@ -70,7 +69,7 @@ def _raw_column(table: str, column: str) -> sa.ColumnClause[str]:
 
 
 def _prove_on_data(
-    store: Store, files: FileStore, key: crypto.Key, keyring: crypto.Keyring
+    store: Store, files: Files, key: crypto.Key, keyring: crypto.Keyring
 ) -> bool | None:
     """Whether data stored under `key.kid` decrypts with it; None when there is none."""
     tried = 0
@@ -91,28 +90,28 @@ def _prove_on_data(
                         return True
                     except crypto.DecryptionError:
                         continue
-    for path in islice(_files_under(files, key.kid), SAMPLES):
+    readable = files.with_keyring(only)
+    for kind, digest, suffix in islice(_files_under(files, key.kid), SAMPLES):
         tried += 1
         try:
-            with path.open("rb") as handle:
-                handle.read(len(crypto.MAGIC))
-                next(iter(only.decrypt_stream(handle, str(path))), None)
+            with readable.open_read(kind, digest, suffix) as stream:
+                stream.read(1)
             return True
-        except (crypto.DecryptionError, OSError):
+        except (crypto.DecryptionError, PermanentError):
             continue
     return False if tried else None
 
 
-def _files_under(files: FileStore, kid: str) -> Iterator[Path]:
-    for _kind, _digest, _suffix, path in files.stored_files():
+def _files_under(files: Files, kid: str) -> Iterator[tuple[str, str, str]]:
+    for kind, digest, suffix, _location in files.stored_files():
         try:
-            if crypto.file_key_id(path) == kid:
-                yield path
-        except OSError:
+            if files.key_id(kind, digest, suffix) == kid:
+                yield kind, digest, suffix
+        except PermanentError:
             continue
 
 
-def _any_encrypted(store: Store, files: FileStore) -> bool:
+def _any_encrypted(store: Store, files: Files) -> bool:
     """Whether anything at all is stored encrypted (a value or a file)."""
     with store.session() as db:
         for table, columns in ENCRYPTED_COLUMNS.items():
@@ -123,10 +122,7 @@ def _any_encrypted(store: Store, files: FileStore) -> bool:
                 ).first()
                 if found is not None:
                     return True
-    for _kind, _digest, _suffix, path in files.stored_files():
-        try:
-            if crypto.file_key_id(path) is not None:
-                return True
-        except OSError as exc:
-            raise PermanentError(f"files folder {files.root}: {exc}") from exc
+    for kind, digest, suffix, _location in files.stored_files():
+        if files.key_id(kind, digest, suffix) is not None:
+            return True
     return False

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from intake.privacy import crypto
 from intake.store.database import Store
-from intake.store.files import FileStore
+from intake.store.files_interface import Files
 from intake.store.tables import ENCRYPTED_COLUMNS
 
 BATCH = 200
@@ -51,13 +51,13 @@ def _table(name: str) -> sa.TableClause:
 
 def reencrypt(
     store: Store,
-    files: FileStore,
+    files: Files,
     keyring: crypto.Keyring,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> RekeyReport:
     """Re-encrypt everything not under `keyring.current` (see the module)."""
     report = RekeyReport(keyring.current.kid)
-    stored = FileStore(files.root, keyring)
+    stored = files.with_keyring(keyring)
     for kind, digest, suffix, _path in stored.stored_files():
         if should_stop():
             report.stopped = True
@@ -134,11 +134,11 @@ class Census:
         )
 
 
-def census(store: Store, files: FileStore) -> Census:
+def census(store: Store, files: Files) -> Census:
     """Count files and values by the key they are encrypted under."""
     result = Census()
-    for _kind, _digest, _suffix, path in files.stored_files():
-        result.files[crypto.file_key_id(path) or PLAIN] += 1
+    for kind, digest, suffix, _location in files.stored_files():
+        result.files[files.key_id(kind, digest, suffix) or PLAIN] += 1
     with store.session() as db:
         for name, columns in ENCRYPTED_COLUMNS.items():
             table = _table(name)

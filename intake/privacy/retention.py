@@ -35,7 +35,7 @@ from intake.runtime.logs import mask_id_numbers
 from intake.sending.outbox import OUTBOX_KIND
 from intake.settings import RetentionSettings
 from intake.store.database import Store
-from intake.store.files import FileStore
+from intake.store.files_interface import Files
 from intake.store.tables import (
     Attachment,
     Document,
@@ -157,7 +157,7 @@ def expired_filings(db: Session, retention: RetentionSettings, now: datetime) ->
 
 def purge(
     store: Store,
-    files: FileStore,
+    files: Files,
     retention: RetentionSettings,
     now: datetime,
     *,
@@ -236,15 +236,15 @@ def purge(
     return report
 
 
-def _delete(files: FileStore, kind: str, sha: str, suffix: str, report: PurgeReport) -> None:
+def _delete(files: Files, kind: str, sha: str, suffix: str, report: PurgeReport) -> None:
     try:
-        path = files.path_for(kind, sha, suffix)
+        size = files.size(kind, sha, suffix)
     except ValueError:
         return
-    if not path.exists():
+    if size is None:
         return
     report.files_deleted += 1
-    report.bytes_freed += path.stat().st_size
+    report.bytes_freed += size
     if not report.dry_run:
         files.delete(kind, sha, suffix)
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from intake.fetching.ledger import RAW_KIND, RAW_SUFFIX, split_header
 from intake.reading import LimitCode, LimitHit, MailReading, read_message
 from intake.runtime.context import PipelineContext
-from intake.store.files import FileStore
+from intake.store.files_interface import Files
 from intake.store.tables import Attachment, Message, MessageState
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def read_step(ctx: PipelineContext, db: Session, message: Message) -> MessageSta
     return MessageState.READ
 
 
-def _stored_head(files: FileStore, sha256: str) -> bytes:
+def _stored_head(files: Files, sha256: str) -> bytes:
     """The header block of a stored raw mail, read from the start of the file only (a mail over
     the size limit is never loaded whole)."""
     with files.open_read(RAW_KIND, sha256, RAW_SUFFIX) as stream:

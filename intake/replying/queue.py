@@ -21,7 +21,7 @@ from intake.reading.envelope import SEVERAL_SENDERS
 from intake.runtime.clock import SHANGHAI
 from intake.sending.outbox import enqueue
 from intake.settings import EMAIL_RE, OfficeSettings
-from intake.store.files import FileStore
+from intake.store.files_interface import Files
 from intake.store.tables import Attachment, Document, Filing, Message, OutboxMail
 from notifications.compose import compose_reply, is_message_id, make_message_id
 from notifications.model import Reading
@@ -40,7 +40,7 @@ class ReplyAdapters:
 
     offices: Mapping[str, OfficeSettings]
     renderer: ReplyRenderer
-    files: FileStore
+    files: Files
     review_confidence: float = DEFAULT_REVIEW_CONFIDENCE
 
 

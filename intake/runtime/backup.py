@@ -45,6 +45,7 @@ from intake.errors import PermanentError
 from intake.privacy import crypto
 from intake.runtime.service import PIPELINE_LOCK, Deployment
 from intake.settings import Settings
+from intake.settings.model import FilesStoreKind
 from intake.store.database import make_engine
 
 MANIFEST = "manifest.json"
@@ -141,6 +142,7 @@ def back_up(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Manifest:
     """Back the deployment up into `target` (a new or empty folder)."""
+    _refuse_bucket(deployment.settings)
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target}: not empty (fix: name a new folder for each backup)")
     if key_out is not None and key_out.exists():
@@ -299,8 +301,20 @@ def check_restorable(settings: Settings, manifest: Manifest, keyring: crypto.Key
         )
 
 
+def _refuse_bucket(settings: Settings) -> None:
+    """Backups copy a files folder; files in a bucket are kept by the object store's own
+    versioning or replication, and a backup that silently left them out would mislead."""
+    if settings.files.store is FilesStoreKind.S3:
+        raise BackupError(
+            "[files] store is s3: intake backup copies a files folder only (fix: back the "
+            "database up with pg_dump and the bucket with the object store's own replication "
+            "or versioning)"
+        )
+
+
 def restore(settings: Settings, source: Path, keyring: crypto.Keyring) -> Manifest:
     """Restore the backup in `source` into the (empty) deployment `settings` names."""
+    _refuse_bucket(settings)
     manifest = Manifest.read(source)
     check_restorable(settings, manifest, keyring)
     if manifest.database == "sqlite":

@@ -13,7 +13,7 @@ from intake.replying.queue import ReplyAdapters
 from intake.runtime.clock import Clock
 from intake.settings import LimitsSettings, OcrSettings
 from intake.store.database import Store
-from intake.store.files import FileStore
+from intake.store.files_interface import Files
 from intake.store.tables import Message, MessageState
 from parsers.reader import ParseLimits
 from vocabulary.offices import XINGTAI, OfficeDirectory
@@ -24,7 +24,7 @@ class PipelineContext:
     """Everything the steps need, handed in (no globals): store, files, clock, limits, OCR."""
 
     store: Store
-    files: FileStore
+    files: Files
     clock: Clock
     read_limits: ReadLimits = field(default_factory=ReadLimits)
     max_read_bytes: int = 64 * 1024 * 1024

@@ -36,9 +36,11 @@ from intake.runtime.logs import PollSeen, correlated, round_summary
 from intake.runtime.pipeline import PipelineContext, RoundReport, run_round, with_limits
 from intake.sending.outbox import FolderTransport, Outbox, SendReport, Transport
 from intake.settings import OfficeSettings, Settings, StorageSettings
+from intake.settings.model import FilesSettings, FilesStoreKind
 from intake.store.database import Store
 from intake.store.files import FileStore
-from intake.store.identity import claim_files_folder
+from intake.store.files_interface import Files
+from intake.store.identity import UnreachableFilesStore, claim_files_folder
 from intake.store.tables import DEFAULT_ACTOR, MessageState
 from notifications.replies import ReplyRenderer
 from notifications.smtp import SmtpEndpoint, SmtpSender
@@ -56,7 +58,7 @@ class Deployment:
 
     settings: Settings
     store: Store
-    files: FileStore
+    files: Files
     mailboxes: MailboxAdapter
     clock: Clock = system_clock
     ocr: OcrSource = no_ocr
@@ -173,12 +175,12 @@ def open_deployment(
     os.umask(0o077)
     if scratch is not None:
         storage = StorageSettings(f"sqlite:///{scratch / 'intake.db'}", scratch / "files")
-        settings = replace(settings, storage=storage)
+        settings = replace(settings, storage=storage, files=FilesSettings())
         keyring = keyring or crypto.Keyring((crypto.new_key(),), SCRATCH_KEY_SOURCE)
     keyring = keyring or deployment_keyring(settings, env)
     store = Store.open(settings.storage.database, keyring, actor)
-    files = FileStore(settings.storage.files, keyring)
     try:
+        files = files_store(settings, keyring, env)
         claim_files_folder(store, files, clock())
         prove_keys(store, files, keyring, clock())
     except BaseException:
@@ -193,6 +195,29 @@ def open_deployment(
         ocr or no_ocr,
         environ=dict(env),
     )
+
+
+def files_store(settings: Settings, keyring: crypto.Keyring, environ: Mapping[str, str]) -> Files:
+    """The configured files store: the `[storage] files` folder, or the `[files]` bucket
+    (checked now: UnreachableFilesStore, one line with the fix, when it cannot be used)."""
+    if settings.files.store is not FilesStoreKind.S3:
+        return FileStore(settings.storage.files, keyring)
+    from intake.store.s3files import S3FileStore, S3Place, s3_client
+
+    wanted = settings.files
+    place = S3Place(wanted.endpoint, wanted.bucket or "", wanted.region, wanted.prefix)
+    try:
+        client = s3_client(place, environ, timeout_seconds=wanted.timeout_seconds)
+        files = S3FileStore(client, place, settings.storage.files, keyring)
+        files.check_bucket()
+    except TransientError as exc:
+        raise UnreachableFilesStore(
+            f"{exc}; nothing was started (fix: make the object store reachable from this host, "
+            f"or correct [files] endpoint, then start again)"
+        ) from exc
+    except PermanentError as exc:
+        raise UnreachableFilesStore(f"{exc}; nothing was started") from exc
+    return files
 
 
 def deployment_keyring(settings: Settings, environ: Mapping[str, str]) -> crypto.Keyring:

@@ -44,7 +44,7 @@ from intake.mailbox.base import MailboxAdapter
 from intake.runtime.clock import SHANGHAI
 from intake.settings import OfficeSettings, SendingSettings
 from intake.store.database import Store
-from intake.store.files import FileStore
+from intake.store.files_interface import Files
 from intake.store.tables import OutboxMail, OutboxState, SendState, Suppression
 from notifications.compose import outgoing_refusal
 from notifications.smtp import SendOutcome, SendResult
@@ -60,7 +60,7 @@ OFFICE_CAP_NOTE = "the office's daily cap of automatic replies reached"
 
 def enqueue(
     db: Session,
-    files: FileStore,
+    files: Files,
     *,
     office: str,
     kind: str,
@@ -157,7 +157,7 @@ class Outbox:
     """The outbox of one deployment and the adapters it sends through."""
 
     store: Store
-    files: FileStore
+    files: Files
     mailboxes: MailboxAdapter
     settings: SendingSettings
     clock: Callable[[], datetime]

@@ -15,6 +15,7 @@ from typing import Any
 from intake.settings.model import (
     DEFAULT_FOLDERS,
     ClusterSettings,
+    FilesSettings,
     LimitsSettings,
     OcrSettings,
     RetentionSettings,
@@ -181,6 +182,18 @@ def rename_fix(name: str, known: tuple[str, ...], list_known: bool) -> str:
     return f"remove it; known keys: {', '.join(known)}" if list_known else "remove it"
 
 
+STORE_RE = re.compile(r"^(folder|s3)$")
+ENDPOINT_RE = re.compile(r"^https?://[^\s/\"'<>]+/?$")
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+REGION_RE = re.compile(r"^[a-z0-9-]{1,40}$")
+PREFIX_RE = re.compile(r"^([A-Za-z0-9._-]+/)*$")
+BUCKET_MISSING = Wording(
+    'store = "s3" names no bucket', 'add bucket = "xt-intake" (the bucket every worker shares)'
+)
+S3_KEYS_NOT_SET = Wording(
+    "environment variable {name} is not set: a worker would refuse to start",
+    "export {name}=<the object store's key> in the service's environment (never in this file)",
+)
 PASSWORD_IN_URL = Wording(
     "a password stands in the file",
     "remove it from the URL and set PGPASSWORD (or ~/.pgpass) in the service's environment",
@@ -192,6 +205,7 @@ PASSWORD_IN_BROKER = Wording(
     "remove it from the URL and set INTAKE_BROKER_PASSWORD in the service's environment",
 )
 _OCR = OcrSettings()
+_FILES = FilesSettings()
 _SERVER = '{key} = {{ host = "{key}.163.com", port = {default}, security = "ssl" }}'
 _MAIL = "not a mail address: {value!r}"
 
@@ -204,6 +218,20 @@ STORAGE = Section("storage", (
     Key("files", Kind.PATH, "var/files", "must be a folder path", 'e.g. files = "var/files"'),
     Key("key_file", Kind.PATH, None, "must be a file path",
         'e.g. key_file = "/etc/intake/keys" (made by intake keys new)'),
+))
+FILES = Section("files", (  # absent: the [storage] files folder holds the files
+    Key("store", Kind.TEXT, "folder", "must be folder or s3, not {value!r}", 'store = "folder"',
+        pattern=STORE_RE, lower=True),
+    Key("endpoint", Kind.TEXT, None, "not an http(s) address of a server: {value!r}",
+        'e.g. endpoint = "https://s3.example.internal:9000"', pattern=ENDPOINT_RE),
+    Key("bucket", Kind.TEXT, None, "not a bucket name: {value!r}",
+        'e.g. bucket = "xt-intake" (3-63 lower-case letters, digits, dots, hyphens)',
+        pattern=BUCKET_RE),
+    Key("region", Kind.TEXT, _FILES.region, "not a region name: {value!r}",
+        'e.g. region = "us-east-1"', pattern=REGION_RE),
+    Key("prefix", Kind.TEXT, _FILES.prefix, "must be empty or end with \"/\", not {value!r}",
+        'e.g. prefix = "xingtai/"', pattern=PREFIX_RE),
+    number("timeout_seconds", 1, 600, _FILES.timeout_seconds),
 ))
 SCHEDULE = Section("schedule", (
     Key("timezone", Kind.ZONE, "Asia/Shanghai", "unknown time zone {value!r}",
@@ -304,5 +332,17 @@ OFFICE = Section("office", (
         'review = "risky"', pattern=REVIEW_RE, lower=True),
 ))
 # fmt: on
-SECTIONS = (STORAGE, SCHEDULE, OFFICE, MAILBOXES, SENDING, LIMITS, OCR, RETENTION, WEB, CLUSTER)
+SECTIONS = (
+    STORAGE,
+    FILES,
+    SCHEDULE,
+    OFFICE,
+    MAILBOXES,
+    SENDING,
+    LIMITS,
+    OCR,
+    RETENTION,
+    WEB,
+    CLUSTER,
+)
 TABLES = tuple(s.name for s in SECTIONS)

@@ -89,6 +89,7 @@ def settings_from_data(
     web = model.WebSettings(**_read_section(source, keys.WEB, data))
     cluster = model.ClusterSettings(**_read_section(source, keys.CLUSTER, data))
     ocr = model.OcrSettings(**_read_section(source, keys.OCR, data))
+    files = _files_settings(source, data, environ)
     fatal = [p for p in source.problems if p.severity is Severity.ERROR]
     if fatal:
         raise ConfigError("\n".join(str(p) for p in fatal))
@@ -118,7 +119,34 @@ def settings_from_data(
         web=web,
         cluster=cluster,
         ocr=ocr,
+        files=files,
     )
+
+
+def _files_settings(
+    source: _File, data: Mapping[str, Any], environ: Mapping[str, str]
+) -> model.FilesSettings:
+    """The `[files]` table; an S3 store must name its bucket, and its keys must be in the
+    environment (a warning: `config check` may run where the service's secrets are not)."""
+    from intake.store.s3files import ACCESS_KEY_ENV, SECRET_KEY_ENV
+
+    read = _read_section(source, keys.FILES, data)
+    settings = model.FilesSettings(
+        model.FilesStoreKind(read["store"] if read["store"] in ("folder", "s3") else "folder"),
+        read["endpoint"] or None,
+        read["bucket"] or None,
+        read["region"],
+        read["prefix"],
+        read["timeout_seconds"],
+    )
+    if settings.store is model.FilesStoreKind.S3:
+        table = _Table(source, keys.FILES)
+        if settings.bucket is None:
+            table.problem("store", *keys.BUCKET_MISSING())
+        for name in (ACCESS_KEY_ENV, SECRET_KEY_ENV):
+            if not environ.get(name):
+                table.problem("store", *keys.S3_KEYS_NOT_SET(name=name), Severity.WARNING)
+    return settings
 
 
 def known_division(code: str) -> bool:
@@ -392,6 +420,13 @@ class _Table:
     def unknown(self, raw: Mapping[str, Any]) -> None:
         for name, fix in self.section.unknown_keys(raw):
             self.problem(name, keys.UNKNOWN_KEY, fix, self.section.unknown)
+
+
+def key_line(settings: Settings, table: str, key: str) -> int:
+    """The line of `key` in `[table]` of the settings' file (its table's line when the key is
+    absent; 0 when neither is there)."""
+    text = settings.path.read_text(encoding="utf-8") if settings.path.exists() else ""
+    return _LineIndex(text).line(table, 0, key)
 
 
 def key_problems(settings: Settings, environ: Mapping[str, str]) -> list[ConfigProblem]:

@@ -92,6 +92,27 @@ class StorageSettings:
     key_file: Path | None = None
 
 
+class FilesStoreKind(StrEnum):
+    """Where the shared files live (`[files] store`)."""
+
+    FOLDER = "folder"  # the `[storage] files` folder (local disk, or NFS/CephFS for several hosts)
+    S3 = "s3"  # a bucket of an S3-compatible object store
+
+
+@dataclass(frozen=True)
+class FilesSettings:
+    """The files store (`[files]`): the `[storage] files` folder, or an S3-compatible bucket.
+    With S3, `[storage] files` still names this machine's own folder (locks, the console's
+    session key, digest copies); the keys come from the environment, never from the file."""
+
+    store: FilesStoreKind = FilesStoreKind.FOLDER
+    endpoint: str | None = None  # None: the provider's default for the region
+    bucket: str | None = None
+    region: str = "us-east-1"
+    prefix: str = ""  # "" or a text ending in "/": several deployments may share a bucket
+    timeout_seconds: float = 10.0
+
+
 @dataclass(frozen=True)
 class ScheduleSettings:
     """When the worker polls and writes digests."""
@@ -187,6 +208,7 @@ class Settings:
     web: WebSettings = WebSettings()
     cluster: ClusterSettings = ClusterSettings()
     ocr: OcrSettings = OcrSettings()
+    files: FilesSettings = FilesSettings()
 
     @property
     def enabled_offices(self) -> tuple[OfficeSettings, ...]:

@@ -20,7 +20,7 @@ from intake.runtime.clock import SHANGHAI
 from intake.staff.access import attachment_in, audit_view, filing_in, mask, message_in, shown
 from intake.staff.errors import Invalid, NotFound
 from intake.staff.queue import open_work, reason_words
-from intake.store.files import FileStore
+from intake.store.files_interface import Files
 from intake.store.tables import (
     Attachment,
     Document,
@@ -589,7 +589,7 @@ def attachment_bytes(
     session: Session,
     offices: Collection[str],
     attachment_id: int,
-    files: FileStore,
+    files: Files,
     keys: Keyring | None,
     actor: str,
     now: datetime,

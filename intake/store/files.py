@@ -18,105 +18,30 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import BinaryIO
 
 from intake.errors import PermanentError, TransientError
 from intake.privacy import crypto
+from intake.store.files_interface import STORE_ID_MARKER, relative_name
+from intake.store.plainstream import READ_CHUNK, PlainStream
+
+__all__ = [
+    "DIR_MODE",
+    "FILE_MODE",
+    "READ_CHUNK",
+    "STORE_ID_MARKER",
+    "FileStore",
+    "PlainStream",
+    "sha256_hex",
+]
 
 FILE_MODE = 0o600
-STORE_ID_MARKER = "STORE-ID"
-"""The file in the files folder that names the store it belongs to (`intake.store.identity`)."""
 DIR_MODE = 0o700
-READ_CHUNK = 1 << 20
 _HEX = frozenset("0123456789abcdef")
 
 
 def sha256_hex(data: bytes) -> str:
     """The content hash used as a file name and ledger key."""
     return hashlib.sha256(data).hexdigest()
-
-
-class PlainStream:
-    """The plain content of a stored file, as an iterator of chunks (or `read()`).
-
-    The hash of the content is checked against the file's name before the last chunk is handed
-    out, so a reader never gets a whole wrong file without a PermanentError.
-    """
-
-    def __init__(self, handle: BinaryIO, path: Path, digest: str, keyring: crypto.Keyring) -> None:
-        self._handle = handle
-        self._path = path
-        self._digest = digest
-        self._keyring = keyring
-        self._chunks = self._generate()
-        self._rest = b""
-
-    def _generate(self) -> Iterator[bytes]:
-        hasher = hashlib.sha256()
-        start = self._handle.read(len(crypto.MAGIC))
-        if start == crypto.MAGIC:
-            pieces = self._keyring.decrypt_stream(self._handle, str(self._path))
-        else:
-            pieces = _plain_pieces(start, self._handle)
-        held: bytes | None = None
-        for piece in pieces:
-            if held:
-                yield held
-            hasher.update(piece)
-            held = piece
-        if hasher.hexdigest() != self._digest:
-            raise PermanentError(f"stored file damaged (hash differs): {self._path}")
-        if held:
-            yield held
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self
-
-    def __next__(self) -> bytes:
-        try:
-            return next(self._chunks)
-        except StopIteration:
-            self.close()
-            raise
-
-    def read(self, size: int = -1) -> bytes:
-        """Up to `size` plain bytes (all that is left when negative); b"" at the end."""
-        parts = [self._rest]
-        have = len(self._rest)
-        while size < 0 or have < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            parts.append(chunk)
-            have += len(chunk)
-        data = b"".join(parts)
-        if size < 0:
-            self._rest = b""
-            return data
-        self._rest = data[size:]
-        return data[:size]
-
-    def close(self) -> None:
-        self._handle.close()
-
-    def __enter__(self) -> PlainStream:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-def _plain_pieces(start: bytes, handle: BinaryIO) -> Iterator[bytes]:
-    if start:
-        yield start
-    while chunk := handle.read(READ_CHUNK):
-        yield chunk
 
 
 class FileStore:
@@ -136,11 +61,18 @@ class FileStore:
             self._keyring = crypto.load_keyring(None, os.environ)
         return self._keyring
 
+    @property
+    def where(self) -> str:
+        """The files folder, for messages."""
+        return str(self.root)
+
+    def with_keyring(self, keyring: crypto.Keyring) -> FileStore:
+        """The same folder under another keyring."""
+        return FileStore(self.root, keyring)
+
     def path_for(self, kind: str, digest: str, suffix: str = "") -> Path:
         """Where the file of this kind and hash lives (it may not exist yet)."""
-        if len(digest) != 64 or not set(digest) <= _HEX:
-            raise ValueError(f"not a SHA-256 hex digest: {digest!r}")
-        return self.root / kind / digest[:2] / f"{digest}{suffix}"
+        return self.root / relative_name(kind, digest, suffix)
 
     def put(self, kind: str, data: bytes, suffix: str = "") -> tuple[str, Path]:
         """Store `data`, returning its hash and path. Raises TransientError when the disk is full."""
@@ -190,7 +122,7 @@ class FileStore:
             raise PermanentError(f"stored file missing: {path}") from exc
         except OSError as exc:
             raise self._os_error(exc, f"reading {path}") from exc
-        return PlainStream(handle, path, digest, keyring)
+        return PlainStream(handle, str(path), digest, keyring)
 
     def read(self, kind: str, digest: str, suffix: str = "") -> bytes:
         """The stored bytes; PermanentError when the file is missing or does not match its hash."""
@@ -200,6 +132,46 @@ class FileStore:
     def exists(self, kind: str, digest: str, suffix: str = "") -> bool:
         """Whether the file is on disk."""
         return self.path_for(kind, digest, suffix).exists()
+
+    def size(self, kind: str, digest: str, suffix: str = "") -> int | None:
+        """The stored size in bytes, or None when the file is not on disk."""
+        try:
+            return self.path_for(kind, digest, suffix).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def key_id(self, kind: str, digest: str, suffix: str = "") -> str | None:
+        """The key id in the file's header (None: a plain file); PermanentError when unreadable."""
+        path = self.path_for(kind, digest, suffix)
+        try:
+            return crypto.file_key_id(path)
+        except OSError as exc:
+            raise PermanentError(f"files folder {self.root}: {exc}") from exc
+
+    def read_marker(self) -> str | None:
+        """The store id in the folder's marker file, or None when there is none."""
+        marker = self.root / STORE_ID_MARKER
+        try:
+            return marker.read_text(encoding="ascii").strip() or None
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PermanentError(f"files folder {self.root}: marker unreadable: {exc}") from exc
+
+    def write_marker(self, store_id: str) -> None:
+        """Write the marker atomically (0600; the folder made 0700 when new)."""
+        self.root.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-marker-", dir=self.root)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(store_id + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp_name, self.root / STORE_ID_MARKER)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
 
     def delete(self, kind: str, digest: str, suffix: str = "") -> bool:
         """Remove a stored file; True when it was there."""

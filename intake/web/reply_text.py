@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from intake.errors import IntakeError
 from intake.sending.outbox import OUTBOX_KIND
-from intake.store.files import FileStore
+from intake.store.files_interface import Files
 from intake.store.tables import OutboxMail
 
 EDITABLE_STATES = frozenset({"held", "queued"})
@@ -30,9 +30,7 @@ def plain_text(raw: bytes) -> str:
     return text if isinstance(text, str) else ""
 
 
-def reply_texts(
-    db: Session, files: FileStore, filing_id: int, outbox_ids: list[int]
-) -> dict[int, str]:
+def reply_texts(db: Session, files: Files, filing_id: int, outbox_ids: list[int]) -> dict[int, str]:
     """outbox id → the plain text of each editable reply among `outbox_ids` of the filing."""
     out = {}
     for outbox_id in outbox_ids:

@@ -20,6 +20,7 @@ from intake.settings import (
 )
 from intake.settings.keys import (
     CLUSTER,
+    FILES,
     LIMITS,
     OFFICE,
     RETENTION,
@@ -32,6 +33,7 @@ from intake.settings.keys import (
     Section,
 )
 from intake.settings.loader import load_settings, read_value
+from intake.settings.model import FilesSettings
 from vocabulary.offices import OFFICES
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "intake.toml"
@@ -79,6 +81,7 @@ def test_section_names_and_keys_are_unique() -> None:
         (LIMITS, LimitsSettings),
         (RETENTION, RetentionSettings),
         (CLUSTER, ClusterSettings),
+        (FILES, FilesSettings),
     ],
 )
 def test_the_table_and_the_model_agree_on_keys_and_defaults(section: Section, model: type) -> None:
