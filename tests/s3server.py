@@ -124,7 +124,7 @@ def start_seaweed(timeout: float = 20.0) -> SeaweedS3:
         f"-volume.port.grpc={ports['vgrpc']}", "-filer", f"-filer.port={ports['filer']}",
         f"-filer.port.grpc={ports['fgrpc']}", "-s3", f"-s3.port={ports['s3']}",
         f"-s3.port.grpc={ports['s3grpc']}", f"-s3.config={folder / 's3.json'}",
-        "-master.volumeSizeLimitMB=32", "-volume.max=200", "-s3.port.iceberg=0",
+        "-master.volumeSizeLimitMB=32", "-volume.max=200", "-s3.port.iceberg=0", "-s3.port.lance=0",
         "-metricsPort=0",
     ]  # fmt: skip
     # Each bucket is a collection with volumes of its own: 200 volume slots (not preallocated)
