@@ -27,6 +27,7 @@ from intake.runtime.pipeline import run_round
 from intake.runtime.service import Deployment, open_deployment, poll_one
 from intake.settings import load_settings
 from intake.store.tables import Attachment, Document, Message, MessageState
+from parsers.allocator import find_jemalloc
 from parsers.isolated import read_isolated, reader_pids, readers_most_busy, stop_reader
 from parsers.model import ParsedDocument
 from parsers.ocr import RapidOcrEngine
@@ -76,6 +77,14 @@ def _serial(name: str) -> list[Any]:
     return [_parsed_row(d) for d in documents]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def readers() -> Iterator[None]:
+    """The reader processes are started by the first test and stopped after the last."""
+    stop_reader()
+    yield
+    stop_reader()
+
+
 @pytest.fixture(scope="module")
 def round_done(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     out = tmp_path_factory.mktemp("round")
@@ -98,6 +107,7 @@ def round_done(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
         report = run_round(context)
         at_once = readers_most_busy()
         pids = reader_pids()
+        maps = [Path(f"/proc/{pid}/maps").read_text() for pid in pids]
         with deployment.store.session() as db:
             messages = db.execute(select(Message).order_by(Message.id)).scalars().all()
             states = [m.state for m in messages]
@@ -116,11 +126,11 @@ def round_done(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
             "report": report,
             "at_once": at_once,
             "pids": pids,
+            "maps": maps,
             "states": states,
             "stored": stored,
         }
-    finally:
-        stop_reader()
+    finally:  # the readers are kept, warm, for the next test; stopped at the module's end
         deployment.close()
 
 
@@ -129,6 +139,14 @@ def test_the_round_reads_its_mails_on_two_readers_at_once(round_done: dict[str, 
     assert round_done["states"] == [MessageState.DECIDED.value] * len(FILES)
     assert round_done["at_once"] == 2
     assert len(set(round_done["pids"])) == 2
+
+
+def test_the_readers_allocate_with_jemalloc_when_it_is_installed(
+    round_done: dict[str, Any],
+) -> None:
+    jemalloc = find_jemalloc() is not None  # scripts/setup installs it
+    assert [("libjemalloc" in maps) for maps in round_done["maps"]] == [jemalloc, jemalloc]
+    assert "libjemalloc" not in Path("/proc/self/maps").read_text()  # the caller keeps glibc's
 
 
 def test_the_round_stores_what_reading_one_by_one_reads(round_done: dict[str, Any]) -> None:
@@ -140,15 +158,11 @@ def test_the_round_stores_what_reading_one_by_one_reads(round_done: dict[str, An
     assert set(pages) == {"filing_01_scan.pdf#page=1", "filing_01_scan.pdf#page=2"}
 
 
-def test_the_pages_of_a_scanned_pdf_are_read_at_once() -> None:
-    name = "filing_01_scan.pdf"
-    stop_reader()
-    try:
-        readers_most_busy(reset=True)
-        documents = read_isolated(
-            name, (SAMPLES / name).read_bytes(), ParseLimits(workers=2), RapidOcrEngine()
-        )
-        assert readers_most_busy() == 2
-    finally:
-        stop_reader()
+def test_the_pages_of_a_scanned_pdf_are_read_at_once(round_done: dict[str, Any]) -> None:
+    name = "filing_01_scan.pdf"  # read on the round's two readers, still warm
+    readers_most_busy(reset=True)
+    documents = read_isolated(
+        name, (SAMPLES / name).read_bytes(), ParseLimits(workers=2), RapidOcrEngine()
+    )
+    assert readers_most_busy() == 2
     assert [_parsed_row(d) for d in documents] == _serial(name)
