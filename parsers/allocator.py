@@ -21,7 +21,9 @@ JEMALLOC_PATHS = (
 )
 """Where Debian (and a few other systems) install jemalloc's shared library."""
 
-JEMALLOC_CONF = "background_thread:false,narenas:1,tcache:false,dirty_decay_ms:1000,muzzy_decay_ms:0"
+JEMALLOC_CONF = (
+    "background_thread:false,narenas:1,tcache:false,dirty_decay_ms:1000,muzzy_decay_ms:0"
+)
 """jemalloc's settings in a reader: no extra thread, one arena and no thread caches (a reader
 reads on one thread), freed pages handed back within a second (the reader also purges after
 each page, `parsers.ocr.release_memory`)."""
