@@ -9,8 +9,15 @@ the poll has stored it to the end of the pipeline round that decided it and queu
 Prints the distribution (min, median, 90th and 95th percentile, max) and how many took over
 `--budget` seconds, wall and CPU (this process and its reader processes).
 
+With `--round N`, it measures a round instead: N filings (scanned form + two ID photos, three
+pages each) stored at once, then one pipeline round that reads and decides them all, first with
+one reader process and then with two, each in a fresh store with its readers warmed; it prints
+pages per minute for each and their ratio (the round reads the attachments of all its mails at
+once on the reader pool).
+
     .venv/bin/python bench/filing_latency.py --filings 100
     .venv/bin/python bench/filing_latency.py --filings 20 --form scan --workers 1
+    .venv/bin/python bench/filing_latency.py --round 6
 """
 
 from __future__ import annotations
@@ -72,8 +79,11 @@ def main() -> int:
     parser.add_argument("--form", choices=("xlsx", "scan"), default="xlsx")
     parser.add_argument("--workers", type=int, default=0, help="reader processes (0: per core)")
     parser.add_argument("--budget", type=float, default=3.0)
+    parser.add_argument("--round", type=int, default=0, help="time one round of N filings")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "bench"))
+    if args.round:
+        return round_throughput(args.round)
 
     from sqlalchemy import func, select
 
@@ -135,6 +145,70 @@ def main() -> int:
     )
     print(line("wall", walls))
     print(line("cpu", cpus))
+    return 0
+
+
+def round_throughput(filings: int) -> int:
+    """One round of `filings` stored mails, with 1 and then 2 reader processes: pages/minute."""
+    from sqlalchemy import func, select
+
+    from intake.commands.demo import local_config
+    from intake.parsing.engines import lazy_ocr
+    from intake.runtime.service import open_deployment, poll_one, process
+    from intake.settings import load_settings
+    from intake.store.tables import Message, MessageState
+    from parsers.isolated import read_all, readers_most_busy, stop_reader
+    from parsers.ocr import RapidOcrEngine
+    from parsers.reader import ParseLimits
+
+    pages = filings * 3
+    rates: dict[int, float] = {}
+    print(f"One round of {filings} filings (scanned form + two ID photos: {pages} pages)")
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory(prefix="round-throughput-") as folder:
+            work = Path(folder)
+            mailboxes = work / "mailboxes"
+            (mailboxes / OFFICE).mkdir(parents=True)
+            config = local_config(work, mailboxes=mailboxes)
+            config.write_text(
+                config.read_text(encoding="utf-8") + f"\n[ocr]\nworkers = {workers}\n",
+                encoding="utf-8",
+            )
+            settings = load_settings(config, {})
+            office = settings.office(OFFICE)
+            assert office is not None
+            deployment = open_deployment(settings, {}, ocr=lazy_ocr("rapidocr"))
+            try:
+                for index in range(filings):
+                    raw = filing_mail(index, "scan")
+                    (mailboxes / OFFICE / f"{index}.eml").write_bytes(raw)
+                report = poll_one(deployment, office, lambda: False)
+                assert report.ok and report.fetched == filings, report.summary()
+                photo = (SAMPLES / "idcard_front_04_clean.jpg").read_bytes()
+                warm = [(f"warm{i}.jpg", photo) for i in range(workers)]
+                read_all(warm, ParseLimits(workers=workers), RapidOcrEngine())  # models loaded
+                readers_most_busy(reset=True)
+                load = os.getloadavg()[0]
+                started, cpu_started = time.perf_counter(), tree_cpu_seconds()
+                process(deployment, lambda: False)
+                wall, cpu = time.perf_counter() - started, tree_cpu_seconds() - cpu_started
+                with deployment.store.session() as db:
+                    decided = db.execute(
+                        select(func.count())
+                        .select_from(Message)
+                        .where(Message.state == MessageState.DECIDED.value)
+                    ).scalar_one()
+                assert decided == filings, decided
+                rates[workers] = pages / wall * 60
+                print(
+                    f"  {workers} reader(s): {rates[workers]:5.1f} pages/min, wall {wall:5.1f} s, "
+                    f"CPU {cpu / pages:4.2f} s/page, at most {readers_most_busy()} reading at "
+                    f"once (load average {load:.1f} at start)"
+                )
+            finally:
+                deployment.close()
+                stop_reader()
+    print(f"  2 readers / 1 reader: {rates[2] / rates[1]:.2f}x ({os.cpu_count()} cores)")
     return 0
 
 

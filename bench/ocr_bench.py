@@ -87,7 +87,15 @@ def engine_worker(name: str) -> None:
     """Read every page with one engine; print per-page CPU and wall seconds and peak memory."""
     from parsers.preprocess import image_frames, prepare
 
-    read = _stock() if name == "stock" else _ours(lean=name == "ours")
+    if name == "ours-glibc-plain":  # glibc's malloc as it comes: no mmap threshold fixed
+        from parsers import ocr
+
+        ocr._MALLOC_TUNED.append(True)
+    if "nopurge" in name:  # jemalloc left to hand pages back by its own decay
+        from parsers import ocr
+
+        ocr.release_memory = lambda: None
+    read = _stock() if name == "stock" else _ours(lean=name.startswith("ours"))
     pages = {
         kind: [
             prepare(image_frames((SAMPLES / file).read_bytes(), 60_000_000, 1)[0]) for file in files
@@ -98,46 +106,73 @@ def engine_worker(name: str) -> None:
     read(pages["ID card"][0])  # type: ignore[operator]  # models loaded, warmed
     rows: dict[str, dict[str, float]] = {}
     for kind, images in pages.items():
-        cpu = wall = 0.0
+        cpu = wall = system = 0.0
         lines = 0
         for image in images:
-            started, cpu_started = time.perf_counter(), time.process_time()
+            started, usage = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
             lines += read(image)  # type: ignore[operator]
             wall += time.perf_counter() - started
-            cpu += time.process_time() - cpu_started
-        rows[kind] = {"cpu": cpu / len(images), "wall": wall / len(images), "lines": lines}
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            cpu += after.ru_utime - usage.ru_utime + after.ru_stime - usage.ru_stime
+            system += after.ru_stime - usage.ru_stime
+        count = len(images)
+        rows[kind] = {
+            "cpu": cpu / count,
+            "sys": system / count,
+            "wall": wall / count,
+            "lines": lines,
+        }
     print(json.dumps({"rows": rows, "peak_mb": peak_mb(), "before_models_mb": start_mb}))
 
 
-def part1() -> None:
+ENGINES = ("stock", "before", "ours-glibc", "ours-glibc-plain", "ours")
+"""Part 1's engines: `ours-glibc` is ours with glibc's malloc and its mmap threshold fixed,
+`ours-glibc-plain` without that fix, `ours` with jemalloc preloaded as the reader runs it."""
+
+
+def part1(engines: tuple[str, ...] = ENGINES) -> None:
+    from parsers.allocator import Allocator, reader_environment
+
     results = {}
-    for name in ("stock", "before", "ours"):
+    for name in engines:
+        jemalloc = name.startswith("ours") and not name.startswith("ours-glibc")
+        environment = reader_environment(Allocator.AUTO if jemalloc else Allocator.GLIBC)
+        if name.endswith("-decay10s") and environment:
+            environment["MALLOC_CONF"] = "background_thread:false"  # jemalloc's own defaults
+        if name.endswith("-keep") and environment:  # freed pages kept for the next page
+            environment["MALLOC_CONF"] = "dirty_decay_ms:-1,muzzy_decay_ms:-1"
         out = subprocess.run(
             [sys.executable, __file__, "--engine-worker", name],
             capture_output=True,
             text=True,
             check=False,
+            env={**os.environ, **environment},
         )
         if out.returncode != 0:
             print(out.stderr[-3000:], file=sys.stderr)
             raise SystemExit(1)
         results[name] = json.loads(out.stdout.strip().splitlines()[-1])
     print("Part 1: the same prepared pages, each engine in its own process (CPU s / page)")
-    head = f"{'page':<9}" + "".join(f" | {n:>6} cpu  wall" for n in results) + " | ours/stock cpu"
+    head = (
+        f"{'page':<9}"
+        + "".join(f" | {n[:16]:>16} cpu  sys wall" for n in results)
+        + " | ours/stock cpu"
+    )
     print(head)
     print("-" * len(head))
     for kind in KINDS:
         cells = f"{kind:<9}"
         for name in results:
             row = results[name]["rows"][kind]
-            cells += f" | {row['cpu']:10.2f} {row['wall']:5.2f}"
-        ratio = results["ours"]["rows"][kind]["cpu"] / results["stock"]["rows"][kind]["cpu"]
-        cells += f" | {ratio:9.2f}x"
+            cells += f" | {row['cpu']:20.2f} {row['sys']:4.2f} {row['wall']:4.2f}"
+        if "ours" in results and "stock" in results:
+            ratio = results["ours"]["rows"][kind]["cpu"] / results["stock"]["rows"][kind]["cpu"]
+            cells += f" | {ratio:9.2f}x"
         print(cells)
     print(
         "peak memory (VmHWM, MB): "
         + ", ".join(f"{n} {r['peak_mb']:.0f}" for n, r in results.items())
-        + f" (before any model: {results['ours']['before_models_mb']:.0f})"
+        + f" (before any model: {min(r['before_models_mb'] for r in results.values()):.0f})"
     )
     lines = {n: sum(int(r["rows"][k]["lines"]) for k in KINDS) for n, r in results.items()}
     print("text lines read: " + ", ".join(f"{n} {c}" for n, c in lines.items()))
@@ -184,12 +219,15 @@ def main() -> int:
     parser.add_argument("--part", type=int, choices=(1, 2))
     parser.add_argument("--copies", type=int, default=2, help="part 2: each file this often")
     parser.add_argument("--engine-worker")
+    parser.add_argument(
+        "--engines", default=",".join(ENGINES), help="part 1: which engines, comma-separated"
+    )
     args = parser.parse_args()
     if args.engine_worker:
         engine_worker(args.engine_worker)
         return 0
     if args.part in (None, 1):
-        part1()
+        part1(tuple(args.engines.split(",")))
     if args.part in (None, 2):
         part2(args.copies)
     print(

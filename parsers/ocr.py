@@ -20,6 +20,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from parsers.model import TextBox
@@ -199,11 +200,23 @@ def _libc() -> Any:
     return ctypes.CDLL(name) if name else None
 
 
+def jemalloc_loaded() -> bool:
+    """True when this process allocates with jemalloc (preloaded into the reader process by
+    `parsers.watched`, see `parsers.allocator`)."""
+    try:
+        return "libjemalloc" in Path("/proc/self/maps").read_text()
+    except OSError:  # pragma: no cover - not Linux
+        return False
+
+
 def tune_malloc() -> None:
-    """Fix glibc's mmap threshold at `MMAP_THRESHOLD` for this process (once; no-op elsewhere)."""
+    """Fix glibc's mmap threshold at `MMAP_THRESHOLD` for this process (once). Not done under
+    jemalloc, which returns freed pages to the system by itself, without glibc's page faults."""
     if _MALLOC_TUNED:
         return
     _MALLOC_TUNED.append(True)
+    if jemalloc_loaded():
+        return
     try:
         libc = _libc()
         if libc is not None:
@@ -213,11 +226,19 @@ def tune_malloc() -> None:
 
 
 def release_memory() -> None:
-    """Hand the heap's free pages back to the system (glibc's malloc_trim), so what one page's
-    detection and recognition used does not stay resident until the next page."""
+    """Hand the heap's free pages back to the system, so what one page's detection and
+    recognition used does not stay resident until the next page: glibc's malloc_trim, or under
+    jemalloc a purge of every arena."""
     try:
         libc = _libc()
-        if libc is not None:
+        if libc is None:
+            return
+        if jemalloc_loaded():
+            import ctypes
+
+            purge = ctypes.CDLL(None).mallctl  # the preloaded library's, not libc's
+            purge(b"arena.4096.purge", None, None, None, ctypes.c_size_t(0))
+        else:
             libc.malloc_trim(0)
     except (OSError, AttributeError):  # pragma: no cover - not glibc
         return

@@ -1,7 +1,9 @@
 """PDF pages: the text layer read exactly (words with positions, ruled tables) or, for a scanned
 page without text, the page rendered to an image for OCR.
 
-Each page is its own document, named ``file#page=N``.
+Each page is its own document, named ``file#page=N``. `scanned_pages` tells, without rendering,
+which pages need OCR, so the pages of a scanned PDF can be read on several reader processes
+(`parsers.isolated`), each page read alone by `read_pages(..., first=N)`.
 """
 
 from __future__ import annotations
@@ -66,25 +68,50 @@ def page_count(data: bytes) -> int:
         pdf.close()
 
 
-def read_pages(data: bytes, max_pages: int, max_pixels: int) -> Iterator[PdfPage]:
-    """The pages, up to `max_pages`, with text layers read and scans rendered."""
+def read_pages(data: bytes, max_pages: int, max_pixels: int, first: int = 1) -> Iterator[PdfPage]:
+    """The pages from number `first` up to `max_pages`, with text layers read and scans
+    rendered."""
     pdf = _open(data)
     try:
         try:
             pages = pdf.pages
         except Exception as error:  # a broken page tree
             raise Unreadable("damaged", str(error)) from error
-        for index, page in enumerate(pages[:max_pages], start=1):
+        for index, page in enumerate(pages[first - 1 : max_pages], start=first):
             yield _read_page(page, index, max_pixels)
     finally:
         pdf.close()
 
 
-def _read_page(page: Any, number: int, max_pixels: int) -> PdfPage:
+def scanned_pages(data: bytes, max_pages: int) -> tuple[int, tuple[int, ...]]:
+    """The page count, and the numbers of the pages up to `max_pages` that `read_pages` renders
+    for OCR (or finds damaged): those without a text layer worth reading. Nothing is rendered,
+    so this is quick: it tells whether the pages are worth reading on several processes."""
+    pdf = _open(data)
     try:
-        text = page.extract_text() or ""
-    except Exception:  # a damaged content stream: try the picture
-        text = ""
+        try:
+            pages = pdf.pages
+        except Exception as error:  # a broken page tree
+            raise Unreadable("damaged", str(error)) from error
+        scans = tuple(
+            number
+            for number, page in enumerate(pages[:max_pages], start=1)
+            if len("".join(_text(page).split())) < MIN_TEXT_CHARS
+        )
+        return len(pages), scans
+    finally:
+        pdf.close()
+
+
+def _text(page: Any) -> str:
+    try:
+        return str(page.extract_text() or "")
+    except Exception:  # a damaged content stream: the page is read as a picture
+        return ""
+
+
+def _read_page(page: Any, number: int, max_pixels: int) -> PdfPage:
+    text = _text(page)
     if len("".join(text.split())) >= MIN_TEXT_CHARS:
         try:
             return _text_page(page, number, text)

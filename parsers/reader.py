@@ -205,18 +205,61 @@ def _read_pdf(
         documents.append(_text_layer_document(name, pages))
     else:
         for page in pages:
-            part = f"{name}#page={page.number}" if total > 1 else name
-            if page.problem:
-                documents.append(_unreadable(part, page.problem))
-            elif page.image is not None:
-                documents.extend(_ocr_documents(part, page.image, limits, ocr, page.number - 1))
-            else:
-                documents.append(_text_layer_document(part, [page]))
+            documents.extend(_pdf_page_documents(name, page, total, limits, ocr))
+    return documents + pdf_overflow(name, total, limits)
+
+
+def _pdf_page_documents(
+    name: str, page: PdfPage, total: int, limits: ParseLimits, ocr: OcrEngine | None
+) -> list[ParsedDocument]:
+    """One page of a PDF whose pages are read one document each."""
+    part = f"{name}#page={page.number}" if total > 1 else name
+    if page.problem:
+        return [_unreadable(part, page.problem)]
+    if page.image is not None:
+        return _ocr_documents(part, page.image, limits, ocr, page.number - 1)
+    return [_text_layer_document(part, [page])]
+
+
+def pdf_overflow(name: str, total: int, limits: ParseLimits) -> list[ParsedDocument]:
+    """The pages past `max_pages`, as one unreadable document (none when there are none)."""
     if total > limits.max_pages:
-        documents.append(
-            _unreadable(f"{name}#page={limits.max_pages + 1}-{total}", "too_many_pages")
-        )
-    return documents
+        return [_unreadable(f"{name}#page={limits.max_pages + 1}-{total}", "too_many_pages")]
+    return []
+
+
+def pdf_scans(name: str, data: bytes, limits: ParseLimits) -> tuple[int, tuple[int, ...]] | None:
+    """A PDF's page count and the numbers of its pages read by OCR (`parsers.pdf.scanned_pages`);
+    None when the file is not a PDF `read_document` would read page by page."""
+    if len(data) > limits.max_bytes or sniff.sniff_type(data, name) != sniff.PDF:
+        return None
+    from parsers.pdf import scanned_pages
+
+    return scanned_pages(data, limits.max_pages)
+
+
+def read_pdf_page(
+    name: str, data: bytes, number: int, total: int, limits: ParseLimits, ocr: OcrEngine | None
+) -> list[ParsedDocument]:
+    """Page `number` (of `total`) of a PDF with scanned pages, read as `read_document` reads it
+    (one document per page, named ``file#page=N``): the pages of one PDF read on several
+    reader processes (`parsers.isolated`), merged in page order, are what `read_document`
+    returns. Never raises."""
+    from parsers.pdf import read_pages
+
+    part = f"{name}#page={number}" if total > 1 else name
+    progress.tick()
+    try:
+        documents: list[ParsedDocument] = []
+        for page in read_pages(data, number, limits.max_pixels, first=number):
+            documents.extend(_pdf_page_documents(name, page, total, limits, ocr))
+        return documents
+    except Unreadable as problem:
+        return [_unreadable(part, problem.reason)]
+    except MemoryError as error:
+        return [_unreadable(part, "too_much_memory", f"MemoryError: {error}"[:200])]
+    except Exception as error:  # the promise: a result with a problem, never a crash
+        return [_unreadable(part, "damaged", f"{type(error).__name__}: {error}"[:200])]
 
 
 def _text_layer_document(name: str, pages: Sequence[PdfPage]) -> ParsedDocument:

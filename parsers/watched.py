@@ -5,7 +5,8 @@ so models and imports load once. While a call runs, the caller looks at the work
 memory every `WATCH_EVERY` seconds and kills it past the limit; past the time limit it is
 killed too, and the next call starts a fresh one. The worker may report progress
 (`progress.tick`): each tick gives the call its time limit anew, so a long archive of quick
-pages is not cut off while one page that hangs is.
+pages is not cut off while one page that hangs is. A worker may be started with variables of
+its own in its environment (`environment`: the reader's allocator, `parsers.allocator`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,11 +60,36 @@ def resident_mb(pid: int) -> float:
     return 0.0
 
 
+_ENVIRONMENT_LOCK = threading.Lock()
+
+
+@contextmanager
+def _started_with(environment: Mapping[str, str]) -> Iterator[None]:
+    """This process's environment with `environment` added while a worker is spawned (a spawned
+    process inherits it); put back as it was after. Other threads that start a process at the
+    same moment may see the variables too."""
+    if not environment:
+        yield
+        return
+    with _ENVIRONMENT_LOCK:
+        saved = {key: os.environ.get(key) for key in environment}
+        os.environ.update(environment)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
 class WatchedWorker:
     """A kept worker process of this process, started lazily; one call at a time."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, environment: Mapping[str, str] | None = None) -> None:
         self.name = name
+        self.environment = dict(environment or {})
         self._pool: ProcessPoolExecutor | None = None
         self._ticks: Any = None
         self._lock = threading.Lock()
@@ -103,7 +130,11 @@ class WatchedWorker:
         """`function(*args)` in the worker; raises `WorkerTimeout`, `WorkerTooMuchMemory`,
         `WorkerDied` or `WorkerFailed` (the function's own error) instead of returning."""
         with self._lock:
-            future = self._executor().submit(function, *args)
+            if self._pool is None:  # the process is spawned by this first submit
+                with _started_with(self.environment):
+                    future = self._executor().submit(function, *args)
+            else:
+                future = self._executor().submit(function, *args)
             seen = self._ticks.value
             deadline = time.monotonic() + seconds
             try:
@@ -150,9 +181,14 @@ class WatchedPool:
     memory limit kills its own worker only; the others' calls go on.
     """
 
-    def __init__(self, name: str, size: int = 0) -> None:
+    def __init__(
+        self, name: str, size: int = 0, environment: Mapping[str, str] | None = None
+    ) -> None:
         self.name = name
+        self.environment = dict(environment or {})
         self._guard = threading.Lock()
+        self._busy = 0
+        self._most_busy = 0
         self._workers: list[WatchedWorker] = []
         self._idle: queue.SimpleQueue[WatchedWorker] = queue.SimpleQueue()
         self.resize(size)
@@ -162,15 +198,18 @@ class WatchedPool:
         """How many worker processes the pool may run."""
         return len(self._workers)
 
-    def resize(self, size: int) -> None:
-        """Make the pool `size` workers (0: one per core); a change stops the current ones."""
+    def resize(self, size: int, environment: Mapping[str, str] | None = None) -> None:
+        """Make the pool `size` workers (0: one per core), started with `environment` (None:
+        as before); a change of either stops the current ones."""
         wanted = size if size > 0 else default_workers()
         with self._guard:
-            if wanted == len(self._workers):
+            if environment is not None and dict(environment) != self.environment:
+                self.environment = dict(environment)
+            elif wanted == len(self._workers):
                 return
             for worker in self._workers:
                 worker.stop()
-            self._workers = [WatchedWorker(self.name) for _ in range(wanted)]
+            self._workers = [WatchedWorker(self.name, self.environment) for _ in range(wanted)]
             self._idle = queue.SimpleQueue()
             for worker in self._workers:
                 self._idle.put(worker)
@@ -185,6 +224,19 @@ class WatchedPool:
         """The process ids of the workers that run now."""
         return [pid for worker in list(self._workers) for pid in worker.pids()]
 
+    def most_busy(self, reset: bool = False) -> int:
+        """The most calls that ran at once (each in its own worker) since the last reset."""
+        with self._guard:
+            most = self._most_busy
+            if reset:
+                self._most_busy = self._busy
+            return most
+
+    def _count(self, change: int) -> None:
+        with self._guard:
+            self._busy += change
+            self._most_busy = max(self._most_busy, self._busy)
+
     def run(
         self,
         function: Callable[..., Result],
@@ -195,7 +247,9 @@ class WatchedPool:
         """`function(*args)` in an idle worker, as `WatchedWorker.run` (same errors)."""
         idle = self._idle
         worker = idle.get()
+        self._count(+1)
         try:
             return worker.run(function, *args, seconds=seconds, memory_mb=memory_mb)
         finally:
+            self._count(-1)
             idle.put(worker)

@@ -2,9 +2,12 @@
 each value was read from) by `parsers`, in a watched reader process (`parsers.isolated`): a
 file that would take the worker down under a memory or time limit comes back unreadable, with
 the reason, instead. The attachments of one mail are read at once, one per reader process
-(`[ocr] workers`, one per core)."""
+(`[ocr] workers`, one per core); in a round, the attachments of all its mails were begun at once
+(`intake.parsing.ahead`), and the step takes those readings."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +17,9 @@ from intake.runtime.context import PipelineContext
 from intake.store.tables import Attachment, Document, Message, MessageState
 from parsers.isolated import read_all
 from parsers.model import ParsedDocument
+
+if TYPE_CHECKING:
+    from intake.parsing.ahead import ReadAhead
 
 CONTAINER_TYPES = frozenset(
     {
@@ -26,31 +32,45 @@ CONTAINER_TYPES = frozenset(
 )
 
 
-def parse_step(ctx: PipelineContext, db: Session, message: Message) -> MessageState:
-    """Attachments → documents (kind, fields, confidences), one per page or archive member."""
+def unread_attachments(db: Session, message_pk: int) -> list[tuple[int, str, str]]:
+    """(id, name, sha256) of the message's attachments that the parse step reads: stored files,
+    not containers (their members are attachments of their own), without documents yet."""
     attachments = db.execute(
-        select(Attachment).where(Attachment.message_pk == message.id).order_by(Attachment.ordinal)
+        select(Attachment).where(Attachment.message_pk == message_pk).order_by(Attachment.ordinal)
     ).scalars()
-    todo: list[tuple[int, str, bytes]] = []
+    todo: list[tuple[int, str, str]] = []
     for attachment in attachments:
         if attachment.problem or attachment.sniffed_type in CONTAINER_TYPES:
             continue
         done = db.execute(
             select(Document.id).where(Document.attachment_pk == attachment.id).limit(1)
         ).first()
-        if done:
-            continue
-        todo.append(
-            (attachment.id, attachment.name, ctx.files.read(ATTACHMENT_KIND, attachment.sha256))
-        )
-    if not todo:
-        return MessageState.PARSED
-    engine = ctx.ocr()
-    files = [(name, data) for _, name, data in todo]
-    for (attachment_pk, _, _), documents in zip(
-        todo, read_all(files, ctx.parse_limits, engine), strict=True
-    ):
-        for parsed in documents:
+        if not done:
+            todo.append((attachment.id, attachment.name, attachment.sha256))
+    return todo
+
+
+def parse_step(
+    ctx: PipelineContext, db: Session, message: Message, ahead: ReadAhead | None = None
+) -> MessageState:
+    """Attachments → documents (kind, fields, confidences), one per page or archive member;
+    the readings begun `ahead` are taken, the others read now."""
+    readings: dict[int, list[ParsedDocument]] = {}
+    rest: list[tuple[int, str, bytes]] = []
+    todo = unread_attachments(db, message.id)
+    for attachment_pk, name, digest in todo:
+        taken = ahead.take(attachment_pk) if ahead is not None else None
+        if taken is not None:
+            readings[attachment_pk] = taken
+        else:
+            rest.append((attachment_pk, name, ctx.files.read(ATTACHMENT_KIND, digest)))
+    if rest:
+        files = [(name, data) for _, name, data in rest]
+        read = read_all(files, ctx.parse_limits, ctx.ocr())
+        for (attachment_pk, _, _), documents in zip(rest, read, strict=True):
+            readings[attachment_pk] = documents
+    for attachment_pk, _, _ in todo:
+        for parsed in readings[attachment_pk]:
             db.add(_document_row(attachment_pk, parsed))
     return MessageState.PARSED
 

@@ -10,6 +10,12 @@ requeue` puts it back once the key or the data is fixed). A
 transient error (database or disk unavailable) stops the round without counting against the
 message: the next round retries it.
 
+A round reads its mails ahead when it can use more than one reader process: every stored mail
+of the round is read (MIME) first, in arrival order, then the attachments of all its mails are
+begun at once on the reader pool (`intake.parsing.ahead`), and the round goes on mail by mail
+in arrival order, each parse step taking its readings, then deciding, as before: what is stored,
+decided and replied, and in which order, is the same; only the reading runs at once.
+
 A limit a mail hits (`[limits]`: too large to read, too many attachments, MIME nested too deep)
 is written as an attachment row with no file and that limit's problem code, beside the
 attachments that were read, so the registrant's reply and the office's digest name it.
@@ -21,6 +27,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
@@ -34,6 +41,9 @@ from intake.runtime.context import PipelineContext, Step, parse_limits_of, with_
 from intake.runtime.logs import correlated
 from intake.store.database import Store
 from intake.store.tables import Message, MessageState
+
+if TYPE_CHECKING:
+    from intake.parsing.ahead import ReadAhead
 
 __all__ = [
     "DEFAULT_STEPS",
@@ -92,8 +102,14 @@ def run_round(
     """Move every waiting message as far as the steps go; stops between messages when asked."""
     table = DEFAULT_STEPS if steps is None else steps
     report = RoundReport()
+    ahead: ReadAhead | None = None
     try:
-        for message_pk in pending_ids(ctx.store, table, office):
+        pending = pending_ids(ctx.store, table, office)
+        if table.get(MessageState.READ) is parse_step and len(pending) > 1:
+            ahead, pending = _begin_reading(ctx, table, pending, report, should_stop)
+            if ahead is not None:
+                table = {**table, MessageState.READ: _parse_with(ahead)}
+        for message_pk in pending:
             if should_stop():
                 report.interrupted = "stop requested"
                 break
@@ -102,7 +118,57 @@ def run_round(
     except TransientError as exc:
         report.interrupted = str(exc)
         log.warning("pipeline round interrupted, retried next round: %s", exc)
+    finally:
+        if ahead is not None:
+            ahead.close()
     return report
+
+
+def _begin_reading(
+    ctx: PipelineContext,
+    table: dict[MessageState, Step],
+    pending: list[int],
+    report: RoundReport,
+    should_stop: Callable[[], bool],
+) -> tuple[ReadAhead | None, list[int]]:
+    """The round's stored mails read (MIME) in order, then the reading of all their attachments
+    begun on the reader pool; the mails left for the rest of the round (a mail whose read step
+    failed waits for the next round, as it would have). No read-ahead (None) with one reader."""
+    from intake.parsing.ahead import ReadAhead, read_ahead_worthwhile
+
+    if not read_ahead_worthwhile(ctx):
+        return None, pending
+    reading = (
+        {MessageState.STORED: table[MessageState.STORED]} if MessageState.STORED in table else {}
+    )
+    left: list[int] = []
+    for message_pk in pending:
+        if should_stop():
+            report.interrupted = "stop requested"
+            break
+        troubles = (report.failed, report.quarantined)
+        with correlated(f"mail-{message_pk}"):
+            _advance(ctx, reading, message_pk, report)
+        if (report.failed, report.quarantined) == troubles:
+            left.append(message_pk)
+    ahead = ReadAhead(ctx)
+    try:
+        with ctx.store.session() as db:
+            started = ahead.begin(db, left)
+    except BaseException:
+        ahead.close()
+        raise
+    log.debug("reading %d attachments of %d mails ahead", started, len(left))
+    return ahead, left
+
+
+def _parse_with(ahead: ReadAhead) -> Step:
+    """The parse step, taking the readings begun ahead."""
+
+    def step(ctx: PipelineContext, db: Session, message: Message) -> MessageState:
+        return parse_step(ctx, db, message, ahead)
+
+    return step
 
 
 def advance_one(
