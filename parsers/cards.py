@@ -306,6 +306,11 @@ def read_id_front(lines: Sequence[Line]) -> dict[str, FieldReading]:
     return fields
 
 
+_NUMBER_PIECE = re.compile(r"\d{6,}|复印|印无效")
+"""What ends an address: the number line, or a piece of it that a stamp over the number broke
+off (``复印看0526018``): no house number runs to six digits."""
+
+
 def _address(lines: Sequence[Line]) -> FieldReading | None:
     """住址 and its continuation lines, up to the ID number line."""
     parts: list[str] = []
@@ -321,7 +326,7 @@ def _address(lines: Sequence[Line]) -> FieldReading | None:
             plain = plain[start + 2 :].lstrip(":：")
         elif any(
             anchor in plain for anchor in ("公民身份", "身份号码", "姓名", "性别", "出生")
-        ) or re.search(r"\d{17}[\dXx]", plain):
+        ) or _NUMBER_PIECE.search(plain):
             break
         if plain:
             parts.append(plain)
