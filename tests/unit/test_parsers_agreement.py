@@ -1,0 +1,31 @@
+"""The second reading covers every card text value without a check digit (addresses and the
+issuing authority too), and a value the list of divisions corrected is confirmed by a second
+reading that the same correction makes equal."""
+
+from __future__ import annotations
+
+from parsers.agreement import DISAGREED, SECOND_READ_FIELDS, after_second_reading, agrees
+from parsers.model import FieldReading, TextBox
+
+
+def boxes(*texts: str) -> list[TextBox]:
+    return [TextBox(text, 0, i, 1, i + 1) for i, text in enumerate(texts)]
+
+
+def test_addresses_and_issuers_are_read_again() -> None:
+    assert {"name", "subject_name", "legal_representative", "address", "issuer"} <= set(
+        SECOND_READ_FIELDS
+    )
+
+
+def test_a_two_line_address_agrees_with_its_label_and_line_break_aside() -> None:
+    value = "河北省南宫市北胡街道西关村156号"
+    assert agrees(value, boxes("住址 河北省南宫市北胡街道西", "关村156号"))
+    assert not agrees(value, boxes("住址 河北省南宫市北胡街道西", "关村158号"))
+
+
+def test_a_corrected_division_is_confirmed_by_the_same_misreading() -> None:
+    corrected = FieldReading("宿州市公安局埇桥分局", 0.9)
+    assert after_second_reading(corrected, boxes("签发机关", "宿州市公安局埔桥分局")) == corrected
+    other = after_second_reading(corrected, boxes("宿州市公安局埔桥区分局"))
+    assert other.confidence == DISAGREED
