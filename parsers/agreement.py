@@ -3,8 +3,8 @@
 A name's rare character (赟) read as a common one (赞) comes back at the engine's confidence. The
 same place read again, cut out of the image as stored and enlarged twice, often reads otherwise
 (the models see small characters better enlarged); when the two readings disagree the value is
-lowered below the review threshold. Only short text values of cards are read again: one small
-crop per value, a fraction of a page's time.
+lowered below the review threshold. The text values of cards without a check digit are read
+again (names, addresses, the issuing authority on the back): one small crop per value.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from parsers.model import Box, FieldReading, TextBox
+from parsers.places import check_divisions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,14 +22,17 @@ if TYPE_CHECKING:
 
     ImageArray = npt.NDArray[np.uint8]
 
-SECOND_READ_FIELDS = ("name", "legal_representative", "subject_name")
-"""Card fields read again: names, which no list or check digit vouches for."""
+SECOND_READ_FIELDS = ("name", "legal_representative", "subject_name", "address", "issuer")
+"""Card fields read again: the text values that no check digit vouches for (names, addresses,
+the issuing authority); numbers have their check characters, dates their plausible ranges."""
 
 DISAGREED = 0.6
 """The confidence of a value that a second reading did not confirm."""
 
 ENLARGE = 2.0
-_LABELS = re.compile(r"姓名|名称|法定代表人(?:姓名)?|负责人|经营者|机构名称|[\s:：]")
+_LABELS = re.compile(
+    r"姓名|名称|法定代表人(?:姓名)?|负责人|经营者|机构名称|住址|住所|地址|签发机关|[\s:：]"
+)
 
 
 def crop_for(image: ImageArray, box: Box) -> ImageArray | None:
@@ -53,9 +57,12 @@ def crop_for(image: ImageArray, box: Box) -> ImageArray | None:
 
 
 def agrees(value: str, boxes: Sequence[TextBox]) -> bool:
-    """Whether the second reading holds the value (labels and spaces aside)."""
+    """Whether the second reading holds the value (labels and spaces aside), as read or as the
+    list of divisions corrects it (a value corrected from 埔桥区 to 埇桥区 is confirmed by a
+    second 埔桥区, which the same correction makes 埇桥区)."""
     text = _LABELS.sub("", "".join(b.text for b in boxes))
-    return "".join(value.split()) in text
+    wanted = "".join(value.split())
+    return wanted in text or wanted in check_divisions(text).value
 
 
 def after_second_reading(reading: FieldReading, boxes: Sequence[TextBox] | None) -> FieldReading:

@@ -370,8 +370,9 @@ def _number_under_stamp(
 def _read_again(
     document: ParsedDocument, image: ImageArray, engine: OcrEngine, limits: ParseLimits
 ) -> ParsedDocument:
-    """A card's names read a second time from their place, enlarged (`parsers.agreement`)."""
-    if document.kind not in CARD_KINDS:
+    """A card's text values read a second time from their place, enlarged
+    (`parsers.agreement`)."""
+    if document.kind not in CARD_KINDS and document.kind is not DocumentKind.ID_CARD_BACK:
         return document
     fields = dict(document.fields)
     for key in SECOND_READ_FIELDS:
