@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from routing.characters import name_key
+from routing.review import low_confidence_fields
 from vocabulary import DocumentKind, SubjectType
 
 AGREED = 0.95
@@ -115,3 +116,13 @@ def cross_document_confidence(
                 reasons[f"disagree:{key}"] = None
         confidences.append(adjusted)
     return Agreement(tuple(confidences), tuple(reasons))
+
+
+def low_fields_after_agreement(
+    documents: Sequence[ReadDocument], subject_type: SubjectType | None, threshold: float
+) -> tuple[str, ...]:
+    """The fields (each once, in order met) below `threshold` once agreement between the
+    documents is taken in: what `routing.review.low_confidence_fields` gives on the stored
+    confidences, less the values another document confirms, plus those it contradicts."""
+    agreement = cross_document_confidence(documents, subject_type)
+    return low_confidence_fields(agreement.confidences, threshold)

@@ -73,3 +73,20 @@ def test_one_matching_card_among_two_is_agreement_and_unknown_subject_types_comp
     assert agreement.confidences[1]["name"] == DISAGREED
     assert agreement.confidences[2]["name"] == AGREED
     assert agreement.reasons == ("disagree:name",)
+
+
+def test_the_fields_to_review_are_those_left_low_after_agreement() -> None:
+    from routing.document_agreement import low_fields_after_agreement
+
+    form = ReadDocument(FORM, {"subject_name": "徐勇赟"}, {"subject_name": 1.0})
+    confirmed = ReadDocument(
+        CARD, {"name": "徐勇赟", "address": "某地"}, {"name": 0.6, "address": 0.5}
+    )
+    assert low_fields_after_agreement([form, confirmed], SubjectType.INDIVIDUAL, 0.85) == (
+        "address",
+    )
+    other = ReadDocument(CARD, {"name": "徐勇赞"}, {"name": 0.99})
+    assert low_fields_after_agreement([form, other], SubjectType.INDIVIDUAL, 0.85) == (
+        "subject_name",
+        "name",
+    )
