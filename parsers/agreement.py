@@ -57,12 +57,22 @@ def crop_for(image: ImageArray, box: Box) -> ImageArray | None:
 
 
 def agrees(value: str, boxes: Sequence[TextBox]) -> bool:
-    """Whether the second reading holds the value (labels and spaces aside), as read or as the
-    list of divisions corrects it (a value corrected from 埔桥区 to 埇桥区 is confirmed by a
-    second 埔桥区, which the same correction makes 埇桥区)."""
-    text = _LABELS.sub("", "".join(b.text for b in boxes))
+    """Whether the pieces of the second reading that are pieces of the value (labels and spaces
+    aside) make it up in order. What else the crop shows (a label's other half, the line above,
+    a stray mark between two digits) is left out; a misread piece is not a piece of the value,
+    so the value is not made up. A piece counts as read or as the list of divisions corrects
+    it (a value corrected from 埔桥区 to 埇桥区 is confirmed by a second 埔桥区)."""
     wanted = "".join(value.split())
-    return wanted in text or wanted in check_divisions(text).value
+    pieces: list[str] = []
+    for box in boxes:
+        text = _LABELS.sub("", box.text)
+        if not text:
+            continue
+        if text not in wanted:
+            text = check_divisions(text).value
+        if text in wanted:
+            pieces.append(text)
+    return wanted in "".join(pieces)
 
 
 def after_second_reading(reading: FieldReading, boxes: Sequence[TextBox] | None) -> FieldReading:

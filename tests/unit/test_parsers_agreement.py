@@ -29,3 +29,12 @@ def test_a_corrected_division_is_confirmed_by_the_same_misreading() -> None:
     assert after_second_reading(corrected, boxes("签发机关", "宿州市公安局埔桥分局")) == corrected
     other = after_second_reading(corrected, boxes("宿州市公安局埔桥区分局"))
     assert other.confidence == DISAGREED
+
+
+def test_what_else_the_crop_shows_is_left_out_but_a_misread_piece_is_not() -> None:
+    value = "河北省桥东区东大街街道李家庄村124号"
+    crop = boxes("1994年5月12日", "主", "河北省桥东区东大街街道", "址", "李家庄村124号")
+    assert agrees(value, crop)
+    assert agrees("河北省广宗县中兴大街146号", boxes("河北省广宗县中兴大街1", "S", "46号"))
+    assert not agrees(value, boxes("河北省桥东区东大街街道", "李家庄村12号"))
+    assert not agrees("徐勇赟", boxes("姓名徐勇赞"))
