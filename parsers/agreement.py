@@ -35,8 +35,15 @@ _LABELS = re.compile(
 )
 
 
-def crop_for(image: ImageArray, box: Box) -> ImageArray | None:
-    """The stored image's region of `box` (with a margin of half its height), enlarged twice;
+WRAPPING_FIELDS = ("address", "issuer")
+"""Values that run on to the next line: a value's box may hold only its first line (it is
+placed on the boxes holding most of its text), so their crop reaches a line further down and a
+character further right; what else it takes in is not a piece of the value (`agrees`)."""
+
+
+def crop_for(image: ImageArray, box: Box, wraps: bool = False) -> ImageArray | None:
+    """The stored image's region of `box` (with a margin of half its height; when the value
+    `wraps`, one and a half heights more below and one more to the right), enlarged twice;
     None when the box is too small or stands on end (a turned page: the crop would be too)."""
     import cv2
     import numpy as np
@@ -48,9 +55,10 @@ def crop_for(image: ImageArray, box: Box) -> ImageArray | None:
         return None
     margin = 0.5 * pixels_h
     left = max(0, int(x0 * width - margin))
-    right = min(width, int(x1 * width + margin))
+    more = pixels_h if wraps else 0.0
+    right = min(width, int(x1 * width + margin + more))
     top = max(0, int(y0 * height - margin))
-    bottom = min(height, int(y1 * height + margin))
+    bottom = min(height, int(y1 * height + margin + 1.5 * more))
     crop = image[top:bottom, left:right]
     enlarged = cv2.resize(crop, None, fx=ENLARGE, fy=ENLARGE, interpolation=cv2.INTER_CUBIC)
     return np.ascontiguousarray(enlarged)

@@ -16,7 +16,12 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from parsers import progress, sniff
-from parsers.agreement import SECOND_READ_FIELDS, after_second_reading, crop_for
+from parsers.agreement import (
+    SECOND_READ_FIELDS,
+    WRAPPING_FIELDS,
+    after_second_reading,
+    crop_for,
+)
 from parsers.cards import Line, read_card
 from parsers.classify import classify_text, look_alike
 from parsers.fields import Cell, Grid, extract_form
@@ -379,7 +384,7 @@ def _read_again(
         reading = fields.get(key)
         if reading is None or reading.box is None:
             continue
-        crop = crop_for(image, reading.box)
+        crop = crop_for(image, reading.box, key in WRAPPING_FIELDS)
         if crop is None:
             continue
         try:

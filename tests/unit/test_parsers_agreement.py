@@ -38,3 +38,17 @@ def test_what_else_the_crop_shows_is_left_out_but_a_misread_piece_is_not() -> No
     assert agrees("河北省广宗县中兴大街146号", boxes("河北省广宗县中兴大街1", "S", "46号"))
     assert not agrees(value, boxes("河北省桥东区东大街街道", "李家庄村12号"))
     assert not agrees("徐勇赟", boxes("姓名徐勇赞"))
+
+
+def test_a_wrapping_value_s_crop_reaches_the_next_line() -> None:
+    import numpy as np
+
+    from parsers.agreement import WRAPPING_FIELDS, crop_for
+
+    image = np.full((630, 1000, 3), 255, dtype=np.uint8)
+    box = (0, 0.17, 0.49, 0.5, 0.55)  # one line of an address, about 38 px high
+    plain, wrapped = crop_for(image, box), crop_for(image, box, wraps=True)
+    assert plain is not None and wrapped is not None
+    assert wrapped.shape[0] > plain.shape[0] + 2 * 1.4 * 38  # a further line, enlarged twice
+    assert wrapped.shape[1] > plain.shape[1]
+    assert "address" in WRAPPING_FIELDS and "name" not in WRAPPING_FIELDS
