@@ -24,6 +24,7 @@ from parsers.values import (
     simplified,
 )
 from vocabulary.documents import DocumentKind
+from vocabulary.surnames import has_known_surname
 
 
 @dataclass(frozen=True)
@@ -303,7 +304,41 @@ def read_id_front(lines: Sequence[Line]) -> dict[str, FieldReading]:
     number = _find_id_number(lines)
     if number:
         fields["id_number"] = number
+    if "name" not in fields and number and id_number_valid(number.value):
+        guess = unlabelled_name(lines)
+        if guess:
+            fields["name"] = guess
     return fields
+
+
+UNLABELLED = 0.7
+"""The highest confidence of a name found by its place, its label unread: below review."""
+
+_CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+
+
+def unlabelled_name(lines: Sequence[Line]) -> FieldReading | None:
+    """The name of a card photo too small for its labels (姓名 read as ``本``, or not at all):
+    the first line, when it is short and, with at most two characters of a garbled label cut
+    from its start, a name of two to four characters with a known family name. Kept below the
+    review threshold: nothing but its place says it is the name."""
+    for line in lines:
+        plain = _plain(line.text)
+        if not plain:
+            continue
+        if len(plain) > 6:
+            return None
+        for cut in range(3):
+            name = plain[cut:]
+            if _CJK_NAME.fullmatch(name) and has_known_surname(name):
+                return FieldReading(name, round(min(line.confidence, UNLABELLED), 3))
+        return None
+    return None
+
+
+_NUMBER_PIECE = re.compile(r"\d{6,}|复印|印无效")
+"""What ends an address: the number line, or a piece of it that a stamp over the number broke
+off (``复印看0526018``): no house number runs to six digits."""
 
 
 def _address(lines: Sequence[Line]) -> FieldReading | None:
@@ -321,7 +356,7 @@ def _address(lines: Sequence[Line]) -> FieldReading | None:
             plain = plain[start + 2 :].lstrip(":：")
         elif any(
             anchor in plain for anchor in ("公民身份", "身份号码", "姓名", "性别", "出生")
-        ) or re.search(r"\d{17}[\dXx]", plain):
+        ) or _NUMBER_PIECE.search(plain):
             break
         if plain:
             parts.append(plain)

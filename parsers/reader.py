@@ -16,12 +16,17 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from parsers import progress, sniff
-from parsers.agreement import SECOND_READ_FIELDS, after_second_reading, crop_for
+from parsers.agreement import (
+    SECOND_READ_FIELDS,
+    WRAPPING_FIELDS,
+    after_second_reading,
+    crop_for,
+)
 from parsers.cards import Line, read_card
 from parsers.classify import classify_text, look_alike
 from parsers.fields import Cell, Grid, extract_form
 from parsers.layout import column_lines, grid_of, lines_of
-from parsers.model import ParsedDocument, TextBox
+from parsers.model import FieldReading, ParsedDocument, TextBox
 from parsers.ocr import OcrEngine, OcrUnavailable, make_engine
 from parsers.ocr_worker import (
     OcrFailed,
@@ -39,8 +44,11 @@ from parsers.office import (
     read_xls,
     read_xlsx,
 )
+from parsers.plausible import checked_card_fields
 from parsers.preprocess import ImageDamaged, ImageTooLarge, image_frames
 from parsers.provenance import with_boxes
+from parsers.stamps import cleaned_number_crop, number_label, valid_number_in
+from parsers.values import HIGH_CONFIDENCE, id_number_valid
 from vocabulary.documents import DocumentKind
 
 if TYPE_CHECKING:
@@ -360,30 +368,70 @@ def _ocr_documents(
         replace(document, fields=with_boxes(document.fields, boxes, page))
         for document in _boxes_documents(name, boxes, engine.name)
     ]
-    return [_read_again(document, image, engine, limits) for document in documents]
+    return [
+        _read_again(
+            _number_under_stamp(document, image, engine, limits, boxes, page), image, engine, limits
+        )
+        for document in documents
+    ]
+
+
+def _second_look(image: ImageArray, engine: OcrEngine, limits: ParseLimits) -> list[TextBox]:
+    """A crop of a page read again, in the OCR worker unless reading in this process."""
+    if limits.ocr_in_process:
+        return prepare_and_recognise(image, engine, True)
+    return recognise(image, engine, limits.seconds_per_document, True, limits.ocr_memory_mb)
+
+
+def _number_under_stamp(
+    document: ParsedDocument,
+    image: ImageArray,
+    engine: OcrEngine,
+    limits: ParseLimits,
+    boxes: Sequence[TextBox],
+    page: int,
+) -> ParsedDocument:
+    """An ID front whose number is missing or fails its check: the number's line read again
+    with the coloured ink of a stamp taken away (`parsers.stamps`)."""
+    number = document.fields.get("id_number")
+    if document.kind is not DocumentKind.ID_CARD_FRONT or (
+        number is not None and id_number_valid(number.value)
+    ):
+        return document
+    crop = cleaned_number_crop(image, boxes)
+    if crop is None:
+        return document
+    try:
+        found = valid_number_in(_second_look(crop, engine, limits))
+    except Exception:  # a failed second look leaves the first reading as it was
+        return document
+    if found is None:
+        return document
+    value, confidence = found
+    label = number_label(boxes)
+    box = (page, label[2], label[1], 1.0, label[3]) if label else None
+    fields = dict(document.fields)
+    fields["id_number"] = FieldReading(value, round(max(confidence, HIGH_CONFIDENCE), 3), box)
+    return replace(document, fields=checked_card_fields(fields))
 
 
 def _read_again(
     document: ParsedDocument, image: ImageArray, engine: OcrEngine, limits: ParseLimits
 ) -> ParsedDocument:
-    """A card's names read a second time from their place, enlarged (`parsers.agreement`)."""
-    if document.kind not in CARD_KINDS:
+    """A card's text values read a second time from their place, enlarged
+    (`parsers.agreement`)."""
+    if document.kind not in CARD_KINDS and document.kind is not DocumentKind.ID_CARD_BACK:
         return document
     fields = dict(document.fields)
     for key in SECOND_READ_FIELDS:
         reading = fields.get(key)
         if reading is None or reading.box is None:
             continue
-        crop = crop_for(image, reading.box)
+        crop = crop_for(image, reading.box, key in WRAPPING_FIELDS)
         if crop is None:
             continue
         try:
-            if limits.ocr_in_process:
-                again = prepare_and_recognise(crop, engine, True)
-            else:
-                again = recognise(
-                    crop, engine, limits.seconds_per_document, True, limits.ocr_memory_mb
-                )
+            again = _second_look(crop, engine, limits)
         except Exception:  # a failed second look leaves the first reading as it was
             continue
         fields[key] = after_second_reading(reading, again)

@@ -5,7 +5,7 @@ Run: ``python samples/documents/generate_photos.py --out samples/documents/photo
 One or more files for each failure seen on real attachments (see `render_photos`): framed and
 photographed licences, pre-2015 licences, spread labels on 300 dpi scans, look-alike documents
 (truth: kind ``other`` and a ``note`` naming what it is), tiny ID photos, two-page scans,
-stamps over the number, security backgrounds, bilingual labels, and ID cards from 宿州 whose
+stamps over the number (dark and red ink), security backgrounds, bilingual labels, and ID cards from 宿州 whose
 place names hold the rare characters 埇 and 濉. Beside every file ``X.ext`` it writes
 ``X.ext.truth.json`` and an ``index.json`` shaped like the main set's, so
 ``bench/parse_bench.py --samples samples/documents/photos`` reads it. The same seed gives the
@@ -41,6 +41,7 @@ from render_cards import (
 )
 from render_damage import perspective_photo
 from render_photos import (
+    STAMP_RED,
     facing_pages,
     framed_photo,
     look_alikes,
@@ -162,6 +163,9 @@ def generate(out: Path, seed: int) -> list[dict[str, object]]:
     for i, person in enumerate(people[9:11], start=1):
         name = f"bilingual_{i:02d}_idfront.png"
         add(name, render_bilingual_front(person), "bilingual", [id_front_truth(person, name)])
+    person = people[11]
+    name = "stamp_03_idfront.jpg"  # a red hand stamp over the number
+    add(name, stamped_front(person, STAMP_RED), "stamp", [id_front_truth(person, name)])
     return files
 
 

@@ -326,7 +326,12 @@ def render_bilingual_front(person: Person) -> Image.Image:
     return img
 
 
-def stamped_front(person: Person) -> Image.Image:
-    """A portrait side with 复印无效 stamped across the address and the number line."""
+STAMP_NAVY = (40, 40, 90)
+STAMP_RED = (200, 30, 35)
+
+
+def stamped_front(person: Person, colour: tuple[int, int, int] = STAMP_NAVY) -> Image.Image:
+    """A portrait side with 复印无效 stamped across the address and the number line, in dark
+    ink as on photocopies or in red as a hand stamp."""
     card = render_id_front(person)
-    return copy_stamp(card, (180, 440, 720, 560), (40, 40, 90))
+    return copy_stamp(card, (180, 440, 720, 560), colour)
