@@ -12,21 +12,50 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.deciding.filing import corrections_of, with_corrections
 from intake.settings import OfficeSettings
 from intake.store.tables import Document, Filing, OutboxMail, OutboxState
-from routing.review import REVIEW_ALL, ReviewVerdict, low_confidence_fields, review_verdict
+from routing.document_agreement import ReadDocument, low_fields_after_agreement
+from routing.review import REVIEW_ALL, ReviewVerdict, review_verdict
+from vocabulary import SubjectType
 
 
 def low_fields(db: Session, filing_id: int, threshold: float) -> tuple[str, ...]:
-    """The fields of the filing's current documents read below `threshold`."""
+    """The fields of the filing's current documents read below `threshold`, once agreement
+    between the documents is taken in (`routing.document_agreement`): a value another document
+    repeats is trusted, a value every counterpart contradicts is not. People's corrections are
+    laid over the values first."""
     rows = db.execute(
-        select(Document.confidence).where(
+        select(Document.kind, Document.fields, Document.confidence)
+        .where(
             Document.filing_id == filing_id,
             Document.superseded.is_(False),
             Document.confidence.is_not(None),
         )
-    ).scalars()
-    return low_confidence_fields((dict(c) for c in rows if c), threshold)
+        .order_by(Document.id)
+    ).all()
+    if not rows:
+        return ()
+    filing = db.get(Filing, filing_id)
+    corrected = corrections_of(db, {filing_id}).get(filing_id, {})
+    documents = [
+        ReadDocument(
+            kind=kind,
+            fields=with_corrections(dict(fields or {}), corrected),
+            confidence=dict(confidence or {}),
+        )
+        for kind, fields, confidence in rows
+    ]
+    return low_fields_after_agreement(
+        documents, _subject_type(filing.subject_type if filing else None), threshold
+    )
+
+
+def _subject_type(value: str | None) -> SubjectType | None:
+    try:
+        return SubjectType(value or "")
+    except ValueError:
+        return None
 
 
 def review_mode(offices: Mapping[str, OfficeSettings], filing: Filing, replying: str) -> str:

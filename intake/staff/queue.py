@@ -18,6 +18,7 @@ from functools import lru_cache
 from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import Session
 
+from intake.replying.review import low_fields
 from intake.store.tables import (
     Document,
     Filing,
@@ -156,7 +157,10 @@ def _low_fields(
                 keys = found.setdefault(owner, [])
                 if key not in keys:
                     keys.append(key)
-    return found
+    # A value another document of the filing repeats is trusted: only the candidates found
+    # above are weighed again, with the filing's documents together (as the reply's hold is).
+    weighed = {owner: list(low_fields(session, owner, threshold)) for owner in found}
+    return {owner: keys for owner, keys in weighed.items() if keys}
 
 
 def _any_below(text: str, threshold: float) -> bool:
