@@ -16,15 +16,17 @@ from intake.deciding.filing import corrections_of, with_corrections
 from intake.settings import OfficeSettings
 from intake.store.tables import Document, Filing, OutboxMail, OutboxState
 from routing.document_agreement import ReadDocument, low_fields_after_agreement
-from routing.review import REVIEW_ALL, ReviewVerdict, review_verdict
+from routing.review import REVIEW_ALL, ReviewVerdict, low_confidence_fields, review_verdict
 from vocabulary import SubjectType
 
 
 def low_fields(db: Session, filing_id: int, threshold: float) -> tuple[str, ...]:
-    """The fields of the filing's current documents read below `threshold`, once agreement
-    between the documents is taken in (`routing.document_agreement`): a value another document
-    repeats is trusted, a value every counterpart contradicts is not. People's corrections are
-    laid over the values first."""
+    """The fields of the filing's current documents read below `threshold` that no other
+    document of the filing repeats (`routing.document_agreement`): a card name read at 0.6 that
+    the form repeats is trusted. People's corrections are laid over the values first. A value
+    its counterparts contradict is the decision's mismatch problem, not a low field here, so
+    that the staff queue (which weighs only filings with a value stored below the threshold)
+    and the reply's hold name the same reasons."""
     rows = db.execute(
         select(Document.kind, Document.fields, Document.confidence)
         .where(
@@ -46,9 +48,11 @@ def low_fields(db: Session, filing_id: int, threshold: float) -> tuple[str, ...]
         )
         for kind, fields, confidence in rows
     ]
-    return low_fields_after_agreement(
+    read_low = set(low_confidence_fields((d.confidence for d in documents), threshold))
+    weighed = low_fields_after_agreement(
         documents, _subject_type(filing.subject_type if filing else None), threshold
     )
+    return tuple(field for field in weighed if field in read_low)
 
 
 def _subject_type(value: str | None) -> SubjectType | None:
