@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from intake.deciding.step import decide_step
 from intake.parsing.step import parse_step
@@ -77,6 +77,17 @@ def _locks(deployment: Deployment, *names: tuple[str, bool]) -> Iterator[bool]:
         yield True
 
 
+POLLS_PER_TASK = 10
+
+
+def poll_groups(offices: tuple[str, ...], per_task: int = POLLS_PER_TASK) -> list[tuple[str, ...]]:
+    """The offices of one round of polls, in groups of `per_task`, one task each. An idle poll
+    costs a few milliseconds; a task of its own would cost the broker and the worker's consumer
+    as much again, one message after the other. Small groups keep the polls spread over every
+    worker, and one slow mailbox holds up only the few after it in its group."""
+    return [offices[i : i + per_task] for i in range(0, len(offices), per_task)]
+
+
 @dataclass(frozen=True)
 class PollDone:
     """What a poll task did: the poll's one line, and the messages it stored that now wait to
@@ -93,30 +104,8 @@ def poll(deployment: Deployment, office_code: str) -> PollDone:
     office = deployment.settings.office(office_code)
     if office is None or not office.enabled:
         return PollDone(office_code, f"{office_code}: not an enabled office here", ok=False)
-    before = _last_message_id(deployment, office_code)
     report = poll_one(deployment, office, lambda: False)
-    stored: tuple[int, ...] = ()
-    if report.fetched:
-        with deployment.store.session() as db:
-            stored = tuple(
-                int(i)
-                for i in db.execute(
-                    select(Message.id)
-                    .where(
-                        Message.office == office_code,
-                        Message.id > before,
-                        Message.state.in_([s.value for s in READING_STEPS]),
-                    )
-                    .order_by(Message.id)
-                ).scalars()
-            )
-    return PollDone(office_code, report.summary(), stored, report.ok)
-
-
-def _last_message_id(deployment: Deployment, office: str) -> int:
-    with deployment.store.session() as db:
-        last = db.execute(select(func.max(Message.id)).where(Message.office == office)).scalar()
-    return int(last or 0)
+    return PollDone(office_code, report.summary(), tuple(report.stored), report.ok)
 
 
 @dataclass(frozen=True)
