@@ -88,7 +88,8 @@ def read(message_pk: int) -> None:
 
 @task("intake.cluster.tasks.decide")
 def decide() -> None:
-    """Decide every parsed message; queue sending for each office with mail to send."""
+    """Decide every parsed message; after each round, queue sending for each office that got
+    mail in it."""
 
     def queue_sends(offices: tuple[str, ...]) -> None:
         for office in offices:
@@ -105,8 +106,6 @@ def decide() -> None:
             report.failed,
             report.quarantined,
         )
-    for office in done.offices_to_send:
-        send.delay(office)
 
 
 @task("intake.cluster.tasks.send")

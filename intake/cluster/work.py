@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from intake.deciding.step import decide_step
 from intake.parsing.step import parse_step
@@ -154,22 +154,48 @@ def decide(
     """Decide every parsed message (step 4, its reply queued in the same transaction), one
     deciding task at a time in the deployment; again until none is left, so a message parsed
     while the round ran is not left for the sweep. After each round that decided something,
-    `after_round` is given the offices with mail to send (so replies go out while a long
-    burst is still being decided)."""
+    `after_round` is given the offices whose outbox got mail in that round (so replies go out
+    while a long burst is still being decided, and each office's sending is queued once per
+    round that gave it mail, not once per round for every office with mail waiting);
+    `offices_to_send` is every office that got mail."""
     with _locks(deployment, (PIPELINE_LOCK, True), (DECIDE_LOCK, False)) as taken:
         if not taken:
             return Decided(held_elsewhere=True)
         total = RoundReport()
+        seen = _newest_outbox_mail(deployment)
+        given: set[str] = set()
         while True:
             report = run_round(deployment.pipeline(), DECIDING_STEPS)
             total.advanced += report.advanced
             total.failed += report.failed
             total.quarantined += report.quarantined
             total.interrupted = report.interrupted
+            if report.advanced:
+                fresh, seen = _offices_with_new_mail(deployment, seen)
+                given.update(fresh)
+                after_round(fresh)
             if not report.advanced or report.interrupted:
                 break
-            after_round(offices_with_mail(deployment))
-        return Decided(False, total, offices_with_mail(deployment))
+        return Decided(False, total, tuple(sorted(given)))
+
+
+def _newest_outbox_mail(deployment: Deployment) -> int:
+    with deployment.store.session() as db:
+        return int(db.execute(select(func.max(OutboxMail.id))).scalar() or 0)
+
+
+def _offices_with_new_mail(deployment: Deployment, after: int) -> tuple[tuple[str, ...], int]:
+    """The enabled offices with mail queued in their outbox after the mail `after` (its key),
+    and the newest mail's key."""
+    enabled = {o.code for o in deployment.settings.enabled_offices}
+    with deployment.store.session() as db:
+        rows = db.execute(
+            select(OutboxMail.id, OutboxMail.office).where(
+                OutboxMail.id > after, OutboxMail.state == OutboxState.QUEUED.value
+            )
+        ).all()
+    newest = max((int(i) for i, _ in rows), default=after)
+    return tuple(sorted({o for _, o in rows if o in enabled})), newest
 
 
 def offices_with_mail(deployment: Deployment) -> tuple[str, ...]:
