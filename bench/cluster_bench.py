@@ -56,6 +56,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import psycopg  # noqa: E402
+from cpu_use import dovecot_cpu, postgres_cpu, process_cpu  # noqa: E402
 from crash_test import (  # noqa: E402
     SENT,
     SmtpProcess,
@@ -505,12 +506,32 @@ def check(outcome: Outcome, planned: list[Mail], url: str, smtp_log: Path) -> No
         problems.append(f"{len(foreign)} mails sent that answer nothing delivered")
 
 
-def idle_poll(
-    mailboxes: int, work: Path, *, workers: int = 2, concurrency: int = 8
-) -> tuple[float, float]:
-    """Seconds for one poll of every mailbox, all of them empty, by `workers` workers: from a
-    tick until every office's poll state shows a finished poll; the first round (Dovecot makes
-    each mailbox's folders at its first login) and a second one (the steady state). The
+@dataclass(frozen=True)
+class IdlePoll:
+    """One idle poll of every mailbox: seconds for the first round (Dovecot makes each
+    mailbox's folders at its first login) and the second (the steady state), and the CPU
+    seconds each part of the machine spent on the second."""
+
+    first: float
+    second: float
+    cpu: dict[str, float]
+
+    def line(self, mailboxes: int, workers: int, concurrency: int) -> str:
+        load = os.getloadavg()
+        spent = ", ".join(
+            f"{name} {seconds / mailboxes * 1000:.1f}" for name, seconds in self.cpu.items()
+        )
+        return (
+            f"{workers} worker(s) x {concurrency} threads: an idle poll of {mailboxes} mailboxes "
+            f"in {self.second:.1f} s ({self.first:.1f} s the first time, when the server makes "
+            f"every mailbox's folders); CPU ms per poll: {spent}; "
+            f"load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+        )
+
+
+def idle_poll(mailboxes: int, work: Path, *, workers: int = 2, concurrency: int = 8) -> IdlePoll:
+    """One poll of every mailbox, all of them empty, by `workers` workers, timed from a tick
+    until every office's poll state shows a finished poll, twice (see `IdlePoll`). The
     workers are started and ready first (their start-up is not counted)."""
     where = offices(mailboxes)
     dovecot = start_dovecot({o.mailbox: o.password for o in where})
@@ -536,10 +557,26 @@ def idle_poll(
         processes.start_beat()
         first = _wait_polled(url, mailboxes, started, "1970-01-01")
         since = scalar_text(url, "SELECT now()::text")
+        before = _cpu(processes, dovecot, url, broker_url)
         second_started = time.monotonic()
         _send_tick(config, env)
         second = _wait_polled(url, mailboxes, second_started, since)
-        return first, second
+        after = _cpu(processes, dovecot, url, broker_url)
+        return IdlePoll(first, second, {k: after[k] - before[k] for k in after})
+
+
+def _cpu(processes: Processes, dovecot: Dovecot, url: str, broker_url: str) -> dict[str, float]:
+    """CPU seconds used so far by the workers, the beat, Dovecot, PostgreSQL and Redis."""
+    import redis
+
+    redis_pid = int(redis.Redis.from_url(broker_url).info("server")["process_id"])
+    return {
+        "workers": sum(process_cpu(p.pid) for p in processes.workers),
+        "beat": process_cpu(processes.beat.pid) if processes.beat else 0.0,
+        "Dovecot": dovecot_cpu(dovecot.process.pid),
+        "PostgreSQL": postgres_cpu(url),
+        "Redis": process_cpu(redis_pid),
+    }
 
 
 def _wait_polled(url: str, mailboxes: int, started: float, since: str) -> float:
@@ -603,6 +640,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="instead of a burst: time one poll of N empty mailboxes by the workers",
     )
+    parser.add_argument(
+        "--poll-threads", type=int, default=8, help="threads per worker for --idle-mailboxes"
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers and workers too
     if args.idle_mailboxes and args.hosts:
@@ -613,13 +653,10 @@ def main(argv: list[str] | None = None) -> int:
             for count in args.workers:
                 folder = work / str(count)
                 folder.mkdir()
-                first, second = idle_poll(args.idle_mailboxes, folder, workers=count)
-                print(
-                    f"{count} worker(s) x 8 threads: an idle poll of {args.idle_mailboxes} "
-                    f"mailboxes in {second:.1f} s ({first:.1f} s the first time, when the "
-                    "server makes every mailbox's folders)",
-                    flush=True,
+                done = idle_poll(
+                    args.idle_mailboxes, folder, workers=count, concurrency=args.poll_threads
                 )
+                print(done.line(args.idle_mailboxes, count, args.poll_threads), flush=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return 0

@@ -263,6 +263,17 @@ service anvil {{
 }}
 service imap-login {{
   chroot =
+  # high-performance mode, as a busy production server runs: one login process serves many
+  # connections instead of a new process for each
+  service_count = 0
+  process_min_avail = 1
+  client_limit = 1000
+}}
+service imap {{
+  # an imap process serves the next connection when its client logs out (every test user has
+  # the same system user), instead of a new process for each login
+  service_count = 0
+  process_min_avail = 2
 }}
 """
     )

@@ -54,6 +54,18 @@ def deployment() -> Deployment:
 @task("intake.cluster.tasks.poll")
 def poll(office: str) -> None:
     """Poll one office's mailbox; queue the reading of each mail it stored."""
+    _poll(office)
+
+
+@task("intake.cluster.tasks.poll_group")
+def poll_group(offices: list[str]) -> None:
+    """Poll a group of offices' mailboxes one after another (the beat's polls: see
+    `work.poll_groups`); queue the reading of each mail they stored."""
+    for office in offices:
+        _poll(office)
+
+
+def _poll(office: str) -> None:
     done = work.poll(deployment(), office)
     if done.stored or not done.ok:
         log.info("poll %s", done.summary)
@@ -76,7 +88,8 @@ def read(message_pk: int) -> None:
 
 @task("intake.cluster.tasks.decide")
 def decide() -> None:
-    """Decide every parsed message; queue sending for each office with mail to send."""
+    """Decide every parsed message; after each round, queue sending for each office that got
+    mail in it."""
 
     def queue_sends(offices: tuple[str, ...]) -> None:
         for office in offices:
@@ -93,8 +106,6 @@ def decide() -> None:
             report.failed,
             report.quarantined,
         )
-    for office in done.offices_to_send:
-        send.delay(office)
 
 
 @task("intake.cluster.tasks.send")
@@ -113,11 +124,12 @@ def send(office: str) -> None:
 
 @task("intake.cluster.tasks.tick")
 def tick() -> None:
-    """Queue a poll of every enabled office (the beat's timer)."""
+    """Queue a poll of every enabled office (the beat's timer), in groups."""
     offices = deployment().settings.enabled_offices
-    for office in offices:
-        poll.delay(office.code)
-    log.info("polls queued: %d offices", len(offices))
+    groups = work.poll_groups(tuple(o.code for o in offices))
+    for group in groups:
+        poll_group.delay(list(group))
+    log.info("polls queued: %d offices in %d tasks", len(offices), len(groups))
 
 
 @task("intake.cluster.tasks.sweep")

@@ -77,6 +77,17 @@ def _locks(deployment: Deployment, *names: tuple[str, bool]) -> Iterator[bool]:
         yield True
 
 
+POLLS_PER_TASK = 10
+
+
+def poll_groups(offices: tuple[str, ...], per_task: int = POLLS_PER_TASK) -> list[tuple[str, ...]]:
+    """The offices of one round of polls, in groups of `per_task`, one task each. An idle poll
+    costs a few milliseconds; a task of its own would cost the broker and the worker's consumer
+    as much again, one message after the other. Small groups keep the polls spread over every
+    worker, and one slow mailbox holds up only the few after it in its group."""
+    return [offices[i : i + per_task] for i in range(0, len(offices), per_task)]
+
+
 @dataclass(frozen=True)
 class PollDone:
     """What a poll task did: the poll's one line, and the messages it stored that now wait to
@@ -93,30 +104,8 @@ def poll(deployment: Deployment, office_code: str) -> PollDone:
     office = deployment.settings.office(office_code)
     if office is None or not office.enabled:
         return PollDone(office_code, f"{office_code}: not an enabled office here", ok=False)
-    before = _last_message_id(deployment, office_code)
     report = poll_one(deployment, office, lambda: False)
-    stored: tuple[int, ...] = ()
-    if report.fetched:
-        with deployment.store.session() as db:
-            stored = tuple(
-                int(i)
-                for i in db.execute(
-                    select(Message.id)
-                    .where(
-                        Message.office == office_code,
-                        Message.id > before,
-                        Message.state.in_([s.value for s in READING_STEPS]),
-                    )
-                    .order_by(Message.id)
-                ).scalars()
-            )
-    return PollDone(office_code, report.summary(), stored, report.ok)
-
-
-def _last_message_id(deployment: Deployment, office: str) -> int:
-    with deployment.store.session() as db:
-        last = db.execute(select(func.max(Message.id)).where(Message.office == office)).scalar()
-    return int(last or 0)
+    return PollDone(office_code, report.summary(), tuple(report.stored), report.ok)
 
 
 @dataclass(frozen=True)
@@ -165,22 +154,48 @@ def decide(
     """Decide every parsed message (step 4, its reply queued in the same transaction), one
     deciding task at a time in the deployment; again until none is left, so a message parsed
     while the round ran is not left for the sweep. After each round that decided something,
-    `after_round` is given the offices with mail to send (so replies go out while a long
-    burst is still being decided)."""
+    `after_round` is given the offices whose outbox got mail in that round (so replies go out
+    while a long burst is still being decided, and each office's sending is queued once per
+    round that gave it mail, not once per round for every office with mail waiting);
+    `offices_to_send` is every office that got mail."""
     with _locks(deployment, (PIPELINE_LOCK, True), (DECIDE_LOCK, False)) as taken:
         if not taken:
             return Decided(held_elsewhere=True)
         total = RoundReport()
+        seen = _newest_outbox_mail(deployment)
+        given: set[str] = set()
         while True:
             report = run_round(deployment.pipeline(), DECIDING_STEPS)
             total.advanced += report.advanced
             total.failed += report.failed
             total.quarantined += report.quarantined
             total.interrupted = report.interrupted
+            if report.advanced:
+                fresh, seen = _offices_with_new_mail(deployment, seen)
+                given.update(fresh)
+                after_round(fresh)
             if not report.advanced or report.interrupted:
                 break
-            after_round(offices_with_mail(deployment))
-        return Decided(False, total, offices_with_mail(deployment))
+        return Decided(False, total, tuple(sorted(given)))
+
+
+def _newest_outbox_mail(deployment: Deployment) -> int:
+    with deployment.store.session() as db:
+        return int(db.execute(select(func.max(OutboxMail.id))).scalar() or 0)
+
+
+def _offices_with_new_mail(deployment: Deployment, after: int) -> tuple[tuple[str, ...], int]:
+    """The enabled offices with mail queued in their outbox after the mail `after` (its key),
+    and the newest mail's key."""
+    enabled = {o.code for o in deployment.settings.enabled_offices}
+    with deployment.store.session() as db:
+        rows = db.execute(
+            select(OutboxMail.id, OutboxMail.office).where(
+                OutboxMail.id > after, OutboxMail.state == OutboxState.QUEUED.value
+            )
+        ).all()
+    newest = max((int(i) for i, _ in rows), default=after)
+    return tuple(sorted({o for _, o in rows if o in enabled})), newest
 
 
 def offices_with_mail(deployment: Deployment) -> tuple[str, ...]:

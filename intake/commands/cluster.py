@@ -89,7 +89,10 @@ def handle_worker(args: argparse.Namespace) -> int:
         for chatty in ("celery.app.trace", "celery.worker.strategy"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
     refuse_over_memory(settings)
-    deployment = open_deployment(settings, ocr=lazy_ocr("rapidocr"))
+    concurrency = args.concurrency or settings.cluster.concurrency
+    deployment = open_deployment(
+        settings, ocr=lazy_ocr("rapidocr"), connections=worker_connections(concurrency)
+    )
     try:
         check_files_reachable(deployment.store, deployment.files)
     except BaseException:
@@ -97,7 +100,6 @@ def handle_worker(args: argparse.Namespace) -> int:
         raise
     tasks.bind(deployment)
     watchers = _idle_watchers(deployment, settings.cluster.idle_connections, tasks)
-    concurrency = args.concurrency or settings.cluster.concurrency
     argv = [
         "worker",
         "--pool=threads",
@@ -118,6 +120,13 @@ def handle_worker(args: argparse.Namespace) -> int:
             watchers.stop.set()
         deployment.close()
     return EXIT_OK
+
+
+def worker_connections(concurrency: int) -> int:
+    """Database connections a worker keeps for reuse: two for each of its threads (a task
+    holds its lock on one while its work uses another) and two for the rest (the IDLE
+    watchers' locks, the sweep)."""
+    return 2 * concurrency + 2
 
 
 def _idle_watchers(deployment: Deployment, limit: int, tasks: ModuleType) -> IdleWatchers | None:

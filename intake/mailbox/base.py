@@ -1,7 +1,8 @@
 """What the fetcher needs from a mailbox, and the typed errors a mailbox adapter raises.
 
-An adapter opens a `MailboxSession` for one office; the session lists folders, opens one (giving
-its UIDVALIDITY), lists UIDs, and fetches raw bytes without changing anything on the server.
+An adapter opens a `MailboxSession` for one office; the session lists folders, tells a folder's
+UIDVALIDITY and UIDNEXT without opening it, opens one (giving its UIDVALIDITY), lists UIDs, and
+fetches raw bytes without changing anything on the server.
 """
 
 from __future__ import annotations
@@ -87,6 +88,16 @@ class FetchedMail:
 
 
 @dataclass(frozen=True)
+class FolderStatus:
+    """A folder's UIDVALIDITY and UIDNEXT as the server tells them without opening it (IMAP
+    STATUS): while UIDVALIDITY stays, UIDNEXT changes whenever a mail is added and never
+    otherwise (RFC 3501, 2.3.1.1)."""
+
+    uidvalidity: int
+    uidnext: int
+
+
+@dataclass(frozen=True)
 class HeaderSummary:
     """A message's Message-ID and size, fetched without its body (for UIDVALIDITY re-scans)."""
 
@@ -104,6 +115,11 @@ class MailboxSession(Protocol):
 
     def junk_folders(self) -> list[str]:
         """Folders the server marks as junk (SPECIAL-USE \\Junk), decoded."""
+        ...
+
+    def status(self, folder: str) -> FolderStatus | None:
+        """The folder's UIDVALIDITY and UIDNEXT without opening it; None when the mailbox
+        cannot tell them (the caller then looks at every UID)."""
         ...
 
     def select(self, folder: str) -> int:

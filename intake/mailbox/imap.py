@@ -1,9 +1,14 @@
 """The IMAP adapter, on imap-tools, written for NetEase (Coremail) servers.
 
-It logs in without selecting a folder, sends the RFC 2971 `ID` command (163.com and 126.com
-refuse SELECT with "Unsafe Login" without it), then opens folders read-only (EXAMINE) and fetches
-with `BODY.PEEK[]`, so nothing on the server changes. Every failure leaves this module as a
-`MailboxPermanentError` or `MailboxTransientError` carrying a `MailboxProblem`.
+It logs in without selecting a folder, sends the RFC 2971 `ID` command on every new connection
+(163.com and 126.com refuse SELECT with "Unsafe Login" without it), asks a folder's STATUS, opens
+folders read-only (EXAMINE) and fetches with `BODY.PEEK[]`, so nothing on the server changes.
+Every failure leaves this module as a `MailboxPermanentError` or `MailboxTransientError` carrying
+a `MailboxProblem`.
+
+No command is sent that the work does not need: the capabilities a server names in its greeting
+(RFC 3501, 7.1) are taken from there instead of asking again, the folder list is asked once per
+connection, and a read-only folder needs no CLOSE before LOGOUT.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ from contextlib import contextmanager, suppress
 from typing import TypeVar
 
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
-from imap_tools.errors import ImapToolsError, UnexpectedCommandStatusError
+from imap_tools.errors import ImapToolsError, MailboxStarttlsError, UnexpectedCommandStatusError
+from imap_tools.folder import FolderInfo
 from imap_tools.mailbox import BaseMailBox
+from imap_tools.utils import check_command_status
 
 from intake.mailbox.base import (
     FetchedMail,
+    FolderStatus,
     HeaderSummary,
     MailboxPermanentError,
     MailboxProblem,
@@ -63,7 +71,7 @@ def classify_imap_failure(text: str, during: str) -> MailboxProblem:
         return MailboxProblem.NOT_ENABLED
     if during == "login":
         return MailboxProblem.WRONG_PASSWORD
-    if during == "select" and any(
+    if during in ("select", "status") and any(
         w in lowered
         for w in ("nonexistent", "not exist", "doesn't exist", "no such", "unknown mailbox")
     ):
@@ -118,17 +126,63 @@ def _server_words(exc: Exception) -> str:
     return f"{status} " + " ".join(parts)
 
 
+def _capabilities(client: imaplib.IMAP4) -> None:
+    """Set `client.capabilities`: from the greeting's CAPABILITY code when the server put one
+    there (Dovecot does), else by asking. After STARTTLS the server is always asked: what was
+    said before TLS is not trusted."""
+    told = None
+    if not getattr(client, "_tls_established", False):
+        told = client.untagged_responses.pop("CAPABILITY", None)
+    if told and isinstance(told[-1], bytes):
+        words = told[-1]
+    else:
+        _typ, data = client.capability()
+        if not data or not isinstance(data[-1], bytes):
+            raise client.error("no CAPABILITY response from server")
+        words = data[-1]
+    client.capabilities = tuple(words.decode("ascii", "replace").upper().split())
+
+
+class _Imap4(imaplib.IMAP4):
+    def _get_capabilities(self) -> None:
+        _capabilities(self)
+
+
+class _Imap4Ssl(imaplib.IMAP4_SSL):
+    def _get_capabilities(self) -> None:
+        _capabilities(self)
+
+
+class _MailBoxSsl(MailBox):
+    def _get_mailbox_client(self) -> imaplib.IMAP4:
+        return _Imap4Ssl(
+            self._host, self._port, ssl_context=self._ssl_context, timeout=self._timeout
+        )
+
+
+class _MailBoxStartTls(MailBoxStartTls):
+    def _get_mailbox_client(self) -> imaplib.IMAP4:
+        client = _Imap4(self._host, self._port, timeout=self._timeout)
+        check_command_status(client.starttls(self._ssl_context), MailboxStarttlsError)
+        return client
+
+
+class _MailBoxPlain(MailBoxUnencrypted):
+    def _get_mailbox_client(self) -> imaplib.IMAP4:
+        return _Imap4(self._host, self._port, timeout=self._timeout)
+
+
 def _connect(endpoint: Endpoint) -> BaseMailBox:
     timeout = endpoint.timeout_seconds
     if endpoint.security is Security.SSL:
-        return MailBox(
+        return _MailBoxSsl(
             endpoint.host, endpoint.port, timeout=timeout, ssl_context=ssl_context(endpoint)
         )
     if endpoint.security is Security.STARTTLS:
-        return MailBoxStartTls(
+        return _MailBoxStartTls(
             endpoint.host, endpoint.port, timeout=timeout, ssl_context=ssl_context(endpoint)
         )
-    return MailBoxUnencrypted(endpoint.host, endpoint.port, timeout=timeout)
+    return _MailBoxPlain(endpoint.host, endpoint.port, timeout=timeout)
 
 
 def send_id(client: imaplib.IMAP4) -> None:
@@ -147,7 +201,7 @@ class ImapSession:
     large a piece is."""
 
     def __init__(self, endpoint: Endpoint, user: str, password: str) -> None:
-        self._selected: str | None = None
+        self._folders: list[FolderInfo] | None = None
         self.stream_above = STREAM_ABOVE
         self.stream_piece = STREAM_PIECE
         with translated_errors("connect"):
@@ -165,21 +219,46 @@ class ImapSession:
         with translated_errors(during):
             return action()
 
+    def _folder_list(self) -> list[FolderInfo]:
+        """The server's folders, asked once per connection."""
+        if self._folders is None:
+            self._folders = self._call("list", lambda: list(self._box.folder.list()))
+        return self._folders
+
     def list_folders(self) -> list[str]:
-        return self._call("list", lambda: [f.name for f in self._box.folder.list()])
+        return [f.name for f in self._folder_list()]
 
     def junk_folders(self) -> list[str]:
-        folders = self._call("list", lambda: self._box.folder.list())
+        folders = self._folder_list()
         return [f.name for f in folders if any(flag.lower() == "\\junk" for flag in f.flags)]
 
-    def select(self, folder: str) -> int:
+    def _require(self, folder: str, during: str) -> None:
         if folder.upper() != "INBOX" and folder not in self.list_folders():
             raise MailboxPermanentError(
-                MailboxProblem.FOLDER_MISSING, f"select: no folder {folder!r}"
+                MailboxProblem.FOLDER_MISSING, f"{during}: no folder {folder!r}"
             )
+
+    def status(self, folder: str) -> FolderStatus | None:
+        """UIDVALIDITY and UIDNEXT by STATUS, without opening the folder; None when the server
+        refuses STATUS or leaves either out (the caller then opens the folder)."""
+        self._require(folder, "status")
+        try:
+            with translated_errors("status"):
+                values = self._box.folder.status(folder, ["UIDVALIDITY", "UIDNEXT"])
+        except MailboxTransientError as exc:
+            if exc.problem is MailboxProblem.PROTOCOL:
+                return None
+            raise
+        except (IndexError, ValueError):  # an answer imap-tools could not parse
+            return None
+        if "UIDVALIDITY" not in values or "UIDNEXT" not in values:
+            return None
+        return FolderStatus(int(values["UIDVALIDITY"]), int(values["UIDNEXT"]))
+
+    def select(self, folder: str) -> int:
+        self._require(folder, "select")
         with translated_errors("select"):
             self._box.folder.set(folder, readonly=True)
-            self._selected = folder
             values = self._box.client.untagged_responses.get("UIDVALIDITY")
             if values and isinstance(values[0], bytes):
                 return int(values[0])
@@ -266,7 +345,7 @@ class ImapSession:
 
     def sent_folder(self) -> str | None:
         """The folder for sent mail: the one marked \\Sent, else a usual name (已发送 at NetEase)."""
-        folders = self._call("list", lambda: self._box.folder.list())
+        folders = self._folder_list()
         for info in folders:
             if any(flag.lower() == "\\sent" for flag in info.flags):
                 return str(info.name)
@@ -302,9 +381,7 @@ class ImapSession:
         box = getattr(self, "_box", None)
         if box is None:
             return
-        try:
-            if self._selected is not None:
-                box.client.close()
+        try:  # LOGOUT alone: a folder opened read-only has nothing for CLOSE to do
             box.client.logout()
         except Exception:
             with suppress(Exception):

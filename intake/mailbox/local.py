@@ -19,6 +19,7 @@ from pathlib import Path
 from intake.fetching.ledger import header_message_id
 from intake.mailbox.base import (
     FetchedMail,
+    FolderStatus,
     HeaderSummary,
     MailboxPermanentError,
     MailboxProblem,
@@ -50,6 +51,10 @@ class LocalFolderSession:
 
     def junk_folders(self) -> list[str]:
         return []
+
+    def status(self, folder: str) -> FolderStatus | None:
+        """None: a local folder is cheap to look at in full (its UIDs are assigned by a look)."""
+        return None
 
     def select(self, folder: str) -> int:
         path = self._path(folder)

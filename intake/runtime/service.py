@@ -161,13 +161,15 @@ def open_deployment(
     mailboxes: bool = True,
     keyring: crypto.Keyring | None = None,
     scratch: Path | None = None,
+    connections: int | None = None,
 ) -> Deployment:
     """Open the store (migrating it), the files folder and the mailbox adapter.
 
     `actor` is who the pipeline's decisions and changes are recorded under; `mailboxes=False`
     opens no mailbox adapter (commands that only read or maintain the store); `keyring` replaces
     the configured keys (key rotation); `scratch` opens a throw-away deployment instead of the
-    configured storage: an SQLite store and files in that folder, under a new random key.
+    configured storage: an SQLite store and files in that folder, under a new random key;
+    `connections` is how many database connections the store keeps for reuse (`make_engine`).
 
     Before anything else, the files folder must be this store's (`claim_files_folder`) and the
     keys must open the store (`prove_keys`): otherwise ConfigError, one line with the fix."""
@@ -178,7 +180,7 @@ def open_deployment(
         settings = replace(settings, storage=storage, files=FilesSettings())
         keyring = keyring or crypto.Keyring((crypto.new_key(),), SCRATCH_KEY_SOURCE)
     keyring = keyring or deployment_keyring(settings, env)
-    store = Store.open(settings.storage.database, keyring, actor)
+    store = Store.open(settings.storage.database, keyring, actor, connections)
     try:
         files = files_store(settings, keyring, env)
         claim_files_folder(store, files, clock())

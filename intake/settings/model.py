@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -222,8 +223,16 @@ class Settings:
         return directory_of(tuple(self.offices))
 
     def office(self, code: str) -> OfficeSettings | None:
-        """The office with this code, or None."""
-        return next((o for o in self.offices if o.code == code), None)
+        """The office with this code, or None (a look-up, not a search: a province's
+        thousands of offices are asked for at every poll)."""
+        return self._by_code.get(code)
+
+    @cached_property
+    def _by_code(self) -> dict[str, OfficeSettings]:
+        found: dict[str, OfficeSettings] = {}
+        for office in self.offices:
+            found.setdefault(office.code, office)  # the first of a code, as a search finds
+        return found
 
     def office_for_address(self, address: str) -> OfficeSettings | None:
         """The office whose mailbox is this address (case-insensitive), or None."""

@@ -32,8 +32,13 @@ MIGRATION_LOCK = (0x58_54_49_4E, 0x4D_49_47)  # "XTIN", "MIG": the advisory lock
 SQLITE_BUSY_SECONDS = 30  # how long a statement waits for another process's lock on the file
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the configured URL; SQLite files get WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, connections: int | None = None) -> Engine:
+    """An engine for the configured URL; SQLite files get WAL, foreign keys and a busy timeout.
+
+    `connections`: how many PostgreSQL connections the pool keeps open for reuse (SQLAlchemy's
+    default of 5 when not given). A process whose threads hold more at once than the pool keeps
+    opens and closes a connection, and PostgreSQL starts and ends a server process, for nearly
+    every use beyond it; a cluster worker sizes it to its threads."""
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1] if ":///" in url else ""
         if path and path != ":memory:":
@@ -41,7 +46,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    if connections is None:
+        return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=connections)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -138,10 +145,15 @@ class Store:
 
     @classmethod
     def open(
-        cls, url: str, keyring: crypto.Keyring | None = None, actor: str = DEFAULT_ACTOR
+        cls,
+        url: str,
+        keyring: crypto.Keyring | None = None,
+        actor: str = DEFAULT_ACTOR,
+        connections: int | None = None,
     ) -> Store:
-        """Open the database at `url` and migrate it to the newest schema."""
-        engine = make_engine(url)
+        """Open the database at `url` and migrate it to the newest schema (`connections`: see
+        `make_engine`)."""
+        engine = make_engine(url, connections)
         migrate(engine)
         return cls(engine, keyring, actor)
 

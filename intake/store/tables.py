@@ -192,6 +192,9 @@ class PollState(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_fetched: Mapped[int] = mapped_column(Integer, default=0)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # the last complete look at the folder: its UIDNEXT then (from STATUS), and when
+    uidnext: Mapped[int | None] = mapped_column(BigInteger)
+    looked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Message(Base):

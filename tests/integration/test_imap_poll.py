@@ -11,7 +11,8 @@ import pytest
 from imap_tools import MailBoxUnencrypted
 from sqlalchemy import func, select
 
-from intake.fetching.fetcher import poll_office
+from intake.fetching.fetcher import PollReport, poll_office
+from intake.fetching.looks import FULL_LOOK_EVERY
 from intake.mailbox.base import MailboxProblem
 from intake.mailbox.imap import ImapAdapter, ImapSession
 from intake.settings import Endpoint, OfficeSettings, Security
@@ -208,3 +209,59 @@ def test_the_test_dovecot_leaves_nothing_behind() -> None:
     assert (folder / "dovecot.conf").exists()
     server.close()
     assert server.process.poll() is not None and not folder.exists()
+
+
+def test_an_idle_poll_asks_status_only_and_new_mail_or_an_hour_opens_the_folder(
+    dovecot: Dovecot, store: Store, tmp_path: Path
+) -> None:
+    office = factories.office(port=dovecot.port)
+    files = FileStore(tmp_path / "f")
+    clock = [now()]
+
+    def poll() -> PollReport:
+        return poll_office(office, adapter_for(office), store, files, lambda: clock[0])
+
+    append(dovecot, [factories.mail(subject="一")])
+    first = poll()
+    assert first.fetched == 1 and not first.folders[0].unchanged
+    idle = poll()
+    assert idle.ok and idle.fetched == 0 and idle.folders[0].unchanged
+    append(dovecot, [factories.mail(subject="二")])
+    new = poll()
+    assert new.fetched == 1 and not new.folders[0].unchanged and len(new.stored) == 1
+    # a server that got UIDNEXT wrong: a mail comes, and the remembered UIDNEXT moves with it
+    append(dovecot, [factories.mail(subject="三")])
+    with store.session() as db:
+        state = db.execute(select(PollState).where(PollState.folder == "INBOX")).scalar_one()
+        assert state.uidnext is not None
+        state.uidnext += 1
+    hidden = poll()
+    assert hidden.folders[0].unchanged and hidden.fetched == 0
+    clock[0] += FULL_LOOK_EVERY  # late, never lost: the hourly complete look finds it
+    late = poll()
+    assert late.fetched == 1 and not late.folders[0].unchanged
+    assert count(store, Message) == 3
+
+
+def test_capabilities_come_from_the_greeting_but_are_asked_again_after_starttls(
+    dovecot: Dovecot,
+) -> None:
+    plain = ImapSession(Endpoint("127.0.0.1", dovecot.port, Security.NONE, None, 5), USER, PASSWORD)
+    try:
+        client = plain._box.client
+        assert "IDLE" in client.capabilities and plain.supports_idle()
+        assert client.tagnum == 2  # LOGIN and ID: no CAPABILITY asked
+        status = plain.status("INBOX")
+        assert status is not None and status.uidnext >= 1
+    finally:
+        plain.close()
+    tls = ImapSession(
+        Endpoint("127.0.0.1", dovecot.port, Security.STARTTLS, str(dovecot.cert), 5),
+        USER,
+        PASSWORD,
+    )
+    try:
+        assert tls._box.client.tagnum == 4  # STARTTLS, CAPABILITY (over TLS), LOGIN, ID
+        assert tls.status("INBOX") is not None
+    finally:
+        tls.close()
