@@ -16,9 +16,11 @@ import logging
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.parsing.step import unread_attachments
+from intake.privacy.crypto import DecryptionError
 from intake.reading.step import ATTACHMENT_KIND
 from intake.runtime.context import PipelineContext
 from intake.store.tables import Message, MessageState
@@ -44,10 +46,16 @@ class ReadAhead:
         oldest first; how many were started."""
         started = 0
         for message_pk in message_pks:
-            message = db.get(Message, message_pk)
-            if message is None or message.state != MessageState.READ.value:
+            state = db.execute(
+                select(Message.state).where(Message.id == message_pk)
+            ).scalar_one_or_none()
+            if state != MessageState.READ.value:
                 continue
-            for attachment_pk, name, digest in unread_attachments(db, message_pk):
+            try:
+                todo = unread_attachments(db, message_pk)
+            except DecryptionError:
+                continue  # its parse step meets the same and quarantines that mail alone
+            for attachment_pk, name, digest in todo:
                 if attachment_pk not in self._readings:
                     self._readings[attachment_pk] = self._threads.submit(self._read, name, digest)
                     started += 1
