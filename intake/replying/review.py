@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.deciding.filing import corrections_of, with_corrections
 from intake.settings import OfficeSettings
 from intake.store.tables import Document, Filing, OutboxMail, OutboxState
 from routing.document_agreement import ReadDocument, low_fields_after_agreement
@@ -23,7 +22,8 @@ from vocabulary import SubjectType
 def low_fields(db: Session, filing_id: int, threshold: float) -> tuple[str, ...]:
     """The fields of the filing's current documents read below `threshold` that no other
     document of the filing repeats (`routing.document_agreement`): a card name read at 0.6 that
-    the form repeats is trusted. People's corrections are laid over the values first. A value
+    the form repeats is trusted. Values are compared as read: a person's correction settles the
+    filing's review item, it does not make the reading itself more certain. A value
     its counterparts contradict is the decision's mismatch problem, not a low field here, so
     that the staff queue (which weighs only filings with a value stored below the threshold)
     and the reply's hold name the same reasons."""
@@ -39,13 +39,8 @@ def low_fields(db: Session, filing_id: int, threshold: float) -> tuple[str, ...]
     if not rows:
         return ()
     filing = db.get(Filing, filing_id)
-    corrected = corrections_of(db, {filing_id}).get(filing_id, {})
     documents = [
-        ReadDocument(
-            kind=kind,
-            fields=with_corrections(dict(fields or {}), corrected),
-            confidence=dict(confidence or {}),
-        )
+        ReadDocument(kind=kind, fields=dict(fields or {}), confidence=dict(confidence or {}))
         for kind, fields, confidence in rows
     ]
     read_low = set(low_confidence_fields((d.confidence for d in documents), threshold))

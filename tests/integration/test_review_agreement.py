@@ -1,8 +1,7 @@
 """Agreement between a filing's documents weighs in where a reply's hold and the staff queue ask
 which fields were read too poorly (`intake.replying.review.low_fields`,
 `intake.staff.queue.open_work`), on a real SQLite store: a card name read at 0.6 that the form
-repeats is trusted, one the form contradicts stays low, and a person's correction counts as what
-the document says."""
+repeats is trusted, and one the form contradicts stays low."""
 
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ import pytest
 from intake.replying.review import low_fields
 from intake.staff.queue import open_work
 from intake.store.database import Store
-from intake.store.tables import Attachment, Document, FieldCorrection, Filing, Message
+from intake.store.tables import Attachment, Document, Filing, Message
 
 AT = datetime(2026, 5, 12, 1, 0, tzinfo=UTC)
 OFFICE = "130582"
@@ -110,13 +109,3 @@ def test_a_low_name_the_form_contradicts_stays_low(store: Store) -> None:
     contradicted = a_filing(store, 3, "装文杰", 0.6, "裴文杰")
     with store.session() as db:
         assert low_fields(db, contradicted, THRESHOLD) == ("name",)
-
-
-def test_a_correction_counts_as_what_the_card_says(store: Store) -> None:
-    corrected = a_filing(store, 4, "装文杰", 0.6, "裴文杰")
-    with store.session() as db:
-        db.add(
-            FieldCorrection(filing_id=corrected, field="name", value="裴文杰", actor="clerk", at=AT)
-        )
-        db.commit()
-        assert low_fields(db, corrected, THRESHOLD) == ()
