@@ -21,7 +21,7 @@ from pathlib import Path
 
 from intake.errors import PermanentError, TransientError
 from intake.privacy import crypto
-from intake.store.files_interface import STORE_ID_MARKER, relative_name
+from intake.store.files_interface import STORE_ID_MARKER, Counted, relative_name
 from intake.store.plainstream import READ_CHUNK, PlainStream
 
 __all__ = [
@@ -88,29 +88,21 @@ class FileStore:
     ) -> tuple[str, Path, int]:
         """Store the content given in `chunks` (constant memory), returning hash, path and size."""
         keyring = self.keyring
-        hasher = hashlib.sha256()
-        size = 0
-
-        def counted() -> Iterator[bytes]:
-            nonlocal size
-            for chunk in chunks:
-                hasher.update(chunk)
-                size += len(chunk)
-                yield chunk
+        counted = Counted(chunks)
 
         folder = self.root / kind
         try:
             self._make_dirs(folder)
-            tmp = self._write_temp(folder, keyring.encrypt_stream(counted()))
-            digest = hasher.hexdigest()
+            tmp = self._write_temp(folder, keyring.encrypt_stream(iter(counted)))
+            digest = counted.hexdigest()
             target = self.path_for(kind, digest, suffix)
             if target.exists():
                 tmp.unlink()
-                return digest, target, size
+                return digest, target, counted.size
             self._put_in_place(tmp, target)
         except OSError as exc:
             raise self._os_error(exc, "storing a file") from exc
-        return digest, target, size
+        return digest, target, counted.size
 
     def open_read(self, kind: str, digest: str, suffix: str = "") -> PlainStream:
         """The plain content as chunks; PermanentError when missing, tampered or of another hash."""

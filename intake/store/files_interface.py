@@ -10,6 +10,7 @@ locks, the console's session key, copies of the digests it wrote, the demo's rep
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
@@ -23,6 +24,25 @@ Location = Path | str
 STORE_ID_MARKER = "STORE-ID"
 """The file (or object) of a files store that names the store it belongs to."""
 HEX = frozenset("0123456789abcdef")
+
+
+class Counted:
+    """The chunks of a file being stored, passed on while their SHA-256 and size are taken (what
+    both stores name and report the file by)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = chunks
+        self._hasher = hashlib.sha256()
+        self.size = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self._hasher.update(chunk)
+            self.size += len(chunk)
+            yield chunk
+
+    def hexdigest(self) -> str:
+        return self._hasher.hexdigest()
 
 
 def relative_name(kind: str, digest: str, suffix: str = "") -> str:

@@ -21,7 +21,13 @@ from typing import IO, Any
 
 from intake.errors import PermanentError, TransientError
 from intake.privacy import crypto
-from intake.store.files_interface import STORE_ID_MARKER, Location, parse_name, relative_name
+from intake.store.files_interface import (
+    STORE_ID_MARKER,
+    Counted,
+    Location,
+    parse_name,
+    relative_name,
+)
 from intake.store.plainstream import READ_CHUNK, PlainStream
 
 SPOOL_BYTES = 8 * 1024 * 1024  # ciphertext kept in memory before the spool goes to disk
@@ -191,25 +197,17 @@ class S3FileStore:
     ) -> tuple[str, Location, int]:
         """Encrypt into a spool, then upload unless the object is there (`looked`: the caller
         has just found it absent)."""
-        hasher = hashlib.sha256()
-        size = 0
-
-        def counted() -> Iterator[bytes]:
-            nonlocal size
-            for chunk in chunks:
-                hasher.update(chunk)
-                size += len(chunk)
-                yield chunk
+        counted = Counted(chunks)
 
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
-            for piece in self._keyring.encrypt_stream(counted()):
+            for piece in self._keyring.encrypt_stream(iter(counted)):
                 spool.write(piece)
-            digest = hasher.hexdigest()
+            digest = counted.hexdigest()
             key = self.object_key(kind, digest, suffix)
             if looked or self._head(key) is None:
                 spool.seek(0)
                 self._upload(spool, key)
-        return digest, self._url(key), size
+        return digest, self._url(key), counted.size
 
     def _upload(self, handle: IO[bytes], key: str) -> None:
         """One PUT of the whole object (a mail is at most `[limits] max_mail_bytes`, 4 GiB,
