@@ -72,10 +72,10 @@ def _stock() -> object:
     return read
 
 
-def _ours(lean: bool) -> object:
+def _ours(lean: bool, a4_side: int | None = None) -> object:
     from parsers.ocr import RapidOcrEngine
 
-    engine = RapidOcrEngine(lean=lean)
+    engine = RapidOcrEngine(lean=lean) if a4_side is None else RapidOcrEngine(a4_side=a4_side)
 
     def read(image: object) -> int:
         return len(engine.read_page(image))  # type: ignore[arg-type]
@@ -95,7 +95,9 @@ def engine_worker(name: str) -> None:
         from parsers import ocr
 
         ocr.release_memory = lambda: None
-    read = _stock() if name == "stock" else _ours(lean=name.startswith("ours"))
+    # e.g. ours-a4side1280: A4 pages detected at 1280 px, as before `RapidOcrEngine.a4_side`
+    a4_side = int(name.rsplit("-a4side", 1)[1]) if "-a4side" in name else None
+    read = _stock() if name == "stock" else _ours(name.startswith("ours"), a4_side)
     pages = {
         kind: [
             prepare(image_frames((SAMPLES / file).read_bytes(), 60_000_000, 1)[0]) for file in files
