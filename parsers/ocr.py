@@ -6,11 +6,11 @@ and is loaded on first use, once per process (the OCR worker process keeps it be
 
 RapidOCR is run leaner than its defaults (`RapidOcrEngine.lean`, on unless turned off): the
 detector sees only the inked part of a page (an A4 form leaves a third of the sheet blank), at
-`lean_side` pixels for the whole page's longer side (`a4_side`, fewer, for a page of A4's
-proportions, whose printed lines are large enough: `detection_side`), and the recogniser pads
-each batch of lines only to its widest line instead of to at least 320 × 48 pixels (most label
-and value cells are far shorter), within a width budget so long sentences do not share one
-large batch; the heap is handed back after each page. `bench/ocr_bench.py` and
+`lean_side` pixels for the whole page's longer side (`a4_side` for a page of A4's proportions:
+`detection_side`; the same by default, as fewer pixels lose fields on blurred forms), and the
+recogniser pads each batch of lines only to its widest line instead of to at least 320 × 48
+pixels (most label and value cells are far shorter), within a width budget so long sentences do
+not share one large batch; the heap is handed back after each page. `bench/ocr_bench.py` and
 `bench/parse_bench.py` measure it against stock RapidOCR and against the full path
 (`lean=False`).
 """
@@ -69,7 +69,7 @@ class RapidOcrEngine:
     name: str = "rapidocr"
     lean: bool = True
     lean_side: int = 1280
-    a4_side: int = 960
+    a4_side: int = 1280
 
     def _model(self) -> Any:
         key = (self.max_side, self.threads, self.lean, self.lean_side)
@@ -159,9 +159,10 @@ def detection_side(height: int, width: int, side: int, a4_side: int) -> int:
     """The detector's size for the whole page's longer side: `a4_side` for a page of A4's
     proportions (either way up), `side` otherwise.
 
-    A form's smallest printed lines are about 1.3% of an A4 sheet's height (31 px of 2339 on
-    the samples): at 960 px they are still 13 px high for the detector, which finds them as at
-    1280 px, for about half the detection's cost. Card photos and other shapes keep `side`.
+    Detection costs about half of an A4 form page, and goes with its pixels: at 960 px an A4
+    page costs 0.70× as much, but a blurred scanned form loses 6 of 23 fields (at 1024 px too),
+    so `RapidOcrEngine.a4_side` stays at 1280 px (docs/reading-speed.md). Card photos and other
+    shapes keep `side`.
     """
     longer, shorter = max(height, width), min(height, width)
     if shorter <= 0 or abs(longer / shorter - A4_RATIO) > A4_TOLERANCE:
