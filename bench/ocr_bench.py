@@ -7,8 +7,10 @@ page first. Engines: `stock` is RapidOCR 3 exactly as its package sets it up (`R
 called on the page: detection at full resolution, line classifier, recognition, onnxruntime's
 own thread count); `before` is our engine as it was (detector capped at 1280 px, one thread);
 `ours` is our engine as deployed (lean: detection on the inked part at the same scale as before,
-recognition batches padded to their widest line; one thread). Printed per kind of page: CPU
-seconds per page (the process's, every thread), wall seconds, and ours/stock; then peak memory.
+recognition batches padded to their widest line; one thread); `ours-a4side960` (any number) is
+ours with A4-proportioned pages detected at that size (`RapidOcrEngine.a4_side`). Printed per
+kind of page: CPU seconds per page (the process's, every thread), wall seconds, and ours/stock;
+then peak memory.
 
 Part 2, the reader pool (`parsers.isolated.read_all`, the parse step's way of reading a mail's
 attachments) on the same files with 1 and then 2 reader processes: pages per minute, CPU
