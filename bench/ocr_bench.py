@@ -7,8 +7,10 @@ page first. Engines: `stock` is RapidOCR 3 exactly as its package sets it up (`R
 called on the page: detection at full resolution, line classifier, recognition, onnxruntime's
 own thread count); `before` is our engine as it was (detector capped at 1280 px, one thread);
 `ours` is our engine as deployed (lean: detection on the inked part at the same scale as before,
-recognition batches padded to their widest line; one thread). Printed per kind of page: CPU
-seconds per page (the process's, every thread), wall seconds, and ours/stock; then peak memory.
+recognition batches padded to their widest line; one thread); `ours-a4side960` (any number) is
+ours with A4-proportioned pages detected at that size (`RapidOcrEngine.a4_side`). Printed per
+kind of page: CPU seconds per page (the process's, every thread), wall seconds, and ours/stock;
+then peak memory.
 
 Part 2, the reader pool (`parsers.isolated.read_all`, the parse step's way of reading a mail's
 attachments) on the same files with 1 and then 2 reader processes: pages per minute, CPU
@@ -72,10 +74,10 @@ def _stock() -> object:
     return read
 
 
-def _ours(lean: bool) -> object:
+def _ours(lean: bool, a4_side: int | None = None) -> object:
     from parsers.ocr import RapidOcrEngine
 
-    engine = RapidOcrEngine(lean=lean)
+    engine = RapidOcrEngine(lean=lean) if a4_side is None else RapidOcrEngine(a4_side=a4_side)
 
     def read(image: object) -> int:
         return len(engine.read_page(image))  # type: ignore[arg-type]
@@ -95,7 +97,9 @@ def engine_worker(name: str) -> None:
         from parsers import ocr
 
         ocr.release_memory = lambda: None
-    read = _stock() if name == "stock" else _ours(lean=name.startswith("ours"))
+    # e.g. ours-a4side1280: A4 pages detected at 1280 px, as before `RapidOcrEngine.a4_side`
+    a4_side = int(name.rsplit("-a4side", 1)[1]) if "-a4side" in name else None
+    read = _stock() if name == "stock" else _ours(name.startswith("ours"), a4_side)
     pages = {
         kind: [
             prepare(image_frames((SAMPLES / file).read_bytes(), 60_000_000, 1)[0]) for file in files

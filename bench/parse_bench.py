@@ -199,6 +199,11 @@ def bench_engine(name: str) -> object:
 
     if name == "rapidocr-before":
         return RapidOcrEngine(lean=False)
+    if name.startswith("rapidocr-side"):  # e.g. rapidocr-side960: every page detected at 960 px
+        side = int(name.removeprefix("rapidocr-side"))
+        return RapidOcrEngine(lean_side=side, a4_side=side)
+    if name.startswith("rapidocr-a4side"):  # e.g. rapidocr-a4side1280: A4 pages as before
+        return RapidOcrEngine(a4_side=int(name.removeprefix("rapidocr-a4side")))
     return make_engine(name)
 
 

@@ -6,11 +6,13 @@ and is loaded on first use, once per process (the OCR worker process keeps it be
 
 RapidOCR is run leaner than its defaults (`RapidOcrEngine.lean`, on unless turned off): the
 detector sees only the inked part of a page (an A4 form leaves a third of the sheet blank), at
-`lean_side` pixels for the whole page's longer side, and the recogniser pads each batch of lines
-only to its widest line instead of to at least 320 × 48 pixels (most label and value cells are
-far shorter), within a width budget so long sentences do not share one large batch; the heap
-is handed back after each page. `bench/ocr_bench.py` and `bench/parse_bench.py` measure it
-against stock RapidOCR and against the full path (`lean=False`).
+`lean_side` pixels for the whole page's longer side (`a4_side` for a page of A4's proportions:
+`detection_side`; the same by default, as fewer pixels lose fields on blurred forms), and the
+recogniser pads each batch of lines only to its widest line instead of to at least 320 × 48
+pixels (most label and value cells are far shorter), within a width budget so long sentences do
+not share one large batch; the heap is handed back after each page. `bench/ocr_bench.py` and
+`bench/parse_bench.py` measure it against stock RapidOCR and against the full path
+(`lean=False`).
 """
 
 from __future__ import annotations
@@ -59,13 +61,15 @@ REC_HEIGHT = 48
 @dataclass(frozen=True)
 class RapidOcrEngine:
     """RapidOCR 3.x with onnxruntime; the detector's image side is capped at `max_side`, and at
-    `lean_side` for the whole page when `lean` (see the module's docstring)."""
+    `lean_side` for the whole page when `lean`, `a4_side` for a page of A4's proportions (see
+    the module's docstring and `detection_side`)."""
 
     max_side: int = 1280
     threads: int = 1
     name: str = "rapidocr"
     lean: bool = True
     lean_side: int = 1280
+    a4_side: int = 1280
 
     def _model(self) -> Any:
         key = (self.max_side, self.threads, self.lean, self.lean_side)
@@ -90,7 +94,8 @@ class RapidOcrEngine:
 
     def _detect(self, model: Any, image: ImageArray) -> tuple[list[Quad], list[Any]]:
         if self.lean:
-            return _detect_inked(model, image, min(self.max_side, self.lean_side))
+            side = detection_side(image.shape[0], image.shape[1], self.lean_side, self.a4_side)
+            return _detect_inked(model, image, min(self.max_side, side))
         return _detect(model, image)
 
     def recognise(self, image: ImageArray) -> list[TextBox]:
@@ -142,6 +147,28 @@ class RapidOcrEngine:
 
 
 Quad = list[tuple[float, float]]
+
+A4_RATIO = 2**0.5
+"""An A4 sheet's longer side over its shorter."""
+
+A4_TOLERANCE = 0.06
+"""A page whose sides' ratio is within this of `A4_RATIO` is taken for an A4 sheet."""
+
+
+def detection_side(height: int, width: int, side: int, a4_side: int) -> int:
+    """The detector's size for the whole page's longer side: `a4_side` for a page of A4's
+    proportions (either way up), `side` otherwise.
+
+    Detection costs about half of an A4 form page, and goes with its pixels: at 960 px an A4
+    page costs 0.70× as much, but a blurred scanned form loses 6 of 23 fields (at 1024 px too),
+    so `RapidOcrEngine.a4_side` stays at 1280 px (docs/reading-speed.md). Card photos and other
+    shapes keep `side`.
+    """
+    longer, shorter = max(height, width), min(height, width)
+    if shorter <= 0 or abs(longer / shorter - A4_RATIO) > A4_TOLERANCE:
+        return side
+    return min(side, a4_side)
+
 
 REC_BATCH_LINES = 6
 """At most this many lines are recognised in one batch (RapidOCR's own batch size)."""
