@@ -31,11 +31,32 @@ import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 SAMPLES = REPO / "samples" / "documents" / "out"
 OFFICE = "130582"  # 沙河市, whose mailbox is shhlwxxb@163.com in the shipped config
+
+
+def local_deployment(work: Path, workers: int) -> tuple[Path, Any, Any]:
+    """A deployment on a local folder mailbox in `work` with `workers` reader processes: the
+    mailboxes folder, the office and the deployment."""
+    from intake.commands.demo import local_config
+    from intake.parsing.engines import lazy_ocr
+    from intake.runtime.service import open_deployment
+    from intake.settings import load_settings
+
+    mailboxes = work / "mailboxes"
+    (mailboxes / OFFICE).mkdir(parents=True)
+    config = local_config(work, mailboxes=mailboxes)
+    config.write_text(
+        config.read_text(encoding="utf-8") + f"\n[ocr]\nworkers = {workers}\n", encoding="utf-8"
+    )
+    settings = load_settings(config, {})
+    office = settings.office(OFFICE)
+    assert office is not None
+    return mailboxes, office, open_deployment(settings, {}, ocr=lazy_ocr("rapidocr"))
 
 
 def tree_cpu_seconds() -> float:
@@ -87,26 +108,13 @@ def main() -> int:
 
     from sqlalchemy import func, select
 
-    from intake.commands.demo import local_config
-    from intake.parsing.engines import lazy_ocr
-    from intake.runtime.service import open_deployment, poll_one, process
-    from intake.settings import load_settings
+    from intake.runtime.service import poll_one, process
     from intake.store.tables import Message, MessageState, OutboxMail
     from parsers.isolated import stop_reader
 
     with tempfile.TemporaryDirectory(prefix="filing-latency-") as folder:
         work = Path(folder)
-        mailboxes = work / "mailboxes"
-        (mailboxes / OFFICE).mkdir(parents=True)
-        config = local_config(work, mailboxes=mailboxes)
-        config.write_text(
-            config.read_text(encoding="utf-8") + f"\n[ocr]\nworkers = {args.workers}\n",
-            encoding="utf-8",
-        )
-        settings = load_settings(config, {})
-        office = settings.office(OFFICE)
-        assert office is not None
-        deployment = open_deployment(settings, {}, ocr=lazy_ocr("rapidocr"))
+        mailboxes, office, deployment = local_deployment(work, args.workers)
         walls: list[float] = []
         cpus: list[float] = []
         try:
@@ -152,10 +160,7 @@ def round_throughput(filings: int) -> int:
     """One round of `filings` stored mails, with 1 and then 2 reader processes: pages/minute."""
     from sqlalchemy import func, select
 
-    from intake.commands.demo import local_config
-    from intake.parsing.engines import lazy_ocr
-    from intake.runtime.service import open_deployment, poll_one, process
-    from intake.settings import load_settings
+    from intake.runtime.service import poll_one, process
     from intake.store.tables import Message, MessageState
     from parsers.isolated import read_all, readers_most_busy, stop_reader
     from parsers.ocr import RapidOcrEngine
@@ -167,17 +172,7 @@ def round_throughput(filings: int) -> int:
     for workers in (1, 2):
         with tempfile.TemporaryDirectory(prefix="round-throughput-") as folder:
             work = Path(folder)
-            mailboxes = work / "mailboxes"
-            (mailboxes / OFFICE).mkdir(parents=True)
-            config = local_config(work, mailboxes=mailboxes)
-            config.write_text(
-                config.read_text(encoding="utf-8") + f"\n[ocr]\nworkers = {workers}\n",
-                encoding="utf-8",
-            )
-            settings = load_settings(config, {})
-            office = settings.office(OFFICE)
-            assert office is not None
-            deployment = open_deployment(settings, {}, ocr=lazy_ocr("rapidocr"))
+            mailboxes, office, deployment = local_deployment(work, workers)
             try:
                 for index in range(filings):
                     raw = filing_mail(index, "scan")

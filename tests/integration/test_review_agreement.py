@@ -5,11 +5,7 @@ repeats is trusted, and one the form contradicts stays low."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from intake.replying.review import low_fields
 from intake.staff.queue import open_work
@@ -19,15 +15,6 @@ from intake.store.tables import Attachment, Document, Filing, Message
 AT = datetime(2026, 5, 12, 1, 0, tzinfo=UTC)
 OFFICE = "130582"
 THRESHOLD = 0.85
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'intake.db'}")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def a_filing(
@@ -93,7 +80,8 @@ def a_filing(
         return filing.id
 
 
-def test_a_low_name_the_form_repeats_is_trusted(store: Store) -> None:
+def test_a_low_name_the_form_repeats_is_trusted(sqlite_store: Store) -> None:
+    store = sqlite_store
     agreed = a_filing(store, 1, "裴文杰", 0.6, "裴文杰")
     alone = a_filing(store, 2, "裴文杰", 0.6, "")
     with store.session() as db:
@@ -105,7 +93,8 @@ def test_a_low_name_the_form_repeats_is_trusted(store: Store) -> None:
     assert alone in queued and agreed not in queued
 
 
-def test_a_low_name_the_form_contradicts_stays_low(store: Store) -> None:
+def test_a_low_name_the_form_contradicts_stays_low(sqlite_store: Store) -> None:
+    store = sqlite_store
     contradicted = a_filing(store, 3, "装文杰", 0.6, "裴文杰")
     with store.session() as db:
         assert low_fields(db, contradicted, THRESHOLD) == ("name",)
